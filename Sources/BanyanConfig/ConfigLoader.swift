@@ -1,0 +1,1 @@
+// The YAML loader for banyan.yaml.
