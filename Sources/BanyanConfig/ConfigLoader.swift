@@ -1,1 +1,0 @@
-// The YAML loader for banyan.yaml.

@@ -1,0 +1,232 @@
+import BanyanConfig
+import BanyanCore
+import Testing
+
+@Suite("banyan.yaml")
+struct ConfigurationLoaderTests {
+    static let valid = """
+        legacy: http://127.0.0.1:3000
+        candidate: http://127.0.0.1:8080/v2/
+        express: 4-debian
+        listen: 0.0.0.0:8000
+        admin: 127.0.0.1:9901
+        state: sqlite:.banyan/state.sqlite
+        routes:
+          - route: GET /users/:id
+            mode: canary
+            percent: 5
+            sticky: header:X-User-Id
+            fallback: true
+          - route: GET /price/:symbol
+            mode: shadow
+            shadow: { sample: 0.5, timeout: 500ms, concurrency: 16 }
+          - route: POST /users
+          - route: GET /orders/:id
+            mode: new
+            sticky: param:id
+        policy:
+          fail_at: breaking
+          ignore:
+            - header: X-Request-Id
+              reason: generated per request
+            - path: $.meta.generatedAt
+              route: GET /reports/:id
+          downgrade:
+            - kind: header.missing
+              header: x-powered-by
+              to: noise
+              reason: no client reads it
+          ignore_headers: [x-trace]
+          compare_headers: [date]
+        """
+
+    @Test func readsEveryField() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: Self.valid)
+        #expect(configuration.legacy == BaseURL(host: "127.0.0.1", port: 3000))
+        #expect(configuration.candidate == BaseURL(host: "127.0.0.1", port: 8080, pathPrefix: "/v2"))
+        #expect(configuration.express == .express4Debian)
+        #expect(configuration.listen == ListenAddress(host: "0.0.0.0", port: 8000))
+        #expect(
+            configuration.routes.map(\.route) == [
+                "GET /users/:id", "GET /price/:symbol", "POST /users", "GET /orders/:id",
+            ])
+        #expect(configuration.routes.map(\.mode) == [.canary(percent: 5), .shadow, .legacy, .new])
+        #expect(configuration.routes.map(\.line) == [8, 13, 16, 17])
+        #expect(configuration.routes[0].sticky == .header("x-user-id"))
+        #expect(configuration.routes[0].fallback)
+        #expect(configuration.routes[1].shadow == ShadowSettings(sample: 0.5, timeout: 0.5, concurrency: 16))
+        #expect(configuration.routes[2].method == "POST")
+        #expect(configuration.routes[2].pattern == "/users")
+        #expect(configuration.routes[3].sticky == .param("id"))
+        #expect(configuration.policy.failAt == .breaking)
+        #expect(
+            configuration.policy.ignore == [
+                PolicyRule(header: "x-request-id", reason: "generated per request"),
+                PolicyRule(path: "$.meta.generatedAt", route: "GET /reports/:id"),
+            ])
+        #expect(
+            configuration.policy.downgrade == [
+                DowngradeRule(
+                    rule: PolicyRule(kind: .headerMissing, header: "x-powered-by", reason: "no client reads it"),
+                    to: .noise)
+            ])
+        #expect(configuration.policy.ignoredHeaders.contains("x-trace"))
+        #expect(!configuration.policy.ignoredHeaders.contains("date"))
+        #expect(configuration.policy.ignoredHeaders.contains("connection"))
+    }
+
+    @Test func appliesDefaults() throws {
+        let configuration = try ConfigurationLoader.parse(
+            yaml: "legacy: http://localhost:3000\ncandidate: http://localhost:8080\n")
+        #expect(configuration.express == .express4)
+        #expect(configuration.admin == ListenAddress(host: "127.0.0.1", port: 9901))
+        #expect(configuration.state == "sqlite:.banyan/state.sqlite")
+        #expect(configuration.servedByHeader == "served-by")
+        #expect(configuration.routes.isEmpty)
+        #expect(configuration.policy == .default)
+    }
+
+    /// Each mistake a user makes, with the exact line, column, key and message they see.
+    static let mistakes: [(name: String, yaml: String, expected: String)] = [
+        (
+            "unknown mode",
+            "routes:\n  - route: GET /users/:id\n    mode: canery\n",
+            "banyan.yaml:5:11: routes[0].mode: unknown mode 'canery'; allowed: legacy, shadow, canary, new "
+                + "(did you mean 'canary'?)"
+        ),
+        (
+            "percentage above 100",
+            "routes:\n  - route: GET /users/:id\n    mode: canary\n    percent: 140\n",
+            "banyan.yaml:6:14: routes[0].percent: 140 is outside 0–100; a canary sends that percentage of "
+                + "requests to the candidate"
+        ),
+        (
+            "negative percentage",
+            "routes:\n  - route: GET /users/:id\n    mode: canary\n    percent: -1\n",
+            "banyan.yaml:6:14: routes[0].percent: -1 is outside 0–100; a canary sends that percentage of "
+                + "requests to the candidate"
+        ),
+        (
+            "percentage that is not a number",
+            "routes:\n  - route: GET /users/:id\n    mode: canary\n    percent: half\n",
+            "banyan.yaml:6:14: routes[0].percent: 'half' is not a number; allowed: a percentage from 0 to 100"
+        ),
+        (
+            "canary without a percentage",
+            "routes:\n  - route: GET /users/:id\n    mode: canary\n",
+            "banyan.yaml:5:11: routes[0].percent: mode 'canary' needs 'percent' (0 to 100)"
+        ),
+        (
+            "percentage on another mode",
+            "routes:\n  - route: GET /users/:id\n    mode: shadow\n    percent: 5\n",
+            "banyan.yaml:6:14: routes[0].percent: 'percent' only applies to mode 'canary' (this route is shadow)"
+        ),
+        (
+            "duplicate route",
+            "routes:\n  - route: GET /users/:id\n  - route: GET /Users/:id/\n",
+            "banyan.yaml:5:12: routes[1].route: duplicate route 'GET /Users/:id/': the same route is already "
+                + "configured at line 4 (Express matches paths case-insensitively and ignores a trailing slash)"
+        ),
+        (
+            "unknown key with a hint",
+            "routes:\n  - route: GET /users/:id\n    mdoe: shadow\n",
+            "banyan.yaml:5:5: routes[0].mdoe: unknown key 'mdoe'; allowed here: route, mode, percent, sticky, "
+                + "fallback, shadow, shadow_non_idempotent (did you mean 'mode'?)"
+        ),
+        (
+            "sticky parameter the route lacks",
+            "routes:\n  - route: GET /price/:symbol\n    mode: new\n    sticky: param:sym\n",
+            "banyan.yaml:6:13: routes[0].sticky: the route has no parameter ':sym' (it has :symbol)"
+        ),
+        (
+            "unknown severity",
+            "policy:\n  fail_at: riksy\n",
+            "banyan.yaml:4:12: policy.fail_at: unknown severity 'riksy'; allowed: noise, cosmetic, risky, "
+                + "breaking (did you mean 'risky'?)"
+        ),
+        (
+            "unknown difference kind",
+            "policy:\n  ignore:\n    - kind: body.nul_vs_absent\n",
+            "banyan.yaml:5:13: policy.ignore[0].kind: unknown difference kind 'body.nul_vs_absent'; allowed: "
+                + DifferenceKind.allowedValues + " (did you mean 'body.null_vs_absent'?)"
+        ),
+        (
+            "rule that selects nothing",
+            "policy:\n  ignore:\n    - reason: because\n",
+            "banyan.yaml:5:7: policy.ignore[0]: the rule selects nothing; give at least one of kind, header, "
+                + "path or route"
+        ),
+        (
+            "JSON path not from the root",
+            "policy:\n  ignore:\n    - path: items[0]\n",
+            "banyan.yaml:5:13: policy.ignore[0].path: 'items[0]' is not a JSON path; write it from the root, "
+                + "like $.items[*].sku"
+        ),
+        (
+            "invalid YAML",
+            "routes:\n  - route: GET /a\n   mode: x\n",
+            "banyan.yaml:5:4: not valid YAML: did not find expected '-' indicator"
+        ),
+        (
+            "admin off loopback without a token",
+            "admin: 0.0.0.0:9901\n",
+            "banyan.yaml:3:8: admin: the admin API listens on 0.0.0.0, which is reachable from other machines; "
+                + "set 'admin_token' (clients then send 'Authorization: Bearer TOKEN') or listen on 127.0.0.1"
+        ),
+        (
+            "unknown Express flavour",
+            "express: 6\n",
+            "banyan.yaml:3:10: express: unknown Express flavour '6'; allowed: 4, 4-debian, 5"
+        ),
+        (
+            "shadow timeout without a unit",
+            "routes:\n  - route: GET /a\n    mode: shadow\n    shadow: { timeout: soon }\n",
+            "banyan.yaml:6:24: routes[0].shadow.timeout: 'soon' is not a duration; write it like 2s or 500ms"
+        ),
+    ]
+
+    @Test(arguments: mistakes)
+    func namesLineAndKey(name: String, yaml: String, expected: String) {
+        let text = "legacy: http://127.0.0.1:3000\ncandidate: http://127.0.0.1:8080\n" + yaml
+        #expect(throws: ConfigurationError.self, "\(name)") { try ConfigurationLoader.parse(yaml: text) }
+        do {
+            _ = try ConfigurationLoader.parse(yaml: text)
+        } catch {
+            #expect(error.description == expected, "\(name)")
+        }
+    }
+
+    @Test func reportsEveryProblemInLineOrder() {
+        let yaml = """
+            candidate: ftp://x
+            policy:
+              fail_at: never
+            routes:
+              - route: GET /a
+                mode: sideways
+            """
+        do {
+            _ = try ConfigurationLoader.parse(yaml: yaml, file: "conf/banyan.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.problems.map(\.key) == ["legacy", "candidate", "policy.fail_at", "routes[0].mode"])
+            #expect(error.problems.map(\.line) == [nil, 1, 3, 6])
+            let firstLine = error.description.split(separator: "\n").first.map(String.init)
+            #expect(
+                firstLine
+                    == "conf/banyan.yaml: legacy: missing 'legacy': the base URL of the Express service, like "
+                    + "http://127.0.0.1:3000")
+        }
+    }
+
+    @Test func missingFileSaysSo() {
+        do {
+            _ = try ConfigurationLoader.load(path: "/nonexistent/banyan.yaml")
+            Issue.record("expected an error")
+        } catch {
+            #expect(
+                error.description
+                    == "/nonexistent/banyan.yaml: no such file (create one, or name another with --config)")
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import BanyanCore
+import BanyanHTTP
+import Foundation
+import Testing
+
+/// The repository's root folder, found from this file's location.
+let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A server process started for a test and stopped when the value goes away.
+final class ServiceProcess: @unchecked Sendable {
+    // @unchecked: the Process is only touched from init and deinit, which do not overlap.
+    let name: String
+    let port: Int
+    private let process = Process()
+    private let output = Pipe()
+
+    var base: BaseURL { BaseURL(host: "127.0.0.1", port: port) }
+    var client: HTTPClient { HTTPClient(base: base, timeout: 15) }
+
+    init(name: String, executable: String, arguments: [String], environment: [String: String] = [:]) throws {
+        guard let port = findFreePort() else { throw TestFailure("no free port for \(name)") }
+        self.name = name
+        self.port = port
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value.replacingOccurrences(of: "{port}", with: String(port)) }
+        process.environment = env
+        process.currentDirectoryURL = repositoryRoot
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        var listening = false
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            if waitUntilListening(port: port, timeout: 0.2) {
+                listening = true
+                break
+            }
+        }
+        guard listening else {
+            let state =
+                process.isRunning ? "is still not listening after 60 s" : "exited (\(process.terminationStatus))"
+            process.terminate()
+            process.waitUntilExit()
+            let log = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            throw TestFailure("\(name) on port \(port) \(state):\n\(log)")
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// The Express reference service, as it runs in production.
+    static func legacy() throws -> ServiceProcess {
+        try ServiceProcess(
+            name: "shop-legacy", executable: try findExecutable("node"),
+            arguments: ["Examples/shop-legacy/server.js"],
+            environment: [
+                "NODE_PATH": "/usr/share/nodejs", "NODE_ENV": "production", "PORT": "{port}", "HOST": "127.0.0.1",
+            ])
+    }
+
+    /// The Swift port, correct or with its classic porting mistakes.
+    static func port(naive: Bool = false) throws -> ServiceProcess {
+        let path =
+            ProcessInfo.processInfo.environment["BANYAN_SHOPPORT_BIN"]
+            ?? repositoryRoot.appendingPathComponent("Examples/ShopPort/.build/debug/ShopPort").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestFailure(
+                "the Swift port is not built at \(path): run 'swift build --package-path Examples/ShopPort' "
+                    + "(or scripts/test.sh, which builds it), or set BANYAN_SHOPPORT_BIN")
+        }
+        return try ServiceProcess(
+            name: naive ? "ShopPort --naive" : "ShopPort", executable: path,
+            arguments: ["--host", "127.0.0.1", "--port", "{port}"] + (naive ? ["--naive"] : []))
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func findExecutable(_ name: String) throws -> String {
+    let paths = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+    for directory in paths {
+        let candidate = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    throw TestFailure("'\(name)' is not on the PATH; scripts/test.sh installs it")
+}
+
+extension HTTPRequest {
+    /// A request with a JSON body.
+    static func json(_ method: String, _ target: String, _ body: String) -> HTTPRequest {
+        HTTPRequest(
+            method: method, target: target, headers: HTTPHeaders([("Content-Type", "application/json")]),
+            body: Array(body.utf8))
+    }
+}

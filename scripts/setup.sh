@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what Banyan's tests and demo need that a fresh machine of this kind lacks.
+# Idempotent: a package already present is not installed again. Needs root for apt-get.
+set -euo pipefail
+
+need=()
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+[ -f /usr/share/nodejs/express/package.json ] || need+=(node-express)
+
+if [ ${#need[@]} -gt 0 ]; then
+    echo "setup: installing ${need[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+export NODE_PATH=/usr/share/nodejs

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every Banyan test on a fresh machine: installs what is missing, checks formatting,
+# builds the package and the example port, then runs the unit and integration tests.
+#   scripts/test.sh                 everything
+#   scripts/test.sh --filter NAME   only tests whose name matches (swift test --filter)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+source scripts/setup.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "lint (swift format lint --strict)"
+swift format lint --strict --recursive Sources Tests Examples/ShopPort/Sources Examples/ShopPort/Tests Package.swift \
+    Examples/ShopPort/Package.swift
+
+step "build banyan (warnings fail the build)"
+log=$(mktemp)
+swift build --build-tests 2>&1 | tee "$log" | grep -E "error|warning:|Compiling|Build" | grep -v "^\[" || true
+if grep -E "^$root/(Sources|Tests)/.*: (warning|error):" "$log"; then
+    echo "the build has warnings or errors in the project's own sources" >&2
+    exit 1
+fi
+grep -q "error:" "$log" && { echo "build failed" >&2; exit 1; }
+
+step "build the Swift port of the reference service (Examples/ShopPort)"
+swift build --package-path Examples/ShopPort 2>&1 | grep -E "error|warning:|Build" || true
+export BANYAN_SHOPPORT_BIN="$root/Examples/ShopPort/.build/debug/ShopPort"
+[ -x "$BANYAN_SHOPPORT_BIN" ] || { echo "ShopPort did not build" >&2; exit 1; }
+
+step "ShopPort's own tests"
+swift test --package-path Examples/ShopPort 2>&1 | tail -3
+
+step "banyan tests (unit and integration)"
+swift test "$@"
