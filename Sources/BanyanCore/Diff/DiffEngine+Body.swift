@@ -1,0 +1,348 @@
+extension DiffEngine {
+    /// Called only when the body bytes differ.
+    func compareBodies(_ legacy: HTTPResponse, _ candidate: HTTPResponse, into differences: inout [Difference]) {
+        let jsonTyped =
+            HeaderImpact.isJSON(legacy.headers["content-type"])
+            || HeaderImpact.isJSON(candidate.headers["content-type"])
+        guard jsonTyped else {
+            differences.append(bytesDifference(legacy.body, candidate.body))
+            return
+        }
+        let legacyJSON = BodyParse(legacy.body)
+        let candidateJSON = BodyParse(candidate.body)
+        switch (legacyJSON.value, candidateJSON.value) {
+        case (let legacyValue?, let candidateValue?):
+            var comparer = BodyComparer()
+            comparer.compare(legacyValue, candidateValue, at: JSONPath())
+            differences += comparer.differences
+        case (nil, nil):
+            differences.append(bytesDifference(legacy.body, candidate.body))
+        case (_?, nil):
+            differences.append(
+                Difference(
+                    kind: .bodyNotJSON, severity: .breaking, legacy: BodyParse.preview(legacy.body),
+                    candidate: BodyParse.preview(candidate.body),
+                    explanation:
+                        "legacy sends JSON but the candidate's body is not JSON (\(candidateJSON.problem)); "
+                        + "`await res.json()` throws in JavaScript clients"))
+        case (nil, _?):
+            differences.append(
+                Difference(
+                    kind: .bodyNotJSON, severity: .breaking, legacy: BodyParse.preview(legacy.body),
+                    candidate: BodyParse.preview(candidate.body),
+                    explanation:
+                        "the candidate sends JSON where legacy's body is not JSON (\(legacyJSON.problem)); "
+                        + "clients that read the body as text or HTML will get something else"))
+        }
+    }
+
+    private func bytesDifference(_ legacy: [UInt8], _ candidate: [UInt8]) -> Difference {
+        let common = min(legacy.count, candidate.count)
+        let first = (0..<common).first { legacy[$0] != candidate[$0] } ?? common
+        return Difference(
+            kind: .bodyBytes, severity: .breaking, legacy: BodyParse.preview(legacy),
+            candidate: BodyParse.preview(candidate),
+            explanation:
+                "the bodies differ (legacy \(legacy.count) bytes, candidate \(candidate.count) bytes, "
+                + "first difference at byte \(first)); clients that read the body see other content")
+    }
+}
+
+/// A body read as JSON, or why it is not JSON.
+struct BodyParse {
+    var value: JSONValue?
+    var problem: String
+
+    init(_ body: [UInt8]) {
+        if body.isEmpty {
+            value = nil
+            problem = "the body is empty"
+            return
+        }
+        do {
+            value = try JSONParser.parse(body)
+            problem = ""
+        } catch {
+            value = nil
+            problem = error.description
+        }
+    }
+
+    /// The first 120 characters of a body as text, for reports.
+    static func preview(_ body: [UInt8]) -> String {
+        truncate(String(decoding: body.prefix(600), as: UTF8.self), body.count > 600)
+    }
+
+    static func truncate(_ text: String, _ longer: Bool = false, limit: Int = 120) -> String {
+        guard text.count > limit || longer else { return text }
+        return String(text.prefix(limit)) + "…"
+    }
+}
+
+/// Walks two JSON values together and records how they differ for a JavaScript client.
+struct BodyComparer {
+    var differences: [Difference] = []
+
+    static let maxShown = 200
+
+    /// A value as it appears on the wire, shortened for reports.
+    static func show(_ value: JSONValue) -> String {
+        switch value {
+        case .number(let number): return number.lexeme
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        default: return BodyParse.truncate(value.serializedText, limit: maxShown)
+        }
+    }
+
+    mutating func add(
+        _ kind: DifferenceKind,
+        _ severity: Severity,
+        _ path: JSONPath,
+        _ legacy: String?,
+        _ candidate: String?,
+        _ explanation: String
+    ) {
+        differences.append(
+            Difference(
+                kind: kind, severity: severity, path: path.description, legacy: legacy, candidate: candidate,
+                explanation: explanation))
+    }
+
+    mutating func compare(_ legacy: JSONValue, _ candidate: JSONValue, at path: JSONPath) {
+        if legacy == candidate { return }
+        switch (legacy, candidate) {
+        case (.object(let l), .object(let c)): compareObjects(l, c, at: path)
+        case (.array(let l), .array(let c)): compareArrays(l, c, at: path)
+        case (.number(let l), .number(let c)): compareNumbers(l, c, at: path)
+        case (.string(let l), .string(let c)): compareStrings(l, c, at: path)
+        case (.bool, .bool):
+            add(
+                .bodyValue, .breaking, path, Self.show(legacy), Self.show(candidate),
+                "candidate sends `\(Self.show(candidate))` where legacy sends `\(Self.show(legacy))`")
+        default: addTypeDifference(legacy, candidate, at: path)
+        }
+    }
+
+    mutating func addTypeDifference(_ legacy: JSONValue, _ candidate: JSONValue, at path: JSONPath) {
+        var explanation =
+            "legacy sends \(legacy.typeDescription) (`\(Self.show(legacy))`), the candidate \(candidate.typeDescription) "
+            + "(`\(Self.show(candidate))`); `typeof` checks, `===` comparisons and schema validation break"
+        if case .number(let number) = candidate, !number.isExactInJavaScript {
+            explanation += ", and JavaScript reads `\(number.lexeme)` as \(number.jsString)"
+        } else if case .number(let number) = legacy, !number.isExactInJavaScript {
+            explanation += " (JavaScript read legacy's `\(number.lexeme)` as \(number.jsString))"
+        }
+        add(.bodyType, .breaking, path, Self.show(legacy), Self.show(candidate), explanation)
+    }
+
+    mutating func compareNumbers(_ legacy: JSONNumber, _ candidate: JSONNumber, at path: JSONPath) {
+        if legacy.isSameNumber(as: candidate) {
+            add(
+                .bodyNumberFormat, .risky, path, legacy.lexeme, candidate.lexeme,
+                "same number spelled `\(candidate.lexeme)` instead of `\(legacy.lexeme)`; JavaScript reads both alike, "
+                    + "but strictly typed clients (integer fields, serde, Codable) and byte comparisons may not")
+        } else if legacy.doubleValue == candidate.doubleValue {
+            let beyond = legacy.isInteger && candidate.isInteger ? " (integers beyond 2^53)" : ""
+            add(
+                .bodyPrecision, .risky, path, legacy.lexeme, candidate.lexeme,
+                "`\(legacy.lexeme)` and `\(candidate.lexeme)` are the same double\(beyond): JavaScript clients see "
+                    + "\(legacy.jsString) in both, clients that read exact numbers (Java, Go, Rust, Swift) do not")
+        } else {
+            add(
+                .bodyValue, .breaking, path, legacy.lexeme, candidate.lexeme,
+                "candidate sends `\(candidate.lexeme)` where legacy sends `\(legacy.lexeme)`")
+        }
+    }
+
+    mutating func compareStrings(_ legacy: String, _ candidate: String, at path: JSONPath) {
+        let shownLegacy = BodyParse.truncate(legacy.jsonQuoted, limit: Self.maxShown)
+        let shownCandidate = BodyParse.truncate(candidate.jsonQuoted, limit: Self.maxShown)
+        if let l = Timestamp(parsing: legacy), let c = Timestamp(parsing: candidate) {
+            if l == c {
+                add(
+                    .bodyDateFormat, .risky, path, shownLegacy, shownCandidate,
+                    "same instant written `\(candidate)` instead of `\(legacy)`; `new Date()` reads both alike, "
+                        + "but code that compares, sorts or slices the string breaks")
+            } else {
+                add(
+                    .bodyValue, .breaking, path, shownLegacy, shownCandidate,
+                    "candidate sends the instant `\(candidate)` where legacy sends `\(legacy)`; they are different times"
+                )
+            }
+            return
+        }
+        add(
+            .bodyValue, .breaking, path, shownLegacy, shownCandidate,
+            "candidate sends \(shownCandidate) where legacy sends \(shownLegacy)")
+    }
+
+    /// Same length: element by element, unless the elements are the same multiset in another order.
+    /// Other length: one `body.array_length` naming the first index that differs; the elements are
+    /// not compared, since after an insertion or removal every later pair would differ.
+    mutating func compareArrays(_ legacy: [JSONValue], _ candidate: [JSONValue], at path: JSONPath) {
+        if legacy.count != candidate.count {
+            let common = min(legacy.count, candidate.count)
+            let firstDifferent =
+                (0..<common).first { Canonical.form(of: legacy[$0]) != Canonical.form(of: candidate[$0]) } ?? common
+            add(
+                .bodyArrayLength, .breaking, path, Self.show(.array(legacy)), Self.show(.array(candidate)),
+                "candidate returns \(candidate.count) elements where legacy returns \(legacy.count) "
+                    + "(first difference at index \(firstDifferent)); clients that count, page or index will differ")
+            return
+        }
+        let legacyForms = legacy.map(Canonical.form)
+        let candidateForms = candidate.map(Canonical.form)
+        if legacyForms == candidateForms { return }
+        if legacyForms.sorted() == candidateForms.sorted() {
+            add(
+                .bodyArrayOrder, .risky, path, Self.show(.array(legacy)), Self.show(.array(candidate)),
+                "same \(legacy.count) elements in another order; clients that take the first element or rely on "
+                    + "the sort order will see the change")
+            return
+        }
+        for index in legacy.indices where legacyForms[index] != candidateForms[index] {
+            compare(legacy[index], candidate[index], at: path.appending(index: index))
+        }
+    }
+
+    /// One key of an object as `JSON.parse` reads it: the last occurrence wins.
+    struct Member {
+        var key: String
+        var value: JSONValue
+        var first: JSONValue
+        var count: Int
+    }
+
+    static func members(_ list: [JSONMember]) -> (ordered: [Member], index: [String: Int]) {
+        var ordered: [Member] = []
+        ordered.reserveCapacity(list.count)
+        var index: [String: Int] = [:]
+        index.reserveCapacity(list.count)
+        for member in list {
+            if let at = index[member.key] {
+                ordered[at].value = member.value
+                ordered[at].count += 1
+            } else {
+                index[member.key] = ordered.count
+                ordered.append(Member(key: member.key, value: member.value, first: member.value, count: 1))
+            }
+        }
+        return (ordered, index)
+    }
+
+    mutating func compareObjects(_ legacyList: [JSONMember], _ candidateList: [JSONMember], at path: JSONPath) {
+        let (legacy, legacyIndex) = Self.members(legacyList)
+        let (candidate, candidateIndex) = Self.members(candidateList)
+
+        // Keys missing from the candidate that reappear there under another casing convention.
+        var renamed: [String: Int] = [:]
+        var pairedCandidates = Set<Int>()
+        let missing = legacy.filter { candidateIndex[$0.key] == nil }
+        if !missing.isEmpty {
+            let extras = candidate.indices.filter { legacyIndex[candidate[$0].key] == nil }
+            var extrasByWords: [String: [Int]] = [:]
+            for index in extras { extrasByWords[KeyCasing.words(of: candidate[index].key), default: []].append(index) }
+            for member in missing {
+                let words = KeyCasing.words(of: member.key)
+                if let match = extrasByWords[words]?.first(where: { !pairedCandidates.contains($0) }) {
+                    renamed[member.key] = match
+                    pairedCandidates.insert(match)
+                }
+            }
+        }
+
+        for member in legacy {
+            let memberPath = path.appending(key: member.key)
+            if let at = candidateIndex[member.key] {
+                let other = candidate[at]
+                compareDuplicates(member, other, at: memberPath)
+                compare(member.value, other.value, at: memberPath)
+            } else if let at = renamed[member.key] {
+                let other = candidate[at]
+                let casing = KeyCasing(of: other.key)
+                add(
+                    .bodyKeyCase, .breaking, memberPath, member.key.jsonQuoted, other.key.jsonQuoted,
+                    "candidate renames `\(member.key)` to `\(other.key)` (\(casing.rawValue)); clients reading "
+                        + "`\(member.key)` get `undefined`")
+                compare(member.value, other.value, at: memberPath)
+            } else if member.value.isNull {
+                add(
+                    .bodyNullVsAbsent, .risky, memberPath, "null", nil,
+                    "candidate omits the key where legacy sends `null`; JavaScript clients that test "
+                        + "`body.\(member.key) === null` or `'\(member.key)' in body` will change behaviour")
+            } else {
+                add(
+                    .bodyMissing, .breaking, memberPath, Self.show(member.value), nil,
+                    "candidate omits `\(member.key)` that legacy sends; clients reading it get `undefined`")
+            }
+        }
+        for (index, member) in candidate.enumerated() where legacyIndex[member.key] == nil {
+            let memberPath = path.appending(key: member.key)
+            if !pairedCandidates.contains(index) {
+                if member.value.isNull {
+                    add(
+                        .bodyNullVsAbsent, .risky, memberPath, nil, "null",
+                        "candidate sends `null` where legacy omits the key; JavaScript clients that test "
+                            + "`'\(member.key)' in body` will change behaviour")
+                } else {
+                    add(
+                        .bodyExtra, .cosmetic, memberPath, nil, Self.show(member.value),
+                        "candidate adds `\(member.key)` that legacy does not send; clients ignore unknown keys")
+                }
+            }
+            if member.count > 1 { compareDuplicates(nil, member, at: memberPath) }
+        }
+    }
+
+    /// A key sent more often on one side than the other. `JSON.parse` keeps the last occurrence (compared
+    /// on its own); clients that keep the first read something else, strict ones refuse the body.
+    mutating func compareDuplicates(_ legacy: Member?, _ candidate: Member, at path: JSONPath) {
+        let legacyCount = legacy?.count ?? 0
+        guard legacyCount != candidate.count, legacyCount > 1 || candidate.count > 1 else { return }
+        let firstsDiffer = legacy.map { Canonical.form(of: $0.first) != Canonical.form(of: candidate.first) } ?? false
+        let side = candidate.count > legacyCount ? "candidate" : "legacy"
+        let first = candidate.count > legacyCount ? candidate.first : legacy!.first
+        add(
+            .bodyExtra, firstsDiffer ? .risky : .cosmetic, path, legacy.map { Self.show($0.first) },
+            Self.show(candidate.first),
+            "\(side) sends key `\(candidate.key)` \(max(legacyCount, candidate.count)) times (the other side "
+                + "\(min(legacyCount, candidate.count))); JSON.parse keeps the last, but decoders that keep the first "
+                + "read `\(Self.show(first))` and strict ones (serde) refuse the body")
+    }
+}
+
+/// A text form that is equal for two values a JavaScript client cannot tell apart by structure:
+/// key order is ignored and duplicate keys resolve to the last; number lexemes are kept.
+enum Canonical {
+    static func form(of value: JSONValue) -> String {
+        var output = ""
+        write(value, into: &output)
+        return output
+    }
+
+    private static func write(_ value: JSONValue, into output: inout String) {
+        switch value {
+        case .array(let elements):
+            output += "["
+            for element in elements {
+                write(element, into: &output)
+                output += ","
+            }
+            output += "]"
+        case .object(let members):
+            var last: [String: JSONValue] = [:]
+            for member in members { last[member.key] = member.value }
+            output += "{"
+            for key in last.keys.sorted() {
+                output += key.jsonQuoted
+                output += ":"
+                write(last[key]!, into: &output)
+                output += ","
+            }
+            output += "}"
+        default:
+            output += value.serializedText
+        }
+    }
+}

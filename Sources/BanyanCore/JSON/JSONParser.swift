@@ -1,0 +1,355 @@
+/// A strict RFC 8259 parser that works on bytes and keeps everything a ``JSONValue`` can hold.
+///
+/// Differences from the RFC, each matching what an Express service's `express.json()` accepts:
+/// a UTF-8 byte order mark at the very start is skipped, and invalid UTF-8 inside strings is
+/// decoded as U+FFFD (as Node's decoder does) instead of being refused.
+public enum JSONParser {
+    /// How deep arrays and objects may nest before the parser refuses the input (stack safety).
+    public static let defaultMaxDepth = 512
+
+    /// Parses one JSON text: a single value with optional whitespace around it.
+    public static func parse(
+        _ bytes: some Collection<UInt8>,
+        maxDepth: Int = defaultMaxDepth
+    ) throws(JSONParseError) -> JSONValue {
+        let parsed: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
+            parseBuffer(buffer, maxDepth: maxDepth)
+        }
+        if let parsed { return try parsed.get() }
+        let copy = Array(bytes)
+        return try copy.withUnsafeBufferPointer { parseBuffer($0, maxDepth: maxDepth) }.get()
+    }
+
+    /// Parses UTF-8 text.
+    public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
+        try parse(Array(text.utf8), maxDepth: maxDepth)
+    }
+
+    private static func parseBuffer(_ buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) -> Result<
+        JSONValue, JSONParseError
+    > {
+        var reader = Reader(bytes: buffer, maxDepth: maxDepth)
+        do throws(Reader.Failure) {
+            return .success(try reader.document())
+        } catch {
+            return .failure(JSONParseError(message: error.message, offset: error.offset, in: buffer))
+        }
+    }
+}
+
+private let quote = UInt8(ascii: "\"")
+private let backslash = UInt8(ascii: "\\")
+
+/// The parser's cursor. Errors carry only message and offset; line and column are computed once, at the end.
+private struct Reader {
+    struct Failure: Error {
+        var message: String
+        var offset: Int
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    let maxDepth: Int
+    var index = 0
+    var depth = 0
+    /// Reused for strings that contain escapes.
+    var scratch: [UInt8] = []
+
+    init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    mutating func document() throws(Failure) -> JSONValue {
+        if bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF { index = 3 }
+        skipWhitespace()
+        let value = try value()
+        skipWhitespace()
+        if index < bytes.count { throw fail("unexpected \(found()) after the JSON value") }
+        return value
+    }
+
+    func fail(_ message: String, at offset: Int? = nil) -> Failure {
+        Failure(message: message, offset: offset ?? index)
+    }
+
+    /// The byte at the cursor, described for a message: `'x'`, `byte 0x01` or `end of input`.
+    func found(at offset: Int? = nil) -> String {
+        let at = offset ?? index
+        guard at < bytes.count else { return "end of input" }
+        let byte = bytes[at]
+        if byte >= 0x20 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x" + hex2(byte)
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x0A, 0x0D, 0x09: index += 1
+            default: return
+            }
+        }
+    }
+
+    mutating func value() throws(Failure) -> JSONValue {
+        guard index < bytes.count else { throw fail("expected a JSON value, found end of input") }
+        switch bytes[index] {
+        case UInt8(ascii: "{"): return try object()
+        case UInt8(ascii: "["): return try array()
+        case quote: return .string(try string())
+        case UInt8(ascii: "t"): return try literal("true", .bool(true))
+        case UInt8(ascii: "f"): return try literal("false", .bool(false))
+        case UInt8(ascii: "n"): return try literal("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+        default: throw fail("expected a JSON value, found \(found())")
+        }
+    }
+
+    mutating func literal(_ word: StaticString, _ value: JSONValue) throws(Failure) -> JSONValue {
+        let start = index
+        let count = word.utf8CodeUnitCount
+        let text = UnsafeBufferPointer(start: word.utf8Start, count: count)
+        for offset in 0..<count {
+            guard index < bytes.count, bytes[index] == text[offset] else {
+                throw fail("invalid literal, expected '\(word)'", at: start)
+            }
+            index += 1
+        }
+        return value
+    }
+
+    mutating func enter() throws(Failure) {
+        depth += 1
+        if depth > maxDepth { throw fail("nesting deeper than \(maxDepth) levels") }
+    }
+
+    mutating func array() throws(Failure) -> JSONValue {
+        try enter()
+        index += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
+            index += 1
+            depth -= 1
+            return .array(elements)
+        }
+        while true {
+            skipWhitespace()
+            elements.append(try value())
+            skipWhitespace()
+            guard index < bytes.count else { throw fail("expected ',' or ']' after array element, found end of input") }
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: ",") { continue }
+            if byte == UInt8(ascii: "]") { break }
+            throw fail("expected ',' or ']' after array element, found \(found(at: index - 1))", at: index - 1)
+        }
+        depth -= 1
+        return .array(elements)
+    }
+
+    mutating func object() throws(Failure) -> JSONValue {
+        try enter()
+        index += 1
+        var members: [JSONMember] = []
+        skipWhitespace()
+        if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
+            index += 1
+            depth -= 1
+            return .object(members)
+        }
+        while true {
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == quote else {
+                let expected = members.isEmpty ? "a string key or '}'" : "a string key after ','"
+                throw fail("expected \(expected), found \(found())")
+            }
+            let key = try string()
+            skipWhitespace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                throw fail("expected ':' after object key, found \(found())")
+            }
+            index += 1
+            skipWhitespace()
+            members.append(JSONMember(key: key, value: try value()))
+            skipWhitespace()
+            guard index < bytes.count else {
+                throw fail("expected ',' or '}' after object member, found end of input")
+            }
+            let byte = bytes[index]
+            index += 1
+            if byte == UInt8(ascii: ",") { continue }
+            if byte == UInt8(ascii: "}") { break }
+            throw fail("expected ',' or '}' after object member, found \(found(at: index - 1))", at: index - 1)
+        }
+        depth -= 1
+        return .object(members)
+    }
+
+    mutating func number() throws(Failure) -> JSONNumber {
+        let start = index
+        if bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count, isDigit(bytes[index]) else {
+            throw fail("expected a digit after '-', found \(found())")
+        }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            if index < bytes.count && isDigit(bytes[index]) { throw fail("leading zeros are not allowed in numbers") }
+        } else {
+            while index < bytes.count && isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw fail("expected a digit after '.', found \(found())")
+            }
+            while index < bytes.count && isDigit(bytes[index]) { index += 1 }
+        }
+        if index < bytes.count && (bytes[index] | 0x20) == UInt8(ascii: "e") {
+            index += 1
+            if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) {
+                index += 1
+            }
+            guard index < bytes.count, isDigit(bytes[index]) else {
+                throw fail("expected a digit in the exponent, found \(found())")
+            }
+            while index < bytes.count && isDigit(bytes[index]) { index += 1 }
+        }
+        let lexeme = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        return JSONNumber(validated: lexeme)
+    }
+
+    @inline(__always)
+    func isDigit(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "0") < 10 }
+
+    /// Reads a string starting at its opening quote. Strings without escapes are decoded straight
+    /// from the input bytes; only strings with a backslash are copied and unescaped.
+    mutating func string() throws(Failure) -> String {
+        let opening = index
+        index += 1
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == quote {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                index += 1
+                return text
+            }
+            if byte == backslash { return try escapedString(from: start) }
+            if byte < 0x20 { throw controlCharacter(byte) }
+            index += 1
+        }
+        throw fail("unterminated string", at: opening)
+    }
+
+    func controlCharacter(_ byte: UInt8) -> Failure {
+        fail("control character 0x\(hex2(byte)) must be escaped in a string")
+    }
+
+    mutating func escapedString(from start: Int) throws(Failure) -> String {
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == quote {
+                index += 1
+                return String(decoding: scratch, as: UTF8.self)
+            }
+            if byte < 0x20 { throw controlCharacter(byte) }
+            if byte != backslash {
+                scratch.append(byte)
+                index += 1
+                continue
+            }
+            let escapeStart = index
+            index += 1
+            guard index < bytes.count else { break }
+            let escaped = bytes[index]
+            index += 1
+            switch escaped {
+            case quote, backslash, UInt8(ascii: "/"): scratch.append(escaped)
+            case UInt8(ascii: "b"): scratch.append(0x08)
+            case UInt8(ascii: "f"): scratch.append(0x0C)
+            case UInt8(ascii: "n"): scratch.append(0x0A)
+            case UInt8(ascii: "r"): scratch.append(0x0D)
+            case UInt8(ascii: "t"): scratch.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(escapeStart: escapeStart)
+                if (0xD800..<0xDC00).contains(scalar) {
+                    // A high surrogate joins a following `\uDC00`–`\uDFFF`; alone it becomes U+FFFD.
+                    if index + 5 < bytes.count && bytes[index] == backslash && bytes[index + 1] == UInt8(ascii: "u") {
+                        let saved = index
+                        index += 2
+                        let low = try hex4(escapeStart: saved)
+                        if (0xDC00..<0xE000).contains(low) {
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        } else {
+                            index = saved
+                            scalar = 0xFFFD
+                        }
+                    } else {
+                        scalar = 0xFFFD
+                    }
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    scalar = 0xFFFD
+                }
+                appendUTF8(scalar)
+            default:
+                throw fail("invalid escape '\\\(found(at: index - 1).trimmingQuotes)' in string", at: escapeStart)
+            }
+        }
+        throw fail("unterminated string", at: start - 1)
+    }
+
+    mutating func hex4(escapeStart: Int) throws(Failure) -> UInt32 {
+        guard index + 4 <= bytes.count else {
+            throw fail("invalid \\u escape: expected 4 hex digits", at: escapeStart)
+        }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw fail("invalid \\u escape: expected 4 hex digits", at: escapeStart)
+            }
+            value = value << 4 | UInt32(digit)
+            index += 1
+        }
+        return value
+    }
+
+    mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case 0..<0x80:
+            scratch.append(UInt8(scalar))
+        case 0x80..<0x800:
+            scratch.append(UInt8(0xC0 | scalar >> 6))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        case 0x800..<0x10000:
+            scratch.append(UInt8(0xE0 | scalar >> 12))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            scratch.append(UInt8(0xF0 | scalar >> 18))
+            scratch.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            scratch.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+}
+
+extension String {
+    /// `'x'` → `x`, for messages that quote differently.
+    fileprivate var trimmingQuotes: String {
+        hasPrefix("'") && hasSuffix("'") && count >= 3 ? String(dropFirst().dropLast()) : self
+    }
+}
+
+/// Two lower-case hex digits.
+func hex2(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 0xF)]])
+}
