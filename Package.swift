@@ -18,16 +18,18 @@ let package = Package(
         .target(name: "BanyanConfig", dependencies: ["BanyanCore", .product(name: "Yams", package: "Yams")]),
         // A small blocking HTTP/1.1 client over POSIX sockets that keeps the exact bytes on the wire.
         .target(name: "BanyanHTTP", dependencies: ["BanyanCore"]),
+        // Record, verify, probe and diff: the wire contract between legacy and candidate.
+        .target(name: "BanyanContract", dependencies: ["BanyanCore", "BanyanHTTP"]),
         .executableTarget(
             name: "banyan",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanHTTP",
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["BanyanCore", "BanyanHTTP"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["BanyanCore", "BanyanHTTP", "BanyanContract"]),
     ],
     swiftLanguageModes: [.v6]
 )
