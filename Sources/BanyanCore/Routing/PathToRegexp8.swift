@@ -146,7 +146,8 @@ enum PathToRegexp8 {
                         hint = "Express 5 has no regular expressions in patterns; write '\\\(character)' for a literal"
                     default: hint = "the character is reserved; write '\\\(character)' for a literal"
                     }
-                    throw RoutePatternError("'\(character)' is not allowed in \(flavorName) patterns", column: token.column, hint: hint)
+                    throw RoutePatternError(
+                        "'\(character)' is not allowed in \(flavorName) patterns", column: token.column, hint: hint)
                 case .end:
                     throw RoutePatternError("unclosed '{'", hint: "every '{' needs a matching '}'")
                 case .closeBrace:
