@@ -76,7 +76,6 @@ struct FastRouteMatcher: Sendable {
         let count = bytes.count
         var position = 0
         var values: [String] = []
-        values.reserveCapacity(parameterNames.count)
         for segment in segments {
             guard position < count, bytes[position] == UInt8(ascii: "/") else { return .noMatch }
             position += 1

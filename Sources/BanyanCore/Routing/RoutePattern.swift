@@ -9,8 +9,21 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     /// The parameters in capture order (unnamed groups are `"0"`, `"1"`, …), each name once.
     public let parameterNames: [String]
 
-    private let regex: CompiledRegex
-    private let fast: FastRouteMatcher?
+    /// The compiled forms, behind one reference so that copying a pattern (as a route table
+    /// does on its hot path) costs a single retain.
+    private final class Storage: Sendable {
+        let regex: CompiledRegex
+        let fast: FastRouteMatcher?
+
+        init(regex: CompiledRegex, fast: FastRouteMatcher?) {
+            self.regex = regex
+            self.fast = fast
+        }
+    }
+
+    private let storage: Storage
+    private var regex: CompiledRegex { storage.regex }
+    private var fast: FastRouteMatcher? { storage.fast }
 
     /// Compiles `source`; throws where the flavour's Express would throw at registration.
     public init(_ source: String, flavor: ExpressFlavor = .express4) throws(RoutePatternError) {
@@ -22,11 +35,11 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
         }
         self.source = source
         self.flavor = flavor
-        self.regex = try CompiledRegex(compiled)
+        let regex = try CompiledRegex(compiled)
         var names: [String] = []
         for name in compiled.keys where !names.contains(name) { names.append(name) }
         self.parameterNames = names
-        self.fast = FastRouteMatcher(source, flavor: flavor)
+        self.storage = Storage(regex: regex, fast: FastRouteMatcher(source, flavor: flavor))
     }
 
     /// Whether matching avoids the regular expression (static and whole `:name` segments only).

@@ -27,8 +27,10 @@ public struct RouteTable<Value: Sendable>: Sendable {
     /// (whatever its method) ends the search with a 400: the result is then
     /// `.malformedParameter`.
     public func match(method: String, path: String) -> RouteTableMatch<Value>? {
-        for (index, entry) in entries.enumerated() {
-            let result = entry.route.pattern.match(path)
+        for index in entries.indices {
+            let result = entries[index].route.pattern.match(path)
+            guard result.pathMatched else { continue }
+            let entry = entries[index]
             switch result {
             case .noMatch: continue
             case .malformedParameter:
