@@ -1,0 +1,83 @@
+/// Routes in registration order, matched the way Express's router walks its stack.
+public struct RouteTable<Value: Sendable>: Sendable {
+    public struct Entry: Sendable {
+        public let route: Route
+        public let value: Value
+    }
+
+    public private(set) var entries: [Entry] = []
+
+    public init() {}
+
+    public init(_ routes: [(Route, Value)]) {
+        entries = routes.map { Entry(route: $0.0, value: $0.1) }
+    }
+
+    public mutating func append(_ route: Route, value: Value) {
+        entries.append(Entry(route: route, value: value))
+    }
+
+    public var count: Int { entries.count }
+
+    /// The route Express would run for `method` and `path` (no query string, still
+    /// percent-encoded), or nil when Express answers 404.
+    ///
+    /// The first registered route whose pattern matches and that handles the method wins. As in
+    /// Express, a parameter that fails to decode on the first route whose *pattern* matches
+    /// (whatever its method) ends the search with a 400: the result is then
+    /// `.malformedParameter`.
+    public func match(method: String, path: String) -> RouteTableMatch<Value>? {
+        for index in entries.indices {
+            let result = entries[index].route.pattern.match(path)
+            guard result.pathMatched else { continue }
+            let entry = entries[index]
+            switch result {
+            case .noMatch: continue
+            case .malformedParameter:
+                return RouteTableMatch(index: index, route: entry.route, value: entry.value, result: result)
+            case .matched:
+                if entry.route.handles(method: method) {
+                    return RouteTableMatch(index: index, route: entry.route, value: entry.value, result: result)
+                }
+            }
+        }
+        return nil
+    }
+
+    /// The methods Express's automatic `OPTIONS` reply lists for `path` (its `Allow` header):
+    /// upper case, in registration order, `HEAD` right after a route's `GET`, each once. Empty
+    /// when no route matches (Express answers 404) or a parameter fails to decode (400). `ALL`
+    /// routes are not listed: Express runs them for OPTIONS instead of replying itself.
+    public func allowedMethods(path: String) -> [String] {
+        var methods: [String] = []
+        func add(_ method: String) {
+            if !methods.contains(method) { methods.append(method) }
+        }
+        for entry in entries {
+            switch entry.route.pattern.match(path) {
+            case .noMatch: continue
+            case .malformedParameter: return []
+            case .matched:
+                guard entry.route.method != "ALL" else { continue }
+                add(entry.route.method)
+                if entry.route.method == "GET" { add("HEAD") }
+            }
+        }
+        return methods
+    }
+}
+
+/// The route a request goes to.
+public struct RouteTableMatch<Value: Sendable>: Sendable {
+    /// The route's position in registration order.
+    public let index: Int
+    public let route: Route
+    public let value: Value
+    /// `.matched` with the parameters, or `.malformedParameter` (Express answers 400).
+    public let result: RouteMatchResult
+
+    /// The decoded parameters, nil when one failed to decode.
+    public var parameters: RouteParameters? { result.parameters }
+}
+
+extension RouteTableMatch: Equatable where Value: Equatable {}
