@@ -83,7 +83,8 @@ public enum FixtureStore {
             throw FixtureError(file: directory, message: "cannot list the folder: \(error.localizedDescription)")
         }
         if paths.isEmpty {
-            throw FixtureError(file: directory, message: "no .\(fileExtension) files here; record some with 'banyan record'")
+            throw FixtureError(
+                file: directory, message: "no .\(fileExtension) files here; record some with 'banyan record'")
         }
         var result: [(String, Fixture)] = []
         for path in paths {

@@ -53,7 +53,8 @@ public enum ProbeCatalog {
             example
             ?? HTTPRequest(
                 method: method, target: examplePath(for: route.pattern),
-                headers: bodyMethods.contains(method) ? HTTPHeaders([("Content-Type", "application/json")]) : HTTPHeaders(),
+                headers: bodyMethods.contains(method)
+                    ? HTTPHeaders([("Content-Type", "application/json")]) : HTTPHeaders(),
                 body: bodyMethods.contains(method) ? Array("{}".utf8) : [])
         let path = base.path
         let query = base.query.map { "?" + $0 } ?? ""
@@ -79,7 +80,9 @@ public enum ProbeCatalog {
             let original = segments[index]
             segments[index] = percentEncoded(first) + String(decoding: original.utf8.dropFirst(), as: UTF8.self)
             add("encoded-param", with(target: segments.joined(separator: "/") + query))
-            for (name, value) in [("non-numeric-param", "abc"), ("malformed-escape", "%ZZ"), ("encoded-slash", "a%2Fb")] {
+            for (name, value) in [
+                ("non-numeric-param", "abc"), ("malformed-escape", "%ZZ"), ("encoded-slash", "a%2Fb"),
+            ] {
                 segments[index] = value
                 add(name, with(target: segments.joined(separator: "/") + query))
             }

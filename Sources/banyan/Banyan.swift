@@ -1,5 +1,6 @@
 import ArgumentParser
 import BanyanCore
+import Foundation
 
 @main
 struct BanyanCommand: ParsableCommand {
@@ -11,6 +12,29 @@ struct BanyanCommand: ParsableCommand {
             'banyan --generate-completion-script bash' (or zsh, fish) prints a script to source.
             """,
         version: Banyan.version,
-        subcommands: [ConfigCommand.self]
+        subcommands: [
+            ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self, DiffCommand.self,
+        ]
     )
+}
+
+extension BanyanCommand {
+    /// Runs the command line. Exit status: 0 success, 1 differences found (or an invalid
+    /// configuration for `config check`), 2 usage and environment errors.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as UsageError {
+            printError("error: \(error.description)")
+            Foundation.exit(2)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                printError(fullMessage(for: error))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }

@@ -109,7 +109,9 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         if list {
-            for entry in ProbeCatalog.descriptions { print("\(entry.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(entry.checks)") }
+            for entry in ProbeCatalog.descriptions {
+                print("\(entry.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(entry.checks)")
+            }
             return
         }
         guard let configuration = try config.loadIfPresent() else {

@@ -15,7 +15,8 @@ public enum HARParser {
             document = try JSONParser.parse(bytes)
         } catch {
             throw RequestFileError(
-                file: file, line: error.line, message: "not a HAR file: invalid JSON (\(error.message), column \(error.column))")
+                file: file, line: error.line,
+                message: "not a HAR file: invalid JSON (\(error.message), column \(error.column))")
         }
         guard case .array(let entries)? = document["log"]?["entries"] else {
             throw RequestFileError(file: file, message: "not a HAR file: there is no 'log.entries' list")
@@ -57,7 +58,8 @@ public enum HARParser {
             }
             specs.append(
                 RequestSpec(
-                    name: nil, request: HTTPRequest(method: method.uppercased(), target: target, headers: headers, body: body),
+                    name: nil,
+                    request: HTTPRequest(method: method.uppercased(), target: target, headers: headers, body: body),
                     source: "\(file)#\(place)"))
         }
         if specs.isEmpty { throw RequestFileError(file: file, message: "the HAR file has no entries") }
