@@ -29,7 +29,9 @@ let package = Package(
         ),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["BanyanCore", "BanyanHTTP", "BanyanContract"]),
+        .testTarget(
+            name: "IntegrationTests", dependencies: ["BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
