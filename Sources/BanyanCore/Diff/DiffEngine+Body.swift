@@ -110,13 +110,14 @@ struct BodyComparer {
     }
 
     mutating func compare(_ legacy: JSONValue, _ candidate: JSONValue, at path: JSONPath) {
-        if legacy == candidate { return }
         switch (legacy, candidate) {
         case (.object(let l), .object(let c)): compareObjects(l, c, at: path)
         case (.array(let l), .array(let c)): compareArrays(l, c, at: path)
         case (.number(let l), .number(let c)): compareNumbers(l, c, at: path)
         case (.string(let l), .string(let c)): compareStrings(l, c, at: path)
-        case (.bool, .bool):
+        case (.null, .null): return
+        case (.bool(let l), .bool(let c)):
+            if l == c { return }
             add(
                 .bodyValue, .breaking, path, Self.show(legacy), Self.show(candidate),
                 "candidate sends `\(Self.show(candidate))` where legacy sends `\(Self.show(legacy))`")
@@ -137,6 +138,7 @@ struct BodyComparer {
     }
 
     mutating func compareNumbers(_ legacy: JSONNumber, _ candidate: JSONNumber, at path: JSONPath) {
+        if legacy == candidate { return }
         if legacy.isSameNumber(as: candidate) {
             add(
                 .bodyNumberFormat, .risky, path, legacy.lexeme, candidate.lexeme,
@@ -156,6 +158,7 @@ struct BodyComparer {
     }
 
     mutating func compareStrings(_ legacy: String, _ candidate: String, at path: JSONPath) {
+        if legacy == candidate { return }
         let shownLegacy = BodyParse.truncate(legacy.jsonQuoted, limit: Self.maxShown)
         let shownCandidate = BodyParse.truncate(candidate.jsonQuoted, limit: Self.maxShown)
         if let l = Timestamp(parsing: legacy), let c = Timestamp(parsing: candidate) {
@@ -177,31 +180,35 @@ struct BodyComparer {
             "candidate sends \(shownCandidate) where legacy sends \(shownLegacy)")
     }
 
-    /// Same length: element by element, unless the elements are the same multiset in another order.
-    /// Other length: one `body.array_length` naming the first index that differs; the elements are
-    /// not compared, since after an insertion or removal every later pair would differ.
+    /// Same length: element by element, unless the differing elements are the same multiset in another
+    /// order. Other length: one `body.array_length` naming the first index that differs; the elements
+    /// are not compared, since after an insertion or removal every later pair would differ.
     mutating func compareArrays(_ legacy: [JSONValue], _ candidate: [JSONValue], at path: JSONPath) {
         if legacy.count != candidate.count {
             let common = min(legacy.count, candidate.count)
-            let firstDifferent =
-                (0..<common).first { Canonical.form(of: legacy[$0]) != Canonical.form(of: candidate[$0]) } ?? common
+            let firstDifferent = (0..<common).first { !Semantic.equal(legacy[$0], candidate[$0]) } ?? common
             add(
                 .bodyArrayLength, .breaking, path, Self.show(.array(legacy)), Self.show(.array(candidate)),
                 "candidate returns \(candidate.count) elements where legacy returns \(legacy.count) "
                     + "(first difference at index \(firstDifferent)); clients that count, page or index will differ")
             return
         }
-        let legacyForms = legacy.map(Canonical.form)
-        let candidateForms = candidate.map(Canonical.form)
-        if legacyForms == candidateForms { return }
-        if legacyForms.sorted() == candidateForms.sorted() {
+        // Exact equality first: it needs no allocation and settles almost every element.
+        let mismatched = legacy.indices.filter {
+            legacy[$0] != candidate[$0] && !Semantic.equal(legacy[$0], candidate[$0])
+        }
+        if mismatched.isEmpty { return }
+        // Elements equal in place cancel out: a reordering shows as a permutation of the mismatched ones.
+        if mismatched.count >= 2
+            && Semantic.sameMultiset(mismatched.map { legacy[$0] }, mismatched.map { candidate[$0] })
+        {
             add(
                 .bodyArrayOrder, .risky, path, Self.show(.array(legacy)), Self.show(.array(candidate)),
                 "same \(legacy.count) elements in another order; clients that take the first element or rely on "
                     + "the sort order will see the change")
             return
         }
-        for index in legacy.indices where legacyForms[index] != candidateForms[index] {
+        for index in mismatched {
             compare(legacy[index], candidate[index], at: path.appending(index: index))
         }
     }
@@ -300,7 +307,7 @@ struct BodyComparer {
     mutating func compareDuplicates(_ legacy: Member?, _ candidate: Member, at path: JSONPath) {
         let legacyCount = legacy?.count ?? 0
         guard legacyCount != candidate.count, legacyCount > 1 || candidate.count > 1 else { return }
-        let firstsDiffer = legacy.map { Canonical.form(of: $0.first) != Canonical.form(of: candidate.first) } ?? false
+        let firstsDiffer = legacy.map { !Semantic.equal($0.first, candidate.first) } ?? false
         let side = candidate.count > legacyCount ? "candidate" : "legacy"
         let first = candidate.count > legacyCount ? candidate.first : legacy!.first
         add(
@@ -312,37 +319,58 @@ struct BodyComparer {
     }
 }
 
-/// A text form that is equal for two values a JavaScript client cannot tell apart by structure:
-/// key order is ignored and duplicate keys resolve to the last; number lexemes are kept.
-enum Canonical {
-    static func form(of value: JSONValue) -> String {
-        var output = ""
-        write(value, into: &output)
-        return output
+/// Equality as a JavaScript client sees structure: key order is ignored and duplicate keys resolve
+/// to the last; number lexemes and strings must match exactly.
+enum Semantic {
+    static func equal(_ legacy: JSONValue, _ candidate: JSONValue) -> Bool {
+        switch (legacy, candidate) {
+        case (.object(let l), .object(let c)):
+            if l == c { return true }
+            let (lm, _) = BodyComparer.members(l)
+            let (cm, ci) = BodyComparer.members(c)
+            guard lm.count == cm.count else { return false }
+            return lm.allSatisfy { member in ci[member.key].map { equal(member.value, cm[$0].value) } ?? false }
+        case (.array(let l), .array(let c)):
+            return l.count == c.count && zip(l, c).allSatisfy { $0 == $1 || equal($0, $1) }
+        default:
+            return legacy == candidate
+        }
     }
 
-    private static func write(_ value: JSONValue, into output: inout String) {
+    /// A hash consistent with ``equal(_:_:)``: members combine without regard to order.
+    static func hash(_ value: JSONValue) -> Int {
+        var hasher = Hasher()
         switch value {
-        case .array(let elements):
-            output += "["
-            for element in elements {
-                write(element, into: &output)
-                output += ","
-            }
-            output += "]"
         case .object(let members):
-            var last: [String: JSONValue] = [:]
-            for member in members { last[member.key] = member.value }
-            output += "{"
-            for key in last.keys.sorted() {
-                output += key.jsonQuoted
-                output += ":"
-                write(last[key]!, into: &output)
-                output += ","
+            var combined = 0
+            for member in BodyComparer.members(members).ordered {
+                var memberHasher = Hasher()
+                memberHasher.combine(member.key)
+                memberHasher.combine(hash(member.value))
+                combined &+= memberHasher.finalize()
             }
-            output += "}"
+            hasher.combine(1)
+            hasher.combine(combined)
+        case .array(let elements):
+            hasher.combine(2)
+            for element in elements { hasher.combine(hash(element)) }
         default:
-            output += value.serializedText
+            hasher.combine(0)
+            hasher.combine(value)
         }
+        return hasher.finalize()
+    }
+
+    /// Whether both lists hold the same elements, counted with multiplicity, in any order.
+    static func sameMultiset(_ legacy: [JSONValue], _ candidate: [JSONValue]) -> Bool {
+        guard legacy.count == candidate.count else { return false }
+        var buckets: [Int: [JSONValue]] = [:]
+        for element in legacy { buckets[hash(element), default: []].append(element) }
+        for element in candidate {
+            let key = hash(element)
+            guard let index = buckets[key]?.firstIndex(where: { equal($0, element) }) else { return false }
+            buckets[key]!.remove(at: index)
+        }
+        return true
     }
 }

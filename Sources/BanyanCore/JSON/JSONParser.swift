@@ -53,6 +53,10 @@ private struct Reader {
     var depth = 0
     /// Reused for strings that contain escapes.
     var scratch: [UInt8] = []
+    /// Elements and members of the containers being read, innermost last. Each container is copied
+    /// out once, at its exact size, instead of growing its own array append by append.
+    var elementStack: [JSONValue] = []
+    var memberStack: [JSONMember] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -126,16 +130,17 @@ private struct Reader {
     mutating func array() throws(Failure) -> JSONValue {
         try enter()
         index += 1
-        var elements: [JSONValue] = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "]") {
             index += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
+        let base = elementStack.count
         while true {
             skipWhitespace()
-            elements.append(try value())
+            let element = try value()
+            elementStack.append(element)
             skipWhitespace()
             guard index < bytes.count else { throw fail("expected ',' or ']' after array element, found end of input") }
             let byte = bytes[index]
@@ -145,23 +150,25 @@ private struct Reader {
             throw fail("expected ',' or ']' after array element, found \(found(at: index - 1))", at: index - 1)
         }
         depth -= 1
+        let elements = Array(elementStack[base...])
+        elementStack.removeSubrange(base...)
         return .array(elements)
     }
 
     mutating func object() throws(Failure) -> JSONValue {
         try enter()
         index += 1
-        var members: [JSONMember] = []
         skipWhitespace()
         if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(members)
+            return .object([])
         }
+        let base = memberStack.count
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == quote else {
-                let expected = members.isEmpty ? "a string key or '}'" : "a string key after ','"
+                let expected = memberStack.count == base ? "a string key or '}'" : "a string key after ','"
                 throw fail("expected \(expected), found \(found())")
             }
             let key = try string()
@@ -171,7 +178,8 @@ private struct Reader {
             }
             index += 1
             skipWhitespace()
-            members.append(JSONMember(key: key, value: try value()))
+            let member = JSONMember(key: key, value: try value())
+            memberStack.append(member)
             skipWhitespace()
             guard index < bytes.count else {
                 throw fail("expected ',' or '}' after object member, found end of input")
@@ -183,6 +191,8 @@ private struct Reader {
             throw fail("expected ',' or '}' after object member, found \(found(at: index - 1))", at: index - 1)
         }
         depth -= 1
+        let members = Array(memberStack[base...])
+        memberStack.removeSubrange(base...)
         return .object(members)
     }
 

@@ -109,8 +109,8 @@ extension Difference {
         let legacyText = legacy.map(Self.oneLine) ?? "(absent)"
         let candidateText = candidate.map(Self.oneLine) ?? "(absent)"
         var line = "\(severity.rawValue.padded(to: 8)) \(kind.rawValue) \(location): \(legacyText) → \(candidateText)"
-        line += " — \(explanation)"
-        if let policyReason { line += " [policy: \(policyReason)]" }
+        line += " — \(Self.oneLine(explanation))"
+        if let policyReason { line += " [policy: \(Self.oneLine(policyReason))]" }
         return line
     }
 
