@@ -79,7 +79,9 @@ struct ContractTests {
                     && (mistake.path == nil || difference.path == mistake.path)
                     && (mistake.header == nil || difference.header == mistake.header)
             }
-            #expect(found, "\(mistake.id): expected \(mistake.kind) at \(mistake.path ?? mistake.header ?? "-"); got \(exchange.differences.map { "\($0.kind) \($0.path ?? $0.header ?? "")" })")
+            let got = exchange.differences.map { "\($0.kind) \($0.path ?? $0.header ?? "")" }
+            let place = mistake.path ?? mistake.header ?? "-"
+            #expect(found, "\(mistake.id): expected \(mistake.kind) at \(place); got \(got)")
         }
     }
 

@@ -102,6 +102,10 @@ struct ReferenceWorkloadTests {
         }
         var id: String
         var kind: String
+        /// The JSON path, for body kinds.
+        var path: String?
+        /// The lower-case header name, for header kinds.
+        var header: String?
         var request: Request
         var legacyFragment: String
         var naiveFragment: String
