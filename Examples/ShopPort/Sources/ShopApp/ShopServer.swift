@@ -1,0 +1,68 @@
+import Hummingbird
+import ShopCore
+
+/// Hands every request to `ShopService` untouched (raw target, all headers, the body) and writes
+/// its answer back. Routing is not Hummingbird's: its router is case-sensitive and treats
+/// `//users` as `/users`, where Express does neither.
+public struct ShopResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let shop: ShopService
+
+    public init(shop: ShopService) {
+        self.shop = shop
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        var headers: [(name: String, value: String)] = []
+        for field in request.headers {
+            headers.append((field.name.rawName, field.value))
+        }
+        // Read at most one byte past body-parser's limit; the rest is drained and dropped.
+        var body: [UInt8] = []
+        for try await buffer in request.body where body.count <= BodyParser.jsonLimit {
+            body.append(contentsOf: buffer.readableBytesView)
+        }
+        let wire = WireRequest(
+            method: request.head.method.rawValue, target: request.head.path ?? "/", headers: headers, body: body)
+        return Self.response(shop.handle(wire))
+    }
+
+    /// `HTTPTypes.HTTPField`, reached through the type Hummingbird re-exports.
+    typealias Field = HTTPFields.Element
+
+    static func response(_ wire: WireResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in wire.headers {
+            if let fieldName = Field.Name(name) {
+                fields.append(Field(name: fieldName, value: value))
+            }
+        }
+        let status = HTTPResponse.Status(code: wire.status, reasonPhrase: wire.reason)
+        let body: ResponseBody
+        if wire.header("Content-Length") == nil {
+            // No Content-Length at all (204, 304): a body of unknown length that writes nothing.
+            body = ResponseBody(contentLength: nil) { writer in try await writer.finish(nil) }
+        } else {
+            // Content-Length is already in the headers (for HEAD it describes the GET body).
+            body = ResponseBody(byteBuffer: ByteBuffer(bytes: wire.body))
+        }
+        return Response(status: status, headers: fields, body: body)
+    }
+}
+
+/// Runs the port until the process is stopped.
+public enum ShopServer {
+    public static func run(
+        host: String, port: Int, naive: Bool, onReady: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let responder = ShopResponder(shop: ShopService(naive: naive))
+        let line = "ShopPort listening on http://\(host):\(port)" + (naive ? " (naive)" : "")
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: { _ in onReady(line) }
+        )
+        try await app.runService()
+    }
+}
