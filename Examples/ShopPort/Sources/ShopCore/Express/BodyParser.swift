@@ -112,7 +112,8 @@ public enum QueryString {
             } else if key.hasPrefix(name + "["), let close = key.firstIndex(of: "]") {
                 let inner = key[key.index(key.startIndex, offsetBy: name.count + 1)..<close]
                 if inner.contains("[") { continue }
-                let isIndex = inner.isEmpty || (inner.allSatisfy(\.isASCII) && Int(inner).map { $0 >= 0 && $0 <= 20 } == true)
+                let isIndex =
+                    inner.isEmpty || (inner.allSatisfy(\.isASCII) && Int(inner).map { $0 >= 0 && $0 <= 20 } == true)
                 if !isIndex { isObject = true }
                 values.append(value)
             }

@@ -146,7 +146,6 @@ public struct FrameworkQuirks: Sendable {
     }
 }
 
-
 /// An Express 4 application reduced to what this service uses: `express.json()`, routes in
 /// registration order, automatic HEAD and OPTIONS, finalhandler's pages, ETags and 304s.
 public struct ExpressApp<Context>: Sendable {
@@ -221,7 +220,8 @@ public struct ExpressApp<Context>: Sendable {
             return Self.finish(req: request, method: method, res: res)
         }
         if quirks.methodNotAllowed && !allowed.isEmpty {
-            return WireResponse(status: 405, headers: [("Allow", allowed.joined(separator: ",")), ("Content-Length", "0")])
+            return WireResponse(
+                status: 405, headers: [("Allow", allowed.joined(separator: ",")), ("Content-Length", "0")])
         }
         return Self.errorPage(status: 404, method: method, message: "Cannot \(method) \(URLCoding.encodeUrl(pathname))")
     }
@@ -320,7 +320,9 @@ enum Freshness {
     }
 
     static func hasNoCache(_ value: String) -> Bool {
-        value.split(separator: ",", omittingEmptySubsequences: false).contains { JSNumber.trim(String($0)) == "no-cache" }
+        value.split(separator: ",", omittingEmptySubsequences: false).contains {
+            JSNumber.trim(String($0)) == "no-cache"
+        }
     }
 
     static func tokenList(_ text: String) -> [String] {

@@ -74,7 +74,8 @@ public final class ShopService: Sendable {
         if naive && UInt32(raw) == nil {
             // Mistake "typed-id": a typed path parameter rejects the request before the handler.
             res.status(400)
-            res.send(Array("Invalid URL: Cannot parse `\(raw)` to a `u32`".utf8), contentType: "text/plain; charset=utf-8")
+            res.send(
+                Array("Invalid URL: Cannot parse `\(raw)` to a `u32`".utf8), contentType: "text/plain; charset=utf-8")
             return
         }
         guard let user = lookupUser(raw) else {
@@ -247,7 +248,9 @@ public final class ShopService: Sendable {
     }
 
     static func userJSON(_ user: Seed.User) -> JSONValue {
-        .object(JSONObject([("id", .number(Double(user.id))), ("name", .string(user.name)), ("email", .string(user.email))]))
+        .object(
+            JSONObject([("id", .number(Double(user.id))), ("name", .string(user.name)), ("email", .string(user.email))])
+        )
     }
 
     static func error(_ message: String) -> JSONValue {
