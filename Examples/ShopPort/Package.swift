@@ -20,6 +20,7 @@ let package = Package(
             dependencies: [
                 "ShopCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
             ]
         ),
         .executableTarget(

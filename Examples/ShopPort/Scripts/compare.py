@@ -138,13 +138,31 @@ REQUESTS = [
     ("GET", "/day-of-year", [], None),
     ("GET", "/day-of-year?date[]=2026-06-02", [], None),
     ("GET", "/day-of-year/?date=2026-06-02", [], None),
+    ("GET", "/users/a%2Fb", [], None),
+    ("GET", "/users/%E2%9C%93", [], None),
+    ("GET", "/users/..", [], None),
+    ("GET", "/users;x=1", [], None),
+    ("GET", "/price/a%2Fb", [], None),
+    ("GET", "/price/%F0%9F%98%80", [], None),
+    ("GET", "/orders/ord%5F123", [], None),
+    ("GET", "/health?x", [], None),
+    ("OPTIONS", "*", [], None),
+    ("GET", "http://example.com/users?limit=1", [], None),
+    ("POST", "/users", [J, "Expect: 100-continue"], '{"name":"Exp","email":"e@x"}'),
+    ("POST", "/checkout", [J], '{"userId":42,"items":[{"sku":"BOOK-1","qty":2}],"userId":"last"}'),
+    ("POST", "/articles", [J], '{"title":"Hello","tags":["x"],"__proto__":{"a":1}}'),
+    ("POST", "/nope", [J], '{bad'),
+    ("GET", "/users/1", ["Content-Type: application/json", "Content-Length: 3"], 'x{}'),
 ]
 
 
 def curl(base, method, path, headers, body):
-    cmd = ["curl", "-si", "--raw", "--path-as-is", "-X", method, base + path]
+    url, target = base + path, []
+    if not path.startswith("/"):
+        url, target = base + "/", ["--request-target", path]
+    cmd = ["curl", "-si", "--raw", "--path-as-is", "-X", method, url] + target
     if method == "HEAD":
-        cmd = ["curl", "-si", "--raw", "--path-as-is", "-I", base + path]
+        cmd = ["curl", "-si", "--raw", "--path-as-is", "-I", url] + target
     for h in headers:
         cmd += ["-H", h]
     if body is not None:

@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import HummingbirdCore
 import ShopCore
 
 /// Hands every request to `ShopService` untouched (raw target, all headers, the body) and writes
@@ -60,9 +62,43 @@ public enum ShopServer {
         let line = "ShopPort listening on http://\(host):\(port)" + (naive ? " (naive)" : "")
         let app = Application(
             responder: responder,
+            server: http1WithExpect(),
             configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { _ in onReady(line) }
         )
         try await app.runService()
+    }
+}
+
+extension ShopServer {
+    /// Hummingbird's HTTP/1 server plus Node's `Expect` handling: `100-continue` gets an interim
+    /// `100 Continue` before the body is read; any other expectation gets Node's bare 417.
+    static func http1WithExpect() -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            HTTP1Channel(
+                responder: { request, responseWriter, channel in
+                    if let expect = request.headers.first(where: { $0.name.canonicalName == "expect" })?.value {
+                        if expect.lowercased() == "100-continue" {
+                            try await responseWriter.writeInformationalHead(HTTPResponse(status: .continue))
+                        } else {
+                            var fields = HTTPFields()
+                            if let date = ShopResponder.Field.Name("Date") {
+                                fields.append(
+                                    ShopResponder.Field(
+                                        name: date,
+                                        value: HTTPDate.format(epochSeconds: Int64(Date().timeIntervalSince1970))))
+                            }
+                            let head = HTTPResponse(status: .init(code: 417, reasonPhrase: "Expectation Failed"))
+                            var response = head
+                            response.headerFields = fields
+                            let body = ResponseBody(contentLength: nil) { writer in try await writer.finish(nil) }
+                            try await responseWriter.write(response: response, body: body)
+                            return
+                        }
+                    }
+                    try await responder(request, responseWriter, channel)
+                }
+            )
+        }
     }
 }

@@ -129,3 +129,19 @@ public enum JSDate {
         return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
 }
+
+/// IMF-fixdate (`Sun, 22 Nov 2026 00:48:49 GMT`), the format of HTTP's Date header.
+public enum HTTPDate {
+    public static func format(epochSeconds: Int64) -> String {
+        let days = epochSeconds >= 0 ? epochSeconds / 86_400 : (epochSeconds - 86_399) / 86_400
+        let seconds = epochSeconds - days * 86_400
+        let (y, m, d) = JSDate.civilFromDays(days)
+        let weekdays = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        let weekday = weekdays[Int(((days % 7) + 7) % 7)]
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(weekday), \(two(d)) \(months[Int(m - 1)]) \(y) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):"
+            + "\(two(seconds % 60)) GMT"
+    }
+
+}
