@@ -5,11 +5,18 @@ Usage: compare.py LEGACY_URL PORT_URL [--show]
 Both services should be freshly started (some requests create or delete data, in order).
 Date, Connection and Keep-Alive lines are dropped; X-Powered-By is dropped (the port omits it).
 """
+import gzip
 import subprocess
 import sys
+import zlib
 
 J = "Content-Type: application/json"
 BIG = '{"title":"' + "x" * 102400 + '"}'
+USER = b'{"name":"Zip","email":"zip@example.com"}'
+GZ = ["Content-Type: application/json", "Content-Encoding: gzip"]
+DF = ["Content-Type: application/json", "Content-Encoding: deflate"]
+RAW_DEFLATE = zlib.compressobj(wbits=-15)
+RAW_DEFLATE = RAW_DEFLATE.compress(USER) + RAW_DEFLATE.flush()
 
 # (method, path, headers, body)
 REQUESTS = [
@@ -153,6 +160,21 @@ REQUESTS = [
     ("POST", "/articles", [J], '{"title":"Hello","tags":["x"],"__proto__":{"a":1}}'),
     ("POST", "/nope", [J], '{bad'),
     ("GET", "/users/1", ["Content-Type: application/json", "Content-Length: 3"], 'x{}'),
+    ("POST", "/users", GZ, gzip.compress(USER, mtime=0)),
+    ("POST", "/users", GZ, gzip.compress(USER, mtime=0) + gzip.compress(b" ", mtime=0)),
+    ("POST", "/users", GZ, gzip.compress(USER, mtime=0) + b"garbage"),
+    ("POST", "/users", GZ, gzip.compress(USER, mtime=0) + b"\0\0garbage"),
+    ("POST", "/users", GZ, gzip.compress(USER, mtime=0) + b"\x1f"),
+    ("POST", "/users", GZ, gzip.compress(USER, mtime=0)[:-3]),
+    ("POST", "/users", GZ, USER),
+    ("POST", "/users", DF, zlib.compress(USER)),
+    ("POST", "/users", DF, zlib.compress(USER, 0)),
+    ("POST", "/users", DF, RAW_DEFLATE),
+    ("POST", "/users", DF, zlib.compress(USER) + b"xyz"),
+    ("POST", "/articles", GZ, gzip.compress(b'{"title":"' + b"z" * 102400 + b'"}', mtime=0)),
+    ("POST", "/articles", GZ, gzip.compress(b'{"title":"' + b"z" * 102380 + b'"}', mtime=0)),
+    ("POST", "/users", ["Content-Type: application/json", "Content-Encoding: br"], USER),
+    ("POST", "/users", ["Content-Type: application/json", "Content-Encoding: GZIP"], gzip.compress(USER, mtime=0)),
 ]
 
 
@@ -167,7 +189,8 @@ def curl(base, method, path, headers, body):
         cmd += ["-H", h]
     if body is not None:
         cmd += ["--data-binary", "@-"]
-    out = subprocess.run(cmd, input=(body or "").encode(), capture_output=True, timeout=30).stdout
+    data = body if isinstance(body, bytes) else (body or "").encode()
+    out = subprocess.run(cmd, input=data, capture_output=True, timeout=30).stdout
     lines = out.split(b"\r\n")
     kept = [line for line in lines if not line.lower().startswith((b"date:", b"connection:", b"keep-alive:", b"x-powered-by:"))]
     return b"\r\n".join(kept)
@@ -180,7 +203,7 @@ def main():
     for method, path, headers, body in REQUESTS:
         a = curl(legacy, method, path, headers, body)
         b = curl(port, method, path, headers, body)
-        label = f"{method} {path[:60]} {' '.join(headers)} {(body or '')[:60]}"
+        label = f"{method} {path[:60]} {' '.join(headers)} {(body or '')[:60]!r}"
         if a == b:
             same += 1
             if show:

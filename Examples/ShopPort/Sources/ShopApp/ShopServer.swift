@@ -20,9 +20,10 @@ public struct ShopResponder: HTTPResponder {
         for field in request.headers {
             headers.append((field.name.rawName, field.value))
         }
-        // Read at most one byte past body-parser's limit; the rest is drained and dropped.
+        // Keep at most 1 MiB (compressed bodies are inflated later; the 100kb limit applies after
+        // that); the rest is drained and dropped.
         var body: [UInt8] = []
-        for try await buffer in request.body where body.count <= BodyParser.jsonLimit {
+        for try await buffer in request.body where body.count <= 1_048_576 {
             body.append(contentsOf: buffer.readableBytesView)
         }
         let wire = WireRequest(

@@ -17,14 +17,26 @@ public enum BodyParser {
         else { return .success(empty) }
         let charset = parameter("charset", in: contentType)?.lowercased() ?? "utf-8"
         guard charset.hasPrefix("utf-") else { return .failure(Failure(status: 415)) }
-        let encoding = (request.header("content-encoding") ?? "identity").lowercased()
-        guard encoding == "identity" else { return .failure(Failure(status: 415)) }
-        if let contentLength, let declared = Int(contentLength.trimmingSpaces()), declared > jsonLimit {
-            return .failure(Failure(status: 413))
+        var bytes = request.body
+        switch (request.header("content-encoding") ?? "identity").lowercased() {
+        case "identity":
+            // The declared length alone decides a 413.
+            if let contentLength, let declared = Int(contentLength.trimmingSpaces()), declared > jsonLimit {
+                return .failure(Failure(status: 413))
+            }
+        case "gzip":
+            guard let inflated = try? Inflate.gunzip(bytes) else { return .failure(Failure(status: 400)) }
+            bytes = inflated
+        case "deflate":
+            guard let inflated = try? Inflate.zlibInflate(bytes) else { return .failure(Failure(status: 400)) }
+            bytes = inflated
+        default:
+            return .failure(Failure(status: 415))
         }
-        guard request.body.count <= jsonLimit else { return .failure(Failure(status: 413)) }
+        // The limit applies to the decompressed body.
+        guard bytes.count <= jsonLimit else { return .failure(Failure(status: 413)) }
 
-        var text = String(decoding: request.body, as: UTF8.self)
+        var text = String(decoding: bytes, as: UTF8.self)
         if text.unicodeScalars.first == "\u{FEFF}" {
             text.unicodeScalars.removeFirst()
         }
