@@ -1,0 +1,36 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "ShopPort",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ShopPort", targets: ["ShopPort"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Pure logic: Express-like routing, JSON reading/writing, SHA-1/ETag, the handlers themselves.
+        .target(name: "ShopCore"),
+        // Hummingbird adapter: turns HTTP requests into ShopCore requests and back.
+        .target(
+            name: "ShopApp",
+            dependencies: [
+                "ShopCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "ShopPort",
+            dependencies: [
+                "ShopApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ShopCoreTests", dependencies: ["ShopCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

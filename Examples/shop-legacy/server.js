@@ -1,0 +1,170 @@
+'use strict';
+
+// shop-legacy: the Express 4 service that the Banyan examples migrate, one route at a time.
+// Run: NODE_PATH=/usr/share/nodejs NODE_ENV=production PORT=3000 HOST=127.0.0.1 node server.js
+
+const express = require('express');
+const seed = require('./seed');
+
+const PRICE_LOOP_N = 1000000;
+const PRICE_SCALE = 1e10;
+
+// ---- state (in memory, seeded deterministically on start) ----
+
+const users = new Map(seed.users.map((u) => [u.id, { ...u }]));
+let nextUserId = Math.max(0, ...seed.users.map((u) => u.id)) + 1;
+
+const orders = new Map(seed.orders.map((o) => [o.id, { ...o, createdAt: new Date(o.createdAt) }]));
+
+const basePrices = new Map(seed.basePrices);
+const skuPrices = new Map(seed.skuPrices);
+
+const articles = new Map();
+let nextArticleId = seed.firstArticleId;
+
+// ---- pure helpers ----
+
+// CPU-bound on purpose: the pricing slice is the "hot path" a migration targets first.
+function priceAdjustment() {
+  let sum = 0;
+  for (let n = 1; n <= PRICE_LOOP_N; n++) {
+    sum += Math.sqrt(n);
+  }
+  return sum / PRICE_SCALE;
+}
+
+function isLeapYear(y) {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+// Returns the day of the year (1..366) or null when the date is invalid.
+function dayOfYear(text) {
+  const parts = String(text).split('-');
+  if (parts.length !== 3) return null;
+  const [y, m, d] = parts.map(Number);
+  if (!Number.isInteger(y) || !Number.isInteger(m) || !Number.isInteger(d)) return null;
+  if (m < 1 || m > 12) return null;
+  const lengths = MONTH_DAYS.slice();
+  if (isLeapYear(y)) lengths[1] = 29;
+  if (d < 1 || d > lengths[m - 1]) return null;
+  let day = d;
+  for (let i = 0; i < m - 1; i++) day += lengths[i];
+  return day;
+}
+
+// ---- app ----
+
+const app = express();
+app.use(express.json());
+
+app.get('/health', (req, res) => {
+  res.json({ status: 'ok' });
+});
+
+app.get('/users', (req, res) => {
+  const limit = Number(req.query.limit ?? 10);
+  const list = [...users.values()].sort((a, b) => a.id - b.id).slice(0, limit);
+  res.json(list);
+});
+
+app.get('/users/:id', (req, res) => {
+  const user = users.get(Number(req.params.id));
+  if (!user) {
+    res.status(404).json({ error: 'User not found' });
+    return;
+  }
+  res.json(user);
+});
+
+app.post('/users', (req, res) => {
+  const body = req.body;
+  const name = typeof body.name === 'string' ? body.name.trim() : '';
+  if (name === '') {
+    res.status(400).json({ error: 'name is required' });
+    return;
+  }
+  const email = body.email;
+  if (typeof email !== 'string' || !email.includes('@')) {
+    res.status(400).json({ error: 'email is invalid' });
+    return;
+  }
+  const user = { id: nextUserId++, name, email };
+  users.set(user.id, user);
+  res.status(201).json(user);
+});
+
+app.delete('/users/:id', (req, res) => {
+  users.delete(Number(req.params.id));
+  res.status(204).end();
+});
+
+app.get('/orders/:id', (req, res) => {
+  const order = orders.get(req.params.id);
+  if (!order) {
+    res.status(404).json({ error: { code: 'ORDER_NOT_FOUND', message: 'Order not found' } });
+    return;
+  }
+  res.set('Cache-Control', 'private, max-age=30');
+  res.json(order);
+});
+
+app.post('/articles', (req, res) => {
+  const body = req.body;
+  if (typeof body.title !== 'string' || body.title.trim() === '') {
+    res.status(400).json({ error: 'title is required' });
+    return;
+  }
+  const article = {
+    id: nextArticleId++,
+    title: body.title,
+    tags: Array.isArray(body.tags) ? body.tags : [],
+  };
+  articles.set(article.id, article);
+  res.status(201).location(`/articles/${article.id}`).json(article);
+});
+
+// The symbol is upper-cased before the lookup: /price/aapl answers as AAPL.
+app.get('/price/:symbol', (req, res) => {
+  const symbol = req.params.symbol.toUpperCase();
+  const base = basePrices.get(symbol);
+  if (base === undefined) {
+    res.status(404).json({ error: 'unknown symbol' });
+    return;
+  }
+  res.json({ symbol, price: base + priceAdjustment(), computedBy: 'node' });
+});
+
+app.post('/checkout', (req, res) => {
+  const body = req.body;
+  const userId = body.userId;
+  if (typeof userId !== 'number' && typeof userId !== 'string') {
+    res.status(400).json({ error: 'userId is required' });
+    return;
+  }
+  const items = Array.isArray(body.items) ? body.items : [];
+  let total = 0;
+  for (const item of items) {
+    const sku = item !== null && typeof item === 'object' ? item.sku : undefined;
+    const qty = item !== null && typeof item === 'object' && typeof item.qty === 'number' ? item.qty : 0;
+    total += (skuPrices.get(sku) ?? 0) * qty;
+  }
+  res.json({ orderId: `ord_${userId}`, total, status: 'confirmed' });
+});
+
+app.get('/day-of-year', (req, res) => {
+  const date = req.query.date;
+  const day = typeof date === 'string' ? dayOfYear(date) : null;
+  if (day === null) {
+    res.status(400).json({ error: 'date is invalid' });
+    return;
+  }
+  res.json({ date, dayOfYear: day });
+});
+
+const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST ?? '127.0.0.1';
+app.listen(port, host, () => {
+  console.log(`shop-legacy listening on http://${host}:${port}`);
+});
