@@ -108,7 +108,7 @@ public enum Charset {
                 $0.properties.isASCIIHexDigit || ("a"..."z").contains($0) || ("0"..."9").contains($0)
             })
         switch canonical {
-        case "utf8": return String(decoding: bytes, as: UTF8.self)
+        case "utf8": return JSText.escapingMarkers(String(decoding: bytes, as: UTF8.self))
         case "utf16le": return utf16(bytes, bigEndian: false)
         case "utf16be": return utf16(bytes, bigEndian: true)
         case "utf16": return utf16(bytes, bigEndian: detectUTF16BigEndian(bytes))
@@ -195,7 +195,7 @@ public enum Charset {
             units.append(bigEndian ? a << 8 | b : b << 8 | a)
             i += 2
         }
-        return String(decoding: units, as: UTF16.self)
+        return JSText.fromUTF16(units)
     }
 
     static func utf32(_ bytes: [UInt8], bigEndian: Bool) -> String {
@@ -205,7 +205,11 @@ public enum Charset {
             let b = bytes[i..<i + 4].map(UInt32.init)
             let value =
                 bigEndian ? b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] : b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0]
-            scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+            if (0xD800...0xDFFF).contains(value) {
+                JSText.appendLoneSurrogate(value, to: &scalars)
+            } else {
+                JSText.append(Unicode.Scalar(value) ?? "\u{FFFD}", to: &scalars)
+            }
             i += 4
         }
         return String(scalars)
