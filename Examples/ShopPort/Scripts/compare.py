@@ -175,6 +175,23 @@ REQUESTS = [
     ("POST", "/articles", GZ, gzip.compress(b'{"title":"' + b"z" * 102380 + b'"}', mtime=0)),
     ("POST", "/users", ["Content-Type: application/json", "Content-Encoding: br"], USER),
     ("POST", "/users", ["Content-Type: application/json", "Content-Encoding: GZIP"], gzip.compress(USER, mtime=0)),
+    ("POST", "/checkout", ["Content-Type: application/json;"], '{"userId":1}'),
+    ("POST", "/checkout", ["Content-Type: application/json; x=a b"], '{"userId":1}'),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-8; charset=latin1"], '{"userId":1}'),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=latin1; charset=utf-8"], '{"userId":1}'),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-9"], '{"userId":1}'),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-16"], '{"userId":"\u00e9"}'.encode("utf-16")),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-16be"], '{"userId":"é✓"}'.encode("utf-16-be")),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-32"], '{"userId":"é✓😀"}'.encode("utf-32")),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-7"], '{"userId":"a+b é✓😀"}'.encode("utf-7")),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-16"], '{"userId":1}'),
+    ("POST", "/users", [J], '{"name":"\\ud800x\\udc00\\ud83d","email":"s@x"}'),
+    ("POST", "/users", [J], '{"name":"\U0010ffff \\udbff\\udfff \\udbff","email":"s@x"}'),
+    ("POST", "/articles", [J], '{"title":"S","tags":[{"\\ud800":1,"\\ud801":2,"\\ud800":3}]}'),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-16le"],
+     b'{\0"\0u\0s\0e\0r\0I\0d\0"\0:\0"\0\x00\xd8x\0\xff\xdb\xff\xdf"\0}\0'),
+    ("POST", "/checkout", ["Content-Type: application/json; charset=utf-32le"],
+     b'{\0\0\0"\0\0\0u\0\0\0s\0\0\0e\0\0\0r\0\0\0I\0\0\0d\0\0\0"\0\0\0:\0\0\0"\0\0\0\x00\xdc\0\0"\0\0\0}\0\0\0'),
 ]
 
 

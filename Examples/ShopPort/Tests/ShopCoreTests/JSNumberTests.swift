@@ -87,3 +87,19 @@ import Testing
         #expect(try JSONParser.parse(#""\ud83d\ude00""#) == .string("😀"))
     }
 }
+
+@Suite struct LoneSurrogateTests {
+    @Test func survivesParseAndStringify() throws {
+        let text = #"{"\ud800":1,"\ud801":2,"a":"x\udc00\ud83d","b":"\udbff\udfff"}"#
+        #expect(
+            JSONWriter.string(try JSONParser.parse(text)) == #"{"\ud800":1,"\ud801":2,"a":"x\udc00\ud83d","b":"􏿿"}"#)
+        // Text reaches the parser through Charset.decode, which marks a genuine U+10FFFF.
+        let genuine = Charset.decode(Array("[\"\u{10FFFF}\"]".utf8), charset: "utf-8")!
+        #expect(JSONWriter.string(try JSONParser.parse(genuine)) == "[\"\u{10FFFF}\"]")
+    }
+
+    @Test func utf16TextKeepsThem() throws {
+        let text = Charset.decode([0x22, 0x00, 0x00, 0xD8, 0x22, 0x00], charset: "utf-16le")!
+        #expect(JSONWriter.string(try JSONParser.parse(text)) == #""\ud800""#)
+    }
+}

@@ -12,10 +12,12 @@ public enum BodyParser {
         let contentLength = request.singleHeader("content-length")
         let hasBody = request.header("transfer-encoding") != nil || contentLength.map(isNumeric) == true
         guard hasBody else { return .success(empty) }
-        guard let contentType = request.singleHeader("content-type"),
-            mediaType(contentType) == "application/json"
+        // type-is: the Content-Type must parse strictly and be application/json.
+        guard let header = request.singleHeader("content-type"), let contentType = ContentType.parse(header),
+            contentType.isValidMediaType, contentType.type == "application/json"
         else { return .success(empty) }
-        let charset = parameter("charset", in: contentType)?.lowercased() ?? "utf-8"
+        let charsetParameter = contentType.parameters["charset"]?.lowercased() ?? ""
+        let charset = charsetParameter.isEmpty ? "utf-8" : charsetParameter
         guard charset.hasPrefix("utf-") else { return .failure(Failure(status: 415)) }
         var bytes = request.body
         switch (request.header("content-encoding") ?? "identity").lowercased() {
@@ -36,7 +38,7 @@ public enum BodyParser {
         // The limit applies to the decompressed body.
         guard bytes.count <= jsonLimit else { return .failure(Failure(status: 413)) }
 
-        var text = String(decoding: bytes, as: UTF8.self)
+        guard var text = Charset.decode(bytes, charset: charset) else { return .failure(Failure(status: 415)) }
         if text.unicodeScalars.first == "\u{FEFF}" {
             text.unicodeScalars.removeFirst()
         }
@@ -54,25 +56,6 @@ public enum BodyParser {
     /// `!isNaN(header)`: JavaScript's Number() of the header value is not NaN.
     static func isNumeric(_ value: String) -> Bool {
         !JSNumber.parse(value).isNaN
-    }
-
-    /// type/subtype, lower-cased, parameters dropped.
-    static func mediaType(_ value: String) -> String {
-        let type = value.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        return String(type).trimmingSpaces().lowercased()
-    }
-
-    static func parameter(_ name: String, in value: String) -> String? {
-        for part in value.split(separator: ";").dropFirst() {
-            let pair = part.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2, String(pair[0]).trimmingSpaces().lowercased() == name else { continue }
-            var v = String(pair[1]).trimmingSpaces()
-            if v.hasPrefix("\"") && v.hasSuffix("\"") && v.count >= 2 {
-                v = String(v.dropFirst().dropLast())
-            }
-            return v
-        }
-        return nil
     }
 }
 

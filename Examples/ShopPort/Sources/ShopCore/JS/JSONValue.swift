@@ -56,6 +56,59 @@ public struct JSONObject: Sendable, Equatable {
     }
 }
 
+/// JavaScript strings are UTF-16 and may hold lone surrogates (`"\ud800"` in JSON); Swift strings
+/// cannot. Inside this module a lone surrogate U+D800+k is stored as U+10FFFF followed by
+/// U+10F000+k, and a genuine U+10FFFF is stored doubled. Comparisons, `trim` and `includes`
+/// behave as in JavaScript; `JSONWriter` turns the markers back into `\udxxx` escapes.
+public enum JSText {
+    public static let marker: Unicode.Scalar = "\u{10FFFF}"
+
+    /// Appends a scalar, doubling a genuine U+10FFFF.
+    static func append(_ scalar: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
+        out.append(scalar)
+        if scalar == marker { out.append(scalar) }
+    }
+
+    /// Appends one UTF-16 code unit that is a lone surrogate.
+    static func appendLoneSurrogate(_ unit: UInt32, to out: inout String.UnicodeScalarView) {
+        out.append(marker)
+        out.append(Unicode.Scalar(0x10F000 + (unit - 0xD800))!)
+    }
+
+    /// The surrogate a marker stands for, given the scalar after the marker (nil: a genuine U+10FFFF).
+    static func loneSurrogate(after scalar: Unicode.Scalar) -> UInt32? {
+        scalar == marker ? nil : scalar.value - 0x10F000 + 0xD800
+    }
+
+    /// UTF-16 code units as JavaScript would hold them.
+    static func fromUTF16(_ units: [UInt16]) -> String {
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < units.count {
+            let unit = UInt32(units[i])
+            if (0xD800...0xDBFF).contains(unit), i + 1 < units.count, (0xDC00...0xDFFF).contains(UInt32(units[i + 1])) {
+                append(Unicode.Scalar(0x10000 + ((unit - 0xD800) << 10) + (UInt32(units[i + 1]) - 0xDC00))!, to: &out)
+                i += 2
+            } else if (0xD800...0xDFFF).contains(unit) {
+                appendLoneSurrogate(unit, to: &out)
+                i += 1
+            } else {
+                out.append(Unicode.Scalar(unit)!)
+                i += 1
+            }
+        }
+        return String(out)
+    }
+
+    /// Decoded text with genuine U+10FFFF doubled (for decoders that cannot produce surrogates).
+    static func escapingMarkers(_ text: String) -> String {
+        guard text.unicodeScalars.contains(marker) else { return text }
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars { append(scalar, to: &out) }
+        return String(out)
+    }
+}
+
 /// `JSON.stringify` as V8 does it (no indentation).
 public enum JSONWriter {
     public static func string(_ value: JSONValue) -> String {
@@ -101,7 +154,21 @@ public enum JSONWriter {
     /// in lowercase hex); everything else, `/` and non-ASCII included, is written raw.
     public static func quote(_ text: String, into out: inout String) {
         out += "\""
+        var marker = false
         for scalar in text.unicodeScalars {
+            if marker {
+                marker = false
+                if let unit = JSText.loneSurrogate(after: scalar) {
+                    out += "\\u" + String(unit, radix: 16)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+                continue
+            }
+            if scalar == JSText.marker {
+                marker = true
+                continue
+            }
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
@@ -255,8 +322,8 @@ public struct JSONParser {
         var out = String.UnicodeScalarView()
         var pendingHigh: UInt32?
         func flushHigh(_ out: inout String.UnicodeScalarView) {
-            if pendingHigh != nil {
-                out.append("\u{FFFD}")
+            if let high = pendingHigh {
+                JSText.appendLoneSurrogate(high, to: &out)
                 pendingHigh = nil
             }
         }
@@ -268,6 +335,15 @@ public struct JSONParser {
                 return String(out)
             }
             if c.value < 0x20 { throw SyntaxError(offset: index - 1) }
+            if c == JSText.marker {
+                // Already in marker form (text decoded from UTF-16/32): copy the pair as it is.
+                flushHigh(&out)
+                guard let next = current else { throw SyntaxError(offset: index) }
+                index += 1
+                out.append(c)
+                out.append(next)
+                continue
+            }
             if c != "\\" {
                 flushHigh(&out)
                 out.append(c)
@@ -305,11 +381,10 @@ public struct JSONParser {
             } else if (0xDC00...0xDFFF).contains(code) {
                 if let high = pendingHigh {
                     let combined = 0x10000 + ((high - 0xD800) << 10) + (code - 0xDC00)
-                    out.append(Unicode.Scalar(combined)!)
+                    JSText.append(Unicode.Scalar(combined)!, to: &out)
                     pendingHigh = nil
                 } else {
-                    // A lone surrogate cannot live in a Swift string.
-                    out.append("\u{FFFD}")
+                    JSText.appendLoneSurrogate(code, to: &out)
                 }
             } else {
                 flushHigh(&out)
