@@ -36,10 +36,17 @@ cd "$root"
 mkdir -p "$build" "$results"
 
 echo "== anchors: deepdiff 9.1.0, jsondiff 2.2.1 into $venv"
-if [ ! -x "$venv/bin/python" ]; then
-    python3 -m venv "$venv"
+if [ ! -x "$venv/bin/python" ] && ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    # No venv module (Debian without python3-venv): install for this user instead.
+    rm -rf "$venv"
+    python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages \
+        deepdiff==9.1.0 jsondiff==2.2.1 2>/dev/null \
+        || python3 -m pip install --quiet --disable-pip-version-check --user deepdiff==9.1.0 jsondiff==2.2.1
+    anchor_python=python3
+else
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check deepdiff==9.1.0 jsondiff==2.2.1
+    anchor_python="$venv/bin/python"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check deepdiff==9.1.0 jsondiff==2.2.1
 
 echo "== corpus"
 rm -rf "$corpus"
@@ -55,7 +62,7 @@ echo "== Banyan"
 "$binary" "$corpus" --seconds "$seconds" --rounds "$rounds" --results "$results/banyan.tsv"
 echo
 echo "== anchors"
-"$venv/bin/python" "$bench/anchors.py" "$corpus" --seconds "$seconds" --rounds "$rounds" --timeout "$timeout" \
+"$anchor_python" "$bench/anchors.py" "$corpus" --seconds "$seconds" --rounds "$rounds" --timeout "$timeout" \
     --results "$results/anchors.tsv"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -68,7 +75,7 @@ echo "cpu:        $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/
 echo "cores:      $(nproc) available ($(grep -c ^processor /proc/cpuinfo) logical in /proc/cpuinfo); Banyan and the anchors run single-threaded"
 echo "load avg:   $load_before before, $load_after after (1, 5, 15 min; other work on the machine skews every figure)"
 echo "build:      swift build -c release ($(swift --version 2>&1 | head -n 1))"
-echo "anchors:    $("$venv/bin/python" --version), deepdiff 9.1.0, jsondiff 2.2.1; json.loads of both bodies included"
+echo "anchors:    $("$anchor_python" --version), deepdiff 9.1.0, jsondiff 2.2.1; json.loads of both bodies included"
 echo "corpus:     $(grep -c '"id"' "$corpus/manifest.json") pairs, seed $seed, in $corpus"
 echo "repetition: $rounds rounds per size class and tool, each about $seconds/$rounds s (at least one comparison per pair);" \
     "median round reported; anchor comparisons stopped after $timeout s"
