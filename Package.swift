@@ -27,6 +27,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Diff engine throughput against deepdiff and jsondiff: Benchmarks/diff-throughput.sh.
+        .executableTarget(
+            name: "DiffThroughput", dependencies: ["BanyanCore"], path: "Benchmarks/diff-throughput/Sources"),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
         .testTarget(
