@@ -3,7 +3,8 @@
 
 Usage: compare.py LEGACY_URL PORT_URL [--show]
 Both services should be freshly started (some requests create or delete data, in order).
-Date, Connection and Keep-Alive lines are dropped; X-Powered-By is dropped (the port omits it).
+Date lines are dropped (their value is the time); X-Powered-By is dropped (the port omits it on
+purpose). A pseudo header "HTTP/1.0" sends the request as HTTP/1.0.
 """
 import gzip
 import subprocess
@@ -190,6 +191,14 @@ REQUESTS = [
     ("POST", "/articles", [J], '{"title":"S","tags":[{"\\ud800":1,"\\ud801":2,"\\ud800":3}]}'),
     ("POST", "/checkout", ["Content-Type: application/json; charset=utf-16le"],
      b'{\0"\0u\0s\0e\0r\0I\0d\0"\0:\0"\0\x00\xd8x\0\xff\xdb\xff\xdf"\0}\0'),
+    ("GET", "/health", ["HTTP/1.0"], None),
+    ("GET", "/health", ["HTTP/1.0", "Connection: keep-alive"], None),
+    ("DELETE", "/users/12", ["HTTP/1.0", "Connection: keep-alive"], None),
+    ("DELETE", "/users/12", ["HTTP/1.0", "Connection: keep-alive", "TE: chunked"], None),
+    ("GET", "/users/12", ["Connection: close"], None),
+    ("GET", "/health", ["Expect: foo"], None),
+    ("GET", "/health", ["HTTP/1.0", "Expect: foo"], None),
+    ("HEAD", "/nope", ["HTTP/1.0", "Connection: keep-alive"], None),
     ("POST", "/checkout", ["Content-Type: application/json; charset=utf-32le"],
      b'{\0\0\0"\0\0\0u\0\0\0s\0\0\0e\0\0\0r\0\0\0I\0\0\0d\0\0\0"\0\0\0:\0\0\0"\0\0\0\x00\xdc\0\0"\0\0\0}\0\0\0'),
 ]
@@ -203,13 +212,13 @@ def curl(base, method, path, headers, body):
     if method == "HEAD":
         cmd = ["curl", "-si", "--raw", "--path-as-is", "-I", url] + target
     for h in headers:
-        cmd += ["-H", h]
+        cmd += ["-0"] if h == "HTTP/1.0" else ["-H", h]
     if body is not None:
         cmd += ["--data-binary", "@-"]
     data = body if isinstance(body, bytes) else (body or "").encode()
     out = subprocess.run(cmd, input=data, capture_output=True, timeout=30).stdout
     lines = out.split(b"\r\n")
-    kept = [line for line in lines if not line.lower().startswith((b"date:", b"connection:", b"keep-alive:", b"x-powered-by:"))]
+    kept = [line for line in lines if not line.lower().startswith((b"date:", b"x-powered-by:"))]
     return b"\r\n".join(kept)
 
 
