@@ -1,7 +1,9 @@
+import Foundation
 import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import ShopCore
 
 /// Node's http server ends every response head with `Connection: keep-alive` and
 /// `Keep-Alive: timeout=5` (or `Connection: close`, and then closes, when the request did not ask
@@ -26,13 +28,47 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
     private var pending: [RequestInfo] = []
     /// Keep-alive of the response being written.
     private var current = true
+    /// Set once the connection is being answered by Node's own parser-level error response.
+    private var rejected = false
+    /// Set while the parts of a request answered here (417) are being discarded.
+    private var dropping = false
+
+    /// Node's `http.maxHeaderSize`: the URL plus every header name and value, in bytes.
+    static let maxHeaderSize = 16_384
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(var head) = unwrapInboundIn(data) {
+        if rejected { return }
+        let part = unwrapInboundIn(data)
+        if dropping {
+            if case .end = part { dropping = false }
+            return
+        }
+        if case .head(var head) = part {
+            let size = head.headers.reduce(head.uri.utf8.count) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+            if size >= Self.maxHeaderSize {
+                reject(
+                    context: context, with: "HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\n\r\n")
+                return
+            }
+            if head.version == .http1_1 && !head.headers.contains(name: "host") {
+                let date = HTTPDate.format(epochSeconds: Int64(Date().timeIntervalSince1970))
+                reject(
+                    context: context,
+                    with: "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nDate: \(date)\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                return
+            }
             let chunkedTE = head.headers["te"].contains { value in
                 value.lowercased().split(whereSeparator: { !$0.isLetter }).contains("chunked")
             }
             let http11 = head.version.major > 1 || (head.version.major == 1 && head.version.minor >= 1)
+            let expect = head.headers["expect"].first
+            if http11, let expect, expect.lowercased() != "100-continue", pending.isEmpty {
+                // Node's default 'checkExpectation' answer, written here so that its bytes are
+                // exactly Node's; the request (and its body) is dropped.
+                answerExpectationFailed(context: context, keepAlive: head.isKeepAlive)
+                return
+            }
             pending.append(RequestInfo(keepAlive: head.isKeepAlive, canChunk: http11 || chunkedTE))
             if !http11 && head.headers.contains(name: "expect") {
                 // Node looks at Expect on HTTP/1.1 requests only.
@@ -42,6 +78,49 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
             }
         }
         context.fireChannelRead(data)
+    }
+
+    /// What Node's parser does with a request it cannot parse: a bare 400 (431 for an oversized
+    /// head), then close. Hummingbird would answer 400 with `Content-Length: 0`.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let status =
+            parserError == .headerOverflow ? "431 Request Header Fields Too Large" : "400 Bad Request"
+        reject(context: context, with: "HTTP/1.1 \(status)\r\nConnection: close\r\n\r\n")
+    }
+
+    private func answerExpectationFailed(context: ChannelHandlerContext, keepAlive: Bool) {
+        dropping = true
+        let date = HTTPDate.format(epochSeconds: Int64(Date().timeIntervalSince1970))
+        let connection = keepAlive ? "Connection: keep-alive\r\nKeep-Alive: timeout=5" : "Connection: close"
+        let response =
+            "HTTP/1.1 417 Expectation Failed\r\nDate: \(date)\r\n\(connection)\r\n"
+            + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+        guard keepAlive else {
+            reject(context: context, with: response)
+            return
+        }
+        let channel = context.channel
+        if let encoder = try? channel.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self) {
+            encoder.writeAndFlush(NIOAny(channel.allocator.buffer(string: response)), promise: nil)
+        }
+    }
+
+    /// Writes raw bytes straight to the socket (below NIO's response encoder) and closes.
+    private func reject(context: ChannelHandlerContext, with response: String) {
+        guard !rejected else { return }
+        rejected = true
+        let channel = context.channel
+        guard let encoder = try? channel.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+        else {
+            channel.close(promise: nil)
+            return
+        }
+        let buffer = channel.allocator.buffer(string: response)
+        encoder.writeAndFlush(NIOAny(buffer)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
