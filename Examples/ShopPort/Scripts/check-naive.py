@@ -4,7 +4,7 @@
 Usage: check-naive.py LEGACY_URL NAIVE_URL [CORRECT_URL]
 For every mistake: legacyFragment must be in the legacy's raw response and not in the naive one,
 naiveFragment the other way round. With CORRECT_URL, the correct port must answer the same request
-without the naive fragment. Start the services fresh: POST /articles expects id 101.
+without the naive fragment. Start the services fresh (GET /users expects the twelve seed users).
 """
 import json
 import os

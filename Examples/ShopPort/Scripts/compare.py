@@ -3,9 +3,12 @@
 
 Usage: compare.py LEGACY_URL PORT_URL [--show]
 Both services should be freshly started (some requests create or delete data, in order).
-Date, Connection and Keep-Alive lines are dropped; X-Powered-By is dropped (the port omits it).
+Date lines are dropped (their value is the time); X-Powered-By is dropped (the port omits it on
+purpose). A pseudo header "HTTP/1.0" sends the request as HTTP/1.0.
 """
 import gzip
+import re
+import socket
 import subprocess
 import sys
 import zlib
@@ -190,9 +193,51 @@ REQUESTS = [
     ("POST", "/articles", [J], '{"title":"S","tags":[{"\\ud800":1,"\\ud801":2,"\\ud800":3}]}'),
     ("POST", "/checkout", ["Content-Type: application/json; charset=utf-16le"],
      b'{\0"\0u\0s\0e\0r\0I\0d\0"\0:\0"\0\x00\xd8x\0\xff\xdb\xff\xdf"\0}\0'),
+    ("GET", "/health", ["HTTP/1.0"], None),
+    ("GET", "/health", ["HTTP/1.0", "Connection: keep-alive"], None),
+    ("DELETE", "/users/12", ["HTTP/1.0", "Connection: keep-alive"], None),
+    ("DELETE", "/users/12", ["HTTP/1.0", "Connection: keep-alive", "TE: chunked"], None),
+    ("GET", "/users/12", ["Connection: close"], None),
+    ("GET", "/health", ["Expect: foo"], None),
+    ("GET", "/health", ["HTTP/1.0", "Expect: foo"], None),
+    ("HEAD", "/nope", ["HTTP/1.0", "Connection: keep-alive"], None),
     ("POST", "/checkout", ["Content-Type: application/json; charset=utf-32le"],
      b'{\0\0\0"\0\0\0u\0\0\0s\0\0\0e\0\0\0r\0\0\0I\0\0\0d\0\0\0"\0\0\0:\0\0\0"\0\0\0\x00\xdc\0\0"\0\0\0}\0\0\0'),
 ]
+
+# Sent as raw bytes over one connection (what curl cannot send); the whole reply is compared.
+RAW_REQUESTS = [
+    b"FOO /health HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"get /health HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /health HTTP/1.1\r\n\r\n",
+    b"GET /health HTTP/1.1\nHost: x\n\n",
+    b"GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n",
+    b"POST /users HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+    b"GET /health?" + b"a" * 16300 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /health?" + b"a" * 16400 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    b"GET /health HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\nGET /users/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    b"GET /health HTTP/1.0\r\n\r\n",
+    b"GET /health HTTP/1.1\r\nHost: x\r\n\r\nHEAD /users/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+]
+
+
+def raw(base, request):
+    host, port = base.split("//")[1].split(":")
+    conn = socket.create_connection((host, int(port)))
+    conn.sendall(request)
+    conn.settimeout(8)
+    out = b""
+    try:
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except OSError:
+        pass
+    conn.close()
+    return re.sub(rb"(?i)(Date: [^\r]*\r\n|X-Powered-By: [^\r]*\r\n)", b"", out)
 
 
 def curl(base, method, path, headers, body):
@@ -203,13 +248,13 @@ def curl(base, method, path, headers, body):
     if method == "HEAD":
         cmd = ["curl", "-si", "--raw", "--path-as-is", "-I", url] + target
     for h in headers:
-        cmd += ["-H", h]
+        cmd += ["-0"] if h == "HTTP/1.0" else ["-H", h]
     if body is not None:
         cmd += ["--data-binary", "@-"]
     data = body if isinstance(body, bytes) else (body or "").encode()
     out = subprocess.run(cmd, input=data, capture_output=True, timeout=30).stdout
     lines = out.split(b"\r\n")
-    kept = [line for line in lines if not line.lower().startswith((b"date:", b"connection:", b"keep-alive:", b"x-powered-by:"))]
+    kept = [line for line in lines if not line.lower().startswith((b"date:", b"x-powered-by:"))]
     return b"\r\n".join(kept)
 
 
@@ -229,6 +274,15 @@ def main():
         else:
             differ += 1
             print("DIFFER", label)
+            print("   legacy:", a[:600])
+            print("   port:  ", b[:600])
+    for request in RAW_REQUESTS:
+        a, b = raw(legacy, request), raw(port, request)
+        if a == b:
+            same += 1
+        else:
+            differ += 1
+            print("DIFFER raw", request[:60])
             print("   legacy:", a[:600])
             print("   port:  ", b[:600])
     print(f"{same} same, {differ} different")

@@ -72,11 +72,13 @@ public enum ShopServer {
 }
 
 extension ShopServer {
-    /// Hummingbird's HTTP/1 server plus Node's `Expect` handling: `100-continue` gets an interim
-    /// `100 Continue` before the body is read; any other expectation gets Node's bare 417.
+    /// Hummingbird's HTTP/1 server plus Node's `Expect` handling (`100-continue` gets an interim
+    /// `100 Continue` before the body is read; any other expectation gets Node's bare 417), Node's
+    /// Connection/Keep-Alive headers and its keep-alive timeout (advertised as 5 s; Node 20 closes an
+    /// idle connection after 6 s, which is what a client observes).
     static func http1WithExpect() -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            HTTP1Channel(
+            let channel = HTTP1Channel(
                 responder: { request, responseWriter, channel in
                     if let expect = request.headers.first(where: { $0.name.canonicalName == "expect" })?.value {
                         if expect.lowercased() == "100-continue" {
@@ -98,8 +100,10 @@ extension ShopServer {
                         }
                     }
                     try await responder(request, responseWriter, channel)
-                }
+                },
+                configuration: .init(idleTimeout: .seconds(6))
             )
+            return NodeLikeHTTP1Channel(base: channel)
         }
     }
 }
