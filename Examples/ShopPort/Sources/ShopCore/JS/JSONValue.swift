@@ -5,6 +5,9 @@ public indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
+    /// An integer written with every digit, as a `UInt64` property is encoded by Swift's
+    /// encoders (only the naive port writes one: JavaScript cannot hold it exactly).
+    case exactInteger(UInt64)
     case string(String)
     case array([JSONValue])
     case object(JSONObject)
@@ -129,6 +132,8 @@ public enum JSONWriter {
             out += flag ? "true" : "false"
         case .number(let number):
             out += JSNumber.jsonFormat(number)
+        case .exactInteger(let integer):
+            out += String(integer)
         case .string(let text):
             quote(text, into: &out)
         case .array(let items):

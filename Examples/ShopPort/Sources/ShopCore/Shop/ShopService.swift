@@ -142,7 +142,9 @@ public final class ShopService: Sendable {
         res.set("Cache-Control", "private, max-age=30")
         var body = JSONObject([
             ("id", .string(order.id)),
-            ("accountId", .string(order.accountId)),
+            // Mistake "big-id-number" (naive): the 64-bit account id is encoded as a JSON number
+            // (a UInt64 property), which JavaScript clients read as another, rounded number.
+            ("accountId", naive ? .exactInteger(UInt64(order.accountId) ?? 0) : .string(order.accountId)),
             ("amountCents", .number(Double(order.amountCents))),
             ("currency", .string(order.currency)),
             ("status", .string(order.status)),
