@@ -33,19 +33,4 @@ public struct Fixture: Sendable, Hashable {
 }
 
 /// A fixture file that cannot be read, located by file and line.
-public struct FixtureError: Error, Sendable, Hashable, CustomStringConvertible {
-    public var file: String
-    public var line: Int?
-    public var message: String
-
-    public init(file: String, line: Int? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String {
-        if let line { return "\(file):\(line): \(message)" }
-        return "\(file): \(message)"
-    }
-}
+public typealias FixtureError = FileProblem

@@ -14,8 +14,8 @@ public struct RequestSpec: Sendable, Hashable {
     }
 }
 
-/// A request file that cannot be read, located by file and line.
-public struct RequestFileError: Error, Sendable, Hashable, CustomStringConvertible {
+/// An input file that cannot be read (a request file, a fixture), located by file and line.
+public struct FileProblem: Error, Sendable, Hashable, CustomStringConvertible {
     public var file: String
     /// 1-based line, when the problem has one.
     public var line: Int?
@@ -27,11 +27,15 @@ public struct RequestFileError: Error, Sendable, Hashable, CustomStringConvertib
         self.message = message
     }
 
+    /// `file:line: message`, or `file: message` without a line.
     public var description: String {
         if let line { return "\(file):\(line): \(message)" }
         return "\(file): \(message)"
     }
 }
+
+/// A `.http` or HAR file that cannot be read.
+public typealias RequestFileError = FileProblem
 
 /// Turns an absolute or relative URL from a request file into a target path.
 ///
