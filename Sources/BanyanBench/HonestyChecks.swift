@@ -46,7 +46,8 @@ public enum HonestyChecks {
     /// Samples needed for a percentile to rest on at least ten samples beyond it.
     public static func samplesNeeded(forPercentile percentile: Double) -> UInt64 {
         guard percentile < 100 else { return 0 }
-        return UInt64((10 / (1 - percentile / 100)).rounded(.up))
+        // Less a hair: 10 / (1 - 0.999) is 10000.000000000002 in binary floating point.
+        return UInt64((10 / (1 - percentile / 100) - 1e-6).rounded(.up))
     }
 
     /// Every warning for the run.
