@@ -161,8 +161,8 @@ public enum HonestyChecks {
     }
 
     private static func tail(count: UInt64, percentile: Double) -> String {
-        let beyond = Double(count) * (1 - percentile / 100)
-        return beyond < 1 ? "no" : String(Int(beyond))
+        let beyond = Int((Double(count) * (1 - percentile / 100)).rounded())
+        return beyond < 1 ? "no" : String(beyond)
     }
 }
 
