@@ -37,6 +37,10 @@ public struct BenchConfiguration: Sendable {
     public var lowLoadDuration: Double = 3
     /// Also measure closed loop (labelled as such), to show what a classic tool would report.
     public var closedLoop = false
+    /// Connections for the closed-loop measurement; nil for `connections`.
+    public var closedLoopConnections: Int?
+    /// Seconds of the closed-loop measurement; nil for `duration`.
+    public var closedLoopDuration: Double?
     /// Search for the highest rate that meets this objective.
     public var findMax: ServiceLevelObjective?
     /// Seconds per rate tried by the search.
@@ -119,15 +123,16 @@ public struct Bench: Sendable {
         }
         if config.closedLoop {
             for index in states.indices {
-                announce("closed loop: \(states[index].target.name), \(config.connections) connections")
+                let connections = config.closedLoopConnections ?? config.connections
+                announce("closed loop: \(states[index].target.name), \(connections) connections")
                 let plan = LoadPlan(
                     host: states[index].target.base.host, port: states[index].target.base.port,
-                    requests: states[index].requests, mode: .closedLoop, connections: config.connections,
-                    duration: config.duration, timeout: config.timeout)
+                    requests: states[index].requests, mode: .closedLoop, connections: connections,
+                    duration: config.closedLoopDuration ?? config.duration, timeout: config.timeout)
                 let (result, _) = try execute(plan, &states[index], loop, "closed loop")
                 states[index].closedLoop = ClosedLoopReport(
                     label: "closed loop (waits for each answer: coordinated omission hides stalls)",
-                    connections: config.connections, latency: result.latency.summary,
+                    connections: connections, latency: result.latency.summary,
                     spectrum: result.latency.spectrum, achievedRate: result.achievedRate)
             }
         }
@@ -366,7 +371,7 @@ struct TargetState {
         }
         rounds.append(
             RoundReport(
-                round: round, latency: result.latency.summary, achievedRate: result.achievedRate,
+                round: round, startUptimeNanoseconds: result.startUptimeNanoseconds, latency: result.latency.summary, achievedRate: result.achievedRate,
                 cpuSecondsPerRequest: cpu.map { result.completed > 0 ? $0 / Double(result.completed) : 0 }))
     }
 

@@ -62,6 +62,8 @@ public struct TargetReport: Sendable, Codable {
 /// One round of one target.
 public struct RoundReport: Sendable, Codable, Hashable {
     public var round: Int
+    /// The round's time zero (NIODeadline uptime, nanoseconds): request i was due at this + i × 10⁹ / rate.
+    public var startUptimeNanoseconds: UInt64
     public var latency: LatencySummary
     public var achievedRate: Double
     /// CPU seconds the target's processes spent per answer in this round, when measured.

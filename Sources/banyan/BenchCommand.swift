@@ -47,6 +47,7 @@ struct BenchCommand: ParsableCommand {
     var pids: [String] = []
     @Flag(help: "Also measure closed loop (as classic tools do), labelled as such, to show what it hides.")
     var closedLoop = false
+    @Option(help: "Connections for --closed-loop (default: --connections).") var closedLoopConnections: Int?
     @Flag(help: "Search for the highest rate that meets --slo.") var findMax = false
     @Option(help: "The objective for --find-max: p99<50ms.") var slo: String?
     @Option(help: "Duration of each rate tried by --find-max.") var findMaxStep = "3s"
@@ -95,6 +96,7 @@ struct BenchCommand: ParsableCommand {
         configuration.lowLoadRate = lowLoadRate
         configuration.lowLoadDuration = DurationText.seconds(lowLoadDuration) ?? 3
         configuration.closedLoop = closedLoop
+        configuration.closedLoopConnections = closedLoopConnections
         configuration.findMaxStepDuration = DurationText.seconds(findMaxStep) ?? 3
         if findMax, let slo {
             do { configuration.findMax = try ServiceLevelObjective(parsing: slo) } catch { throw UsageError(error.message) }
