@@ -135,7 +135,7 @@ private func spectrumChart(_ series: [(name: String, points: [SpectrumPoint], co
     let width = 900.0
     let height = 380.0
     let left = 70.0
-    let right = 200.0
+    let right = 290.0
     let top = 20.0
     let bottom = 50.0
     let plotW = width - left - right

@@ -122,8 +122,28 @@ enum ProcFS {
         Int(text.split(separator: " ").first ?? "")
     }
 
-    /// utime + stime from /proc/PID/stat, in seconds.
+    /// CPU time of the process, in seconds: the nanosecond on-CPU times of its threads
+    /// (/proc/PID/task/*/schedstat), or utime + stime in clock ticks (10 ms) when those are missing.
+    /// Ticks are too coarse for a light route: 40 requests of 0.1 ms round to 0 or 10 ms.
     static func cpuSeconds(_ pid: Int32) -> Double? {
+        if let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+            var total: UInt64 = 0
+            var found = false
+            for task in tasks {
+                guard let text = read("/proc/\(pid)/task/\(task)/schedstat"),
+                    let first = text.split(separator: " ").first, let nanoseconds = UInt64(first)
+                else { continue }
+                total += nanoseconds
+                found = true
+            }
+            // Threads that ended took their time with them: keep what the kernel's total says if larger.
+            if found { return Swift.max(Double(total) / 1e9, tickSeconds(pid) ?? 0) }
+        }
+        return tickSeconds(pid)
+    }
+
+    /// utime + stime from /proc/PID/stat, in seconds (includes threads that have ended).
+    static func tickSeconds(_ pid: Int32) -> Double? {
         guard let text = read("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return nil }
         // Fields after the command name: state is field 3, utime 14, stime 15.
         let fields = text[text.index(after: close)...].split(separator: " ")

@@ -13,7 +13,9 @@ final class StallingServer: Sendable {
     let stall: UInt64
     var port: Int { channel.localAddress?.port ?? 0 }
 
-    init(period: Double, stall: Double, firstStallAfter: Double) throws {
+    /// - Parameter delay: seconds every answer waits on a timer (no CPU), as for a database.
+    init(period: Double, stall: Double, firstStallAfter: Double, delay: Double = 0) throws {
+        let delay = UInt64(delay * 1e9)
         let origin = NIODeadline.now().uptimeNanoseconds + UInt64(firstStallAfter * 1e9)
         let period = UInt64(period * 1e9)
         let stall = UInt64(stall * 1e9)
@@ -26,7 +28,7 @@ final class StallingServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                     try channel.pipeline.syncOperations.addHandler(
-                        StallingHandler(origin: origin, period: period, stall: stall))
+                        StallingHandler(origin: origin, period: period, stall: stall, delay: delay))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).wait()
@@ -51,17 +53,19 @@ final class StallingHandler: ChannelInboundHandler {
     let origin: UInt64
     let period: UInt64
     let stall: UInt64
+    let delay: UInt64
 
-    init(origin: UInt64, period: UInt64, stall: UInt64) {
+    init(origin: UInt64, period: UInt64, stall: UInt64, delay: UInt64) {
         self.origin = origin
         self.period = period
         self.stall = stall
+        self.delay = delay
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .end = unwrapInboundIn(data) else { return }
         let now = NIODeadline.now().uptimeNanoseconds
-        let at = StallingServer.answerTime(now, origin: origin, period: period, stall: stall)
+        let at = Swift.max(StallingServer.answerTime(now, origin: origin, period: period, stall: stall), now + delay)
         if at == now {
             respond(context)
         } else {
