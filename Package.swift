@@ -39,6 +39,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks/loadgen: the trivial server banyan's generator and wrk are measured against.
+        .executableTarget(
+            name: "LoadgenServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Benchmarks/loadgen/Server"
+        ),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),

@@ -91,7 +91,8 @@ public struct Bench: Sendable {
         }
 
         let phases =
-            states.count * (2 + config.rounds + (config.closedLoop ? 1 : 0)) + (config.findMax != nil ? states.count : 0)
+            states.count * (2 + config.rounds + (config.closedLoop ? 1 : 0))
+            + (config.findMax != nil ? states.count : 0)
         var phase = 0
         func announce(_ text: String) {
             phase += 1
@@ -99,11 +100,16 @@ public struct Bench: Sendable {
         }
 
         for index in states.indices where config.warmup > 0 {
-            announce("warm-up: \(states[index].target.name), \(secondsText(config.warmup)) at \(rateText(config.rate)) req/s")
-            _ = try execute(openLoop(states[index], rate: config.rate, duration: config.warmup), &states[index], loop, "warm-up")
+            announce(
+                "warm-up: \(states[index].target.name), \(secondsText(config.warmup)) at \(rateText(config.rate)) req/s"
+            )
+            _ = try execute(
+                openLoop(states[index], rate: config.rate, duration: config.warmup), &states[index], loop, "warm-up")
         }
         for index in states.indices where config.lowLoadDuration > 0 {
-            announce("low load: \(states[index].target.name), \(secondsText(config.lowLoadDuration)) at \(rateText(config.lowLoadRate)) req/s")
+            announce(
+                "low load: \(states[index].target.name), \(secondsText(config.lowLoadDuration)) at \(rateText(config.lowLoadRate)) req/s"
+            )
             let (result, cpu) = try execute(
                 openLoop(states[index], rate: config.lowLoadRate, duration: config.lowLoadDuration), &states[index],
                 loop, "low load")
@@ -112,7 +118,7 @@ public struct Bench: Sendable {
                 latencyP10: result.latency.value(atPercentile: CostVerdict.latencyPercentile),
                 cpuSecondsPerRequest: cpu.map { result.completed > 0 ? $0 / Double(result.completed) : 0 })
         }
-        for round in 1...Swift.max(1, config.rounds) {
+        for round in 1...Swift.max(1, config.rounds) where config.rounds > 0 {
             for index in states.indices {
                 announce("round \(round)/\(config.rounds): \(states[index].target.name)")
                 let (result, cpu) = try execute(
@@ -290,7 +296,9 @@ public struct Bench: Sendable {
                         target: target.name, against: base.name, metric: metric, ratio: overall,
                         roundMinimum: perRound.min(), roundMaximum: perRound.max()))
             }
-            if let a = target.process, let b = base.process, let overall = ratio(Double(a.rssLoadBytes), Double(b.rssLoadBytes)) {
+            if let a = target.process, let b = base.process,
+                let overall = ratio(Double(a.rssLoadBytes), Double(b.rssLoadBytes))
+            {
                 comparisons.append(
                     Comparison(
                         target: target.name, against: base.name, metric: "rss", ratio: overall, roundMinimum: nil,
@@ -371,7 +379,8 @@ struct TargetState {
         }
         rounds.append(
             RoundReport(
-                round: round, startUptimeNanoseconds: result.startUptimeNanoseconds, latency: result.latency.summary, achievedRate: result.achievedRate,
+                round: round, startUptimeNanoseconds: result.startUptimeNanoseconds, latency: result.latency.summary,
+                achievedRate: result.achievedRate,
                 cpuSecondsPerRequest: cpu.map { result.completed > 0 ? $0 / Double(result.completed) : 0 }))
     }
 
@@ -420,7 +429,8 @@ enum Manifest {
             .flatMap { $0.split(separator: ":", maxSplits: 1).last }
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
         let load = (ProcFS.read("/proc/loadavg") ?? "").split(separator: " ").prefix(3).joined(separator: " ")
-        let kernel = (ProcFS.read("/proc/sys/kernel/osrelease") ?? "unknown").trimmingCharacters(in: .whitespacesAndNewlines)
+        let kernel = (ProcFS.read("/proc/sys/kernel/osrelease") ?? "unknown").trimmingCharacters(
+            in: .whitespacesAndNewlines)
         return Start(
             date: ISO8601DateFormatter().string(from: Date()), cpu: model,
             cores: ProcessInfo.processInfo.activeProcessorCount, kernel: "Linux \(kernel)", loadAverage: load)

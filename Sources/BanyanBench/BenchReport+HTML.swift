@@ -42,7 +42,8 @@ extension BenchReport {
         if !comparisons.isEmpty {
             var rows = [["target", "against", "metric", "ratio", "rounds"]]
             for c in comparisons {
-                let spread = c.roundMinimum.flatMap { low in c.roundMaximum.map { "\(ratioText(low))–\(ratioText($0))" } }
+                let spread = c.roundMinimum.flatMap { low in c.roundMaximum.map { "\(ratioText(low))–\(ratioText($0))" }
+                }
                 rows.append([c.target, c.against, c.metric, ratioText(c.ratio), spread ?? "-"])
             }
             body += "<h2>Ratios</h2>\n" + htmlTable(rows, id: "ratios")
@@ -51,10 +52,14 @@ extension BenchReport {
         if !measured.isEmpty {
             var memory: [(name: String, points: [MemoryPoint], color: String)] = []
             for (index, target) in targets.enumerated() {
-                if let process = target.process { memory.append((target.name, process.timeline, colors[index % colors.count])) }
+                if let process = target.process {
+                    memory.append((target.name, process.timeline, colors[index % colors.count]))
+                }
             }
             body += "<h2>Memory over time (RSS)</h2>\n" + memoryChart(memory)
-            var rows = [["target", "pid", "runtime", "build", "RSS idle", "RSS load", "RSS peak", "CPU ms/req", "verdict"]]
+            var rows = [
+                ["target", "pid", "runtime", "build", "RSS idle", "RSS load", "RSS peak", "CPU ms/req", "verdict"]
+            ]
             for target in measured {
                 guard let p = target.process else { continue }
                 rows.append([
@@ -140,11 +145,14 @@ private func spectrumChart(_ series: [(name: String, points: [SpectrumPoint], co
     let bottom = 50.0
     let plotW = width - left - right
     let plotH = height - top - bottom
-    let maxNines = Swift.max(2, Swift.min(6, ceil(series.flatMap(\.points).map { ninesPosition($0.percentile) }.filter { $0 < 6 }.max() ?? 2)))
+    let maxNines = Swift.max(
+        2,
+        Swift.min(6, ceil(series.flatMap(\.points).map { ninesPosition($0.percentile) }.filter { $0 < 6 }.max() ?? 2)))
     let maxValue = Swift.max(1, Double(series.flatMap(\.points).map(\.value).max() ?? 1)) / 1000 * 1.05
     func x(_ nines: Double) -> Double { left + Swift.min(nines, maxNines) / maxNines * plotW }
     func y(_ ms: Double) -> Double { top + plotH - ms / maxValue * plotH }
-    var svg = "<svg id=\"spectrum\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+    var svg =
+        "<svg id=\"spectrum\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
     let labels = ["0%", "90%", "99%", "99.9%", "99.99%", "99.999%", "99.9999%"]
     for tick in 0...Int(maxNines) {
         let px = x(Double(tick))
@@ -153,18 +161,23 @@ private func spectrumChart(_ series: [(name: String, points: [SpectrumPoint], co
     }
     for step in 0...4 {
         let value = maxValue * Double(step) / 4
-        svg += "<line x1=\"\(f(left))\" y1=\"\(f(y(value)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(value)))\" stroke=\"#eee\"/>"
-        svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y(value) + 4))\" text-anchor=\"end\">\(milliseconds(value * 1000))</text>\n"
+        svg +=
+            "<line x1=\"\(f(left))\" y1=\"\(f(y(value)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(value)))\" stroke=\"#eee\"/>"
+        svg +=
+            "<text x=\"\(f(left - 6))\" y=\"\(f(y(value) + 4))\" text-anchor=\"end\">\(milliseconds(value * 1000))</text>\n"
     }
     svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 12))\" text-anchor=\"middle\">percentile</text>"
-    svg += "<text x=\"16\" y=\"\(f(top + plotH / 2))\" transform=\"rotate(-90 16 \(f(top + plotH / 2)))\" text-anchor=\"middle\">latency (ms)</text>\n"
+    svg +=
+        "<text x=\"16\" y=\"\(f(top + plotH / 2))\" transform=\"rotate(-90 16 \(f(top + plotH / 2)))\" text-anchor=\"middle\">latency (ms)</text>\n"
     for (index, entry) in series.enumerated() {
         let points = entry.points.map { "\(f(x(ninesPosition($0.percentile)))),\(f(y(Double($0.value) / 1000)))" }
         svg +=
             "<polyline class=\"series\" fill=\"none\" stroke=\"\(entry.color)\" stroke-width=\"2\""
             + (entry.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"\(points.joined(separator: " "))\"/>\n"
         let ly = top + 14 + Double(index) * 18
-        svg += "<line x1=\"\(f(left + plotW + 12))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + plotW + 36))\" y2=\"\(f(ly - 4))\" stroke=\"\(entry.color)\" stroke-width=\"2\"" + (entry.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
+        svg +=
+            "<line x1=\"\(f(left + plotW + 12))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + plotW + 36))\" y2=\"\(f(ly - 4))\" stroke=\"\(entry.color)\" stroke-width=\"2\""
+            + (entry.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>"
         svg += "<text x=\"\(f(left + plotW + 40))\" y=\"\(f(ly))\">\(escape(entry.name))</text>\n"
     }
     return svg + "</svg>\n"
@@ -184,20 +197,27 @@ private func memoryChart(_ series: [(name: String, points: [MemoryPoint], color:
     let maxMB = Swift.max(1, Double(all.map(\.rssBytes).max() ?? 1) / 1e6 * 1.1)
     func x(_ t: Double) -> Double { left + t / maxTime * plotW }
     func y(_ mb: Double) -> Double { top + plotH - mb / maxMB * plotH }
-    var svg = "<svg id=\"memory\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
+    var svg =
+        "<svg id=\"memory\" width=\"\(Int(width))\" height=\"\(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">\n"
     for step in 0...4 {
         let t = maxTime * Double(step) / 4
         let mb = maxMB * Double(step) / 4
-        svg += "<text x=\"\(f(x(t)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(String(format: "%.0f", t)) s</text>"
-        svg += "<line x1=\"\(f(left))\" y1=\"\(f(y(mb)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(mb)))\" stroke=\"#eee\"/>"
-        svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y(mb) + 4))\" text-anchor=\"end\">\(String(format: "%.0f", mb)) MB</text>\n"
+        svg +=
+            "<text x=\"\(f(x(t)))\" y=\"\(f(top + plotH + 16))\" text-anchor=\"middle\">\(String(format: "%.0f", t)) s</text>"
+        svg +=
+            "<line x1=\"\(f(left))\" y1=\"\(f(y(mb)))\" x2=\"\(f(left + plotW))\" y2=\"\(f(y(mb)))\" stroke=\"#eee\"/>"
+        svg +=
+            "<text x=\"\(f(left - 6))\" y=\"\(f(y(mb) + 4))\" text-anchor=\"end\">\(String(format: "%.0f", mb)) MB</text>\n"
     }
-    svg += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">seconds since the start</text>\n"
+    svg +=
+        "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(height - 8))\" text-anchor=\"middle\">seconds since the start</text>\n"
     for (index, entry) in series.enumerated() {
         let points = entry.points.map { "\(f(x($0.time))),\(f(y(Double($0.rssBytes) / 1e6)))" }
-        svg += "<polyline class=\"series\" fill=\"none\" stroke=\"\(entry.color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
+        svg +=
+            "<polyline class=\"series\" fill=\"none\" stroke=\"\(entry.color)\" stroke-width=\"2\" points=\"\(points.joined(separator: " "))\"/>\n"
         let ly = top + 14 + Double(index) * 18
-        svg += "<line x1=\"\(f(left + plotW + 12))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + plotW + 36))\" y2=\"\(f(ly - 4))\" stroke=\"\(entry.color)\" stroke-width=\"2\"/>"
+        svg +=
+            "<line x1=\"\(f(left + plotW + 12))\" y1=\"\(f(ly - 4))\" x2=\"\(f(left + plotW + 36))\" y2=\"\(f(ly - 4))\" stroke=\"\(entry.color)\" stroke-width=\"2\"/>"
         svg += "<text x=\"\(f(left + plotW + 40))\" y=\"\(f(ly))\">\(escape(entry.name))</text>\n"
     }
     return svg + "</svg>\n"

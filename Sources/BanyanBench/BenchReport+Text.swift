@@ -8,7 +8,8 @@ extension BenchReport {
         let m = manifest
         out.append(
             "banyan bench: open loop at \(rateText(m.rate)) req/s, \(m.connections) connections, \(m.rounds) rounds × "
-                + "\(secondsText(m.durationSeconds)) per target (A B A B …) after \(secondsText(m.warmupSeconds)) warm-up")
+                + "\(secondsText(m.durationSeconds)) per target (A B A B …) after \(secondsText(m.warmupSeconds)) warm-up"
+        )
         out.append("latency in ms from each request's intended send time (HdrHistogram, 3 significant digits)")
         out.append("")
         var rows = [["target", "requests", "errors", "timeouts", "p50", "p90", "p99", "p99.9", "max", "req/s"]]
@@ -25,7 +26,8 @@ extension BenchReport {
             out.append("")
             out.append("p99 by round (ms):")
             for target in targets {
-                out.append("  \(target.name): " + target.rounds.map { milliseconds($0.latency.p99) }.joined(separator: ", "))
+                out.append(
+                    "  \(target.name): " + target.rounds.map { milliseconds($0.latency.p99) }.joined(separator: ", "))
             }
         }
         if !comparisons.isEmpty {
@@ -46,7 +48,9 @@ extension BenchReport {
         if !measured.isEmpty {
             out.append("")
             out.append("the servers' own cost (from /proc):")
-            var rows = [["target", "pid", "runtime", "build", "RSS idle", "RSS load", "RSS peak", "CPU ms/req", "verdict"]]
+            var rows = [
+                ["target", "pid", "runtime", "build", "RSS idle", "RSS load", "RSS peak", "CPU ms/req", "verdict"]
+            ]
             for target in measured {
                 guard let p = target.process else { continue }
                 rows.append([
@@ -82,14 +86,16 @@ extension BenchReport {
                 max.rate > 0
                     ? "\(target.name): highest rate meeting \(max.slo): \(rateText(max.rate)) req/s "
                         + "(\(max.steps.count) rates tried)"
-                    : "\(target.name): no rate tried meets \(max.slo) (lowest tried \(rateText(max.steps.map(\.rate).min() ?? 0)) req/s)")
+                    : "\(target.name): no rate tried meets \(max.slo) (lowest tried \(rateText(max.steps.map(\.rate).min() ?? 0)) req/s)"
+            )
         }
         out.append("")
         out.append(
             "generator: "
                 + targets.map {
                     "\($0.name) sent \(milliseconds($0.sendLag.p99)) ms late at p99 (max \(milliseconds($0.sendLag.max)))"
-                        + ($0.waitedForConnection > 0 ? ", \($0.waitedForConnection) requests waited for a busy connection" : "")
+                        + ($0.waitedForConnection > 0
+                            ? ", \($0.waitedForConnection) requests waited for a busy connection" : "")
                 }.joined(separator: "; "))
         if !warnings.isEmpty {
             out.append("")
@@ -127,10 +133,13 @@ extension BenchReport {
 func table(_ rows: [[String]]) -> [String] {
     guard let first = rows.first else { return [] }
     var widths = first.map(\.count)
-    for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+    for row in rows {
+        for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) }
+    }
     return rows.map { row in
         row.enumerated().map { i, cell in
-            i == 0 ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            i == 0
+                ? cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
                 : String(repeating: " ", count: widths[i] - cell.count) + cell
         }.joined(separator: "  ")
     }

@@ -168,7 +168,8 @@ public enum HonestyChecks {
 
 func percentText(_ fraction: Double) -> String {
     let percent = fraction * 100
-    return percent >= 10 || percent == percent.rounded() ? "\(Int(percent.rounded()))%" : String(format: "%.1f%%", percent)
+    return percent >= 10 || percent == percent.rounded()
+        ? "\(Int(percent.rounded()))%" : String(format: "%.1f%%", percent)
 }
 
 func milliseconds(_ microseconds: UInt64) -> String {

@@ -36,14 +36,15 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Connections per target; enough to hold the rate while the server is slow.")
     var connections: Int = 32
     @Option(help: "Duration of each round per target (10s, 500ms, 2m).") var duration = "10s"
-    @Option(help: "Rounds per target, interleaved A B A B.") var rounds = 3
+    @Option(help: "Rounds per target, interleaved A B A B (0 with --closed-loop: closed loop only).") var rounds = 3
     @Option(help: "Warm-up per target before measuring.") var warmup = "5s"
     @Option(help: "Time after which an unanswered request counts as a timeout.") var timeout = "10s"
     @Option(help: "Rate of the low-load probe used for the CPU-bound verdict.") var lowLoadRate: Double = 20
     @Option(help: "Duration of the low-load probe (0 to skip it).") var lowLoadDuration = "3s"
     @Option(
         name: .customLong("pid"),
-        help: ArgumentHelp("NAME=PID: the process to read from /proc instead of the one on the port.", valueName: "name=pid"))
+        help: ArgumentHelp(
+            "NAME=PID: the process to read from /proc instead of the one on the port.", valueName: "name=pid"))
     var pids: [String] = []
     @Flag(help: "Also measure closed loop (as classic tools do), labelled as such, to show what it hides.")
     var closedLoop = false
@@ -63,7 +64,9 @@ struct BenchCommand: ParsableCommand {
         guard !targets.isEmpty else { throw ValidationError("give at least one --target NAME=URL") }
         guard rate > 0 else { throw ValidationError("--rate must be above 0") }
         guard connections >= 1 && connections <= 10_000 else { throw ValidationError("--connections must be 1-10000") }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be 1 or more") }
+        guard rounds >= 1 || (rounds == 0 && closedLoop) else {
+            throw ValidationError("--rounds must be 1 or more (0 only with --closed-loop, to measure it alone)")
+        }
         guard lowLoadRate > 0 else { throw ValidationError("--low-load-rate must be above 0") }
         if findMax && slo == nil { throw ValidationError("--find-max needs --slo, like --slo 'p99<50ms'") }
         for (name, text) in [
@@ -99,7 +102,9 @@ struct BenchCommand: ParsableCommand {
         configuration.closedLoopConnections = closedLoopConnections
         configuration.findMaxStepDuration = DurationText.seconds(findMaxStep) ?? 3
         if findMax, let slo {
-            do { configuration.findMax = try ServiceLevelObjective(parsing: slo) } catch { throw UsageError(error.message) }
+            do { configuration.findMax = try ServiceLevelObjective(parsing: slo) } catch {
+                throw UsageError(error.message)
+            }
         }
         let gateBaseline: Baseline?
         do { gateBaseline = try baseline.map { path throws(BenchError) in try Baseline.load(path: path) } } catch {
@@ -156,7 +161,9 @@ struct BenchCommand: ParsableCommand {
             result.append(BenchTarget(name: name, base: base, pid: pidByName.removeValue(forKey: name)))
         }
         if let unknown = pidByName.keys.sorted().first {
-            throw UsageError("--pid \(unknown)=…: no target is named '\(unknown)'; names: \(result.map(\.name).joined(separator: ", "))")
+            throw UsageError(
+                "--pid \(unknown)=…: no target is named '\(unknown)'; names: \(result.map(\.name).joined(separator: ", "))"
+            )
         }
         return result
     }

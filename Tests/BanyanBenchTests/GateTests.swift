@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BanyanBench
@@ -9,9 +10,10 @@ struct GateTests {
         let baseline = Baseline(targets: ["candidate": GateMetrics(p99Milliseconds: 120)])
         let failed = gate.check(baseline: baseline, measured: ["candidate": GateMetrics(p99Milliseconds: 138)])
         #expect(!failed.passed)
-        #expect(failed.regressions.map(\.message) == [
-            "p99 regression: 138.0 ms exceeds budget 132.0 ms (baseline 120.0 ms + 10%)"
-        ])
+        #expect(
+            failed.regressions.map(\.message) == [
+                "p99 regression: 138.0 ms exceeds budget 132.0 ms (baseline 120.0 ms + 10%)"
+            ])
         #expect(failed.regressions.first?.budget == 120 * 1.1)
         let passed = gate.check(baseline: baseline, measured: ["candidate": GateMetrics(p99Milliseconds: 125)])
         #expect(passed.passed)
@@ -40,7 +42,8 @@ struct GateTests {
                 "legacy": GateMetrics(p99Milliseconds: 12, rssMegabytes: 60),
                 "candidate": GateMetrics(p99Milliseconds: 5.4, rssMegabytes: 23),
             ])
-        #expect(result.regressions.map { "\($0.target) \($0.metric)" } == ["candidate rss", "legacy p99", "legacy rss"])
+        #expect(
+            result.regressions.map { "\($0.target) \($0.metric)" } == ["candidate rss", "legacy p99", "legacy rss"])
         #expect(result.unchecked == ["gone"])
     }
 
@@ -78,5 +81,3 @@ struct GateTests {
         #expect(throws: BenchError.self) { try Baseline.load(path: path + ".missing") }
     }
 }
-
-import Foundation

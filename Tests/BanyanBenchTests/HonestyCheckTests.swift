@@ -12,7 +12,8 @@ struct HonestyCheckTests {
     }
 
     @Test func buildProfilesAndRuntimesAreJudgedFromTheProcess() {
-        let swiftDebug = facts("/srv/port/.build/x86_64-unknown-linux-gnu/debug/ShopPort", maps: "/usr/lib/libswiftCore.so")
+        let swiftDebug = facts(
+            "/srv/port/.build/x86_64-unknown-linux-gnu/debug/ShopPort", maps: "/usr/lib/libswiftCore.so")
         #expect(swiftDebug.runtime == .swift)
         #expect(swiftDebug.buildProfile == "debug")
         #expect(swiftDebug.evidence == "built under .build/x86_64-unknown-linux-gnu/debug")
@@ -46,8 +47,14 @@ struct HonestyCheckTests {
                 "generator-late candidate", "short-run remote", "generator-debug -",
             ])
         #expect(warnings.contains { $0.message.contains("10% of the answers were 404") })
-        #expect(warnings.contains { $0.message.contains("against candidate's 6 threads") && $0.message.contains("cluster") })
-        #expect(warnings.contains { $0.message == "p99.9 rests on 2 samples: it needs 10000 requests for ten beyond it, this run had 2000; run longer or at a higher rate" })
+        #expect(
+            warnings.contains { $0.message.contains("against candidate's 6 threads") && $0.message.contains("cluster") }
+        )
+        #expect(
+            warnings.contains {
+                $0.message
+                    == "p99.9 rests on 2 samples: it needs 10000 requests for ten beyond it, this run had 2000; run longer or at a higher rate"
+            })
     }
 
     @Test func aReleaseTargetInProductionWithEnoughSamplesIsClean() {
@@ -55,7 +62,9 @@ struct HonestyCheckTests {
         let warnings = HonestyChecks.evaluate(
             [
                 .init(name: "legacy", facts: facts("/usr/bin/node", env: "production", processes: 2), latency: summary),
-                .init(name: "candidate", facts: facts("/w/.build/release/Port", maps: "libswiftCore", threads: 4), latency: summary),
+                .init(
+                    name: "candidate", facts: facts("/w/.build/release/Port", maps: "libswiftCore", threads: 4),
+                    latency: summary),
             ], percentiles: [99, 99.9], generatorProfile: "release")
         #expect(warnings == [])
     }

@@ -51,7 +51,8 @@ struct PercentileTests {
         let spectrum = histogram.spectrum
         #expect(spectrum.first?.value == 115)
         #expect(spectrum.last == SpectrumPoint(percentile: 100, value: 9807))
-        #expect(zip(spectrum, spectrum.dropFirst()).allSatisfy { $0.value <= $1.value && $0.percentile <= $1.percentile })
+        #expect(
+            zip(spectrum, spectrum.dropFirst()).allSatisfy { $0.value <= $1.value && $0.percentile <= $1.percentile })
     }
 
     @Test func ninesAxisPlacesEachNineOneStepFurther() {

@@ -19,7 +19,8 @@ struct ResponseFramerTests {
     }
 
     @Test func chunkedAnswersEndAfterTheLastChunkAndTrailers() {
-        let answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nA;x=1\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n"
+        let answer =
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nA;x=1\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n"
         #expect(frame([answer]) == [.complete(status: 200, consumed: answer.utf8.count, closes: false)])
         let split = frame(["HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel", "lo\r\n0\r", "\n\r\n"])
         #expect(split == [.needMore, .needMore, .complete(status: 200, consumed: 3, closes: false)])

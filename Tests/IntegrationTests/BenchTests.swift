@@ -33,20 +33,25 @@ import Testing
         // What the stall schedule says each request should wait, from its intended send time.
         let expected = (0..<2000).map { i -> Double in
             let due = round.startUptimeNanoseconds + UInt64(Double(i) * 1e9 / 500)
-            let answered = StallingServer.answerTime(due, origin: server.origin, period: server.period, stall: server.stall)
+            let answered = StallingServer.answerTime(
+                due, origin: server.origin, period: server.period, stall: server.stall)
             return Double(answered - due) / 1000
         }
         let expectedP99 = NearestRank.percentile(99, of: expected)
         #expect(expectedP99 > 150_000)
         let measured = Double(target.latency.p99)
-        #expect(abs(measured - expectedP99) <= 0.10 * expectedP99, "open-loop p99 \(measured) µs, schedule \(expectedP99) µs")
+        #expect(
+            abs(measured - expectedP99) <= 0.10 * expectedP99,
+            "open-loop p99 \(measured) µs, schedule \(expectedP99) µs")
 
         let closed = try #require(target.closedLoop)
         #expect(closed.label == "closed loop (waits for each answer: coordinated omission hides stalls)")
         #expect(closed.latency.count > 1000)
         #expect(Double(closed.latency.p99) * 10 < expectedP99, "closed-loop p99 \(closed.latency.p99) µs")
         let text = report.plainText()
-        #expect(text.contains("closed loop (waits for each answer: coordinated omission hides stalls); for comparison only"))
+        #expect(
+            text.contains("closed loop (waits for each answer: coordinated omission hides stalls); for comparison only")
+        )
         #expect(report.jsonText().contains(#""label" : "closed loop (waits for each answer"#))
     }
 
@@ -77,15 +82,21 @@ import Testing
 
         let shot = try run(
             chromium,
-            ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1600",
-             "--screenshot=\(screenshot.path)", page.absoluteString])
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1600",
+                "--screenshot=\(screenshot.path)", page.absoluteString,
+            ])
         #expect(shot.status == 0, "\(shot.error)")
         let png = try Data(contentsOf: screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         #expect(png.count > 20_000)
         // The page Chromium built: both charts, a line per target (and per closed loop), no console errors.
         let dom = try run(
-            chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--dump-dom", page.absoluteString])
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--dump-dom",
+                page.absoluteString,
+            ])
         #expect(dom.status == 0)
         #expect(dom.output.contains("<svg id=\"spectrum\""))
         #expect(dom.output.contains("<svg id=\"memory\""))
