@@ -91,7 +91,9 @@ public struct Bench: Sendable {
         }
 
         let phases =
-            states.count * (2 + config.rounds + (config.closedLoop ? 1 : 0))
+            states.count
+            * ((config.warmup > 0 ? 1 : 0) + (config.lowLoadDuration > 0 ? 1 : 0) + config.rounds
+                + (config.closedLoop ? 1 : 0))
             + (config.findMax != nil ? states.count : 0)
         var phase = 0
         func announce(_ text: String) {

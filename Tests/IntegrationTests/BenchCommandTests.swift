@@ -53,6 +53,6 @@ import Testing
         ])
         #expect(unreachable.status == 2)
         #expect(
-            unreachable.error.hasPrefix("error: legacy (http://127.0.0.1:9): 127.0.0.1:9: "), "\(unreachable.error)")
+            unreachable.error.contains("\nerror: legacy (http://127.0.0.1:9): 127.0.0.1:9: "), "\(unreachable.error)")
     }
 }
