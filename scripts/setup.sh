@@ -6,6 +6,8 @@ set -euo pipefail
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 [ -f /usr/share/nodejs/express/package.json ] || need+=(node-express)
+# The bench tests open the HTML report in headless Chromium.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}"

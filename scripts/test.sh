@@ -11,7 +11,7 @@ source scripts/setup.sh
 step() { printf '\n== %s\n' "$*"; }
 
 step "lint (swift format lint --strict)"
-swift format lint --strict --recursive Sources Tests Examples/ShopPort/Sources Examples/ShopPort/Tests Package.swift \
+swift format lint --strict --recursive Sources Tests Benchmarks/loadgen/Server Examples/ShopPort/Sources Examples/ShopPort/Tests Package.swift \
     Examples/ShopPort/Package.swift
 
 step "build banyan (warnings fail the build)"

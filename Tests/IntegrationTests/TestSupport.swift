@@ -12,6 +12,7 @@ final class ServiceProcess: @unchecked Sendable {
     // @unchecked: the Process is only touched from init and deinit, which do not overlap.
     let name: String
     let port: Int
+    let executable: String
     private let process = Process()
     private let output = Pipe()
 
@@ -22,6 +23,7 @@ final class ServiceProcess: @unchecked Sendable {
         guard let port = findFreePort() else { throw TestFailure("no free port for \(name)") }
         self.name = name
         self.port = port
+        self.executable = executable
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
         var env = ProcessInfo.processInfo.environment
@@ -48,6 +50,8 @@ final class ServiceProcess: @unchecked Sendable {
             throw TestFailure("\(name) on port \(port) \(state):\n\(log)")
         }
     }
+
+    var pid: Int32 { process.processIdentifier }
 
     deinit {
         if process.isRunning {
