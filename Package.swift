@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "banyan", targets: ["banyan"]),
         .library(name: "BanyanCore", targets: ["BanyanCore"]),
+        .library(name: "BanyanAudit", targets: ["BanyanAudit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,17 +21,21 @@ let package = Package(
         .target(name: "BanyanHTTP", dependencies: ["BanyanCore"]),
         // Record, verify, probe and diff: the wire contract between legacy and candidate.
         .target(name: "BanyanContract", dependencies: ["BanyanCore", "BanyanHTTP"]),
+        // Know what to migrate: route inventory from the Express app, dependency audit, migration plan.
+        .target(name: "BanyanAudit", dependencies: ["BanyanCore"], resources: [.copy("Resources/knowledge-base.json")]),
         .executableTarget(
             name: "banyan",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract",
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
+        .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
         .testTarget(
-            name: "IntegrationTests", dependencies: ["BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract"]
+            name: "IntegrationTests",
+            dependencies: ["BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanAudit"]
         ),
     ],
     swiftLanguageModes: [.v6]
