@@ -33,6 +33,12 @@ public struct RouteImportError: Error, Sendable, CustomStringConvertible {
             "\(path) threw while loading, so no routes could be read:\n\(message)\n"
                 + "(set the environment it needs, or point --express at the file that only builds the app)")
     }
+    static func expressNotFound(_ path: String) -> Self {
+        Self(
+            .noExpress,
+            "\(path) requires Express, which node cannot find from there: run 'npm install' in the app's folder, "
+                + "or set NODE_PATH to where Express is installed (Debian's node-express: /usr/share/nodejs)")
+    }
     static func noExpress(_ path: String) -> Self {
         Self(
             .noExpress,
@@ -158,7 +164,10 @@ public struct ExpressRouteLoader: Sendable {
         if let error = report["error"] {
             let kind = error["kind"]?.stringValue ?? ""
             switch kind {
-            case "threw": throw .threw(appPath, error["message"]?.stringValue ?? "")
+            case "threw":
+                let message = error["message"]?.stringValue ?? ""
+                if message.hasPrefix("Error: Cannot find module 'express'") { throw .expressNotFound(appPath) }
+                throw .threw(appPath, message)
             case "no-express": throw .noExpress(appPath)
             case "no-app": throw .noApp(appPath)
             default:

@@ -10,6 +10,9 @@ public struct RouteMeasurement: Sendable, Hashable {
     public var p99Milliseconds: Double
     /// CPU seconds the legacy process spent per request, when measured.
     public var cpuSecondsPerRequest: Double?
+    /// Seconds per request the legacy process was runnable but waited for a CPU (other load on the
+    /// machine, from /proc/PID/schedstat), when measured: time no rewrite of the route would save.
+    public var cpuWaitSecondsPerRequest: Double?
     /// How many requests the figures come from.
     public var samples: Int?
     /// Responses with status 500 or above, or failed exchanges, among the samples.
@@ -17,21 +20,26 @@ public struct RouteMeasurement: Sendable, Hashable {
 
     public init(
         route: String, requestsPerSecond: Double? = nil, p50Milliseconds: Double, p99Milliseconds: Double,
-        cpuSecondsPerRequest: Double? = nil, samples: Int? = nil, errors: Int? = nil
+        cpuSecondsPerRequest: Double? = nil, cpuWaitSecondsPerRequest: Double? = nil, samples: Int? = nil,
+        errors: Int? = nil
     ) {
         self.route = route
         self.requestsPerSecond = requestsPerSecond
         self.p50Milliseconds = p50Milliseconds
         self.p99Milliseconds = p99Milliseconds
         self.cpuSecondsPerRequest = cpuSecondsPerRequest
+        self.cpuWaitSecondsPerRequest = cpuWaitSecondsPerRequest
         self.samples = samples
         self.errors = errors
     }
 
-    /// The share of the median request's time the legacy process spent on CPU (0 to 1).
+    /// The share of the median request's time the legacy process spent on CPU (0 to 1), leaving out
+    /// the time it waited for a CPU because of other load on the machine.
     public var cpuShare: Double? {
         guard let cpu = cpuSecondsPerRequest, p50Milliseconds > 0 else { return nil }
-        return min(1, cpu * 1000 / p50Milliseconds)
+        let cpuMs = cpu * 1000
+        let ownMs = max(p50Milliseconds - (cpuWaitSecondsPerRequest ?? 0) * 1000, cpuMs)
+        return ownMs > 0 ? min(1, cpuMs / ownMs) : nil
     }
 }
 
@@ -39,7 +47,8 @@ public struct RouteMeasurement: Sendable, Hashable {
 ///
 /// The JSON form (docs/inventory.md):
 /// `{"source": "…", "conditions": "…", "routes": [{"route": "GET /price/:symbol", "requests_per_second": 120,
-/// "p50_ms": 3.1, "p99_ms": 6.4, "cpu_seconds_per_request": 0.0026, "samples": 200, "errors": 0}]}`;
+/// "p50_ms": 3.1, "p99_ms": 6.4, "cpu_seconds_per_request": 0.0026, "cpu_wait_seconds_per_request": 0.0004,
+/// "samples": 200, "errors": 0}]}`;
 /// only `route`, `p50_ms` and `p99_ms` are required.
 public struct MeasurementSet: Sendable, Hashable {
     /// What produced the figures (`banyan plan --measure`, `banyan bench`, the proxy).
@@ -87,6 +96,7 @@ public struct MeasurementSet: Sendable, Hashable {
                     p50Milliseconds: try number("p50_ms", required: true)!,
                     p99Milliseconds: try number("p99_ms", required: true)!,
                     cpuSecondsPerRequest: try number("cpu_seconds_per_request", required: false),
+                    cpuWaitSecondsPerRequest: try number("cpu_wait_seconds_per_request", required: false),
                     samples: try number("samples", required: false).map { Int($0) },
                     errors: try number("errors", required: false).map { Int($0) }))
         }
@@ -106,6 +116,7 @@ public struct MeasurementSet: Sendable, Hashable {
                         "p50_ms": number(rounded(route.p50Milliseconds, 3)),
                         "p99_ms": number(rounded(route.p99Milliseconds, 3)),
                         "cpu_seconds_per_request": number(route.cpuSecondsPerRequest.map { rounded($0, 7) }),
+                        "cpu_wait_seconds_per_request": number(route.cpuWaitSecondsPerRequest.map { rounded($0, 7) }),
                         "samples": route.samples.map { .number(JSONNumber($0)) } ?? .null,
                         "errors": route.errors.map { .number(JSONNumber($0)) } ?? .null,
                     ]

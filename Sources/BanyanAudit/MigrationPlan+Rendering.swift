@@ -45,6 +45,9 @@ extension MigrationPlan {
         if let cpu = measurement.cpuSecondsPerRequest {
             parts.append("CPU \(formatMilliseconds(cpu * 1000))/request")
         }
+        if let wait = measurement.cpuWaitSecondsPerRequest, wait > 0 {
+            parts.append("waiting for a CPU \(formatMilliseconds(wait * 1000))/request")
+        }
         if let share = measurement.cpuShare { parts.append("CPU share \(Int((share * 100).rounded()))%") }
         if let samples = measurement.samples { parts.append("\(samples) samples") }
         return parts.joined(separator: ", ")

@@ -204,6 +204,11 @@ public struct MigrationPlan: Sendable {
         let p99 = formatMilliseconds(measurement.p99Milliseconds)
         let cpuText = measurement.cpuSecondsPerRequest.map { _ in formatMilliseconds(cpuMs) } ?? "?"
         let share = measurement.cpuShare.map { "\(Int(($0 * 100).rounded()))%" } ?? "?"
+        // Time spent waiting for a CPU (other load on the machine) is left out of the share.
+        let waitNote =
+            measurement.cpuWaitSecondsPerRequest.flatMap { $0 >= 0.0001 ? $0 : nil }.map {
+                ", not counting \(formatMilliseconds($0 * 1000)) waiting for a CPU"
+            } ?? ""
         var plan = RoutePlan(
             route: route, verdict: .later, profile: profile, reason: "", goal: nil, measurement: measurement,
             churn: churn, blockingDependencies: blocking)
@@ -212,8 +217,8 @@ public struct MigrationPlan: Sendable {
         case .ioBound:
             plan.verdict = .dont
             plan.reason =
-                "I/O-bound: \(share) of its \(p50) median is CPU (\(cpuText) per request); the rest is waiting "
-                + "(database, network), which a rewrite does not shorten"
+                "I/O-bound: \(share) of its \(p50) median is CPU (\(cpuText) per request)\(waitNote); the rest is "
+                + "waiting (database, network), which a rewrite does not shorten"
             plan.goal = "cut the wait where it is (query, index, pool, cache) before considering a rewrite"
             return plan
         case .trivial:
@@ -249,15 +254,16 @@ public struct MigrationPlan: Sendable {
         if profile == .mixed {
             plan.verdict = .later
             plan.reason =
-                "mixed: \(share) of its \(p50) median is CPU (\(cpuText) per request); a rewrite would win little"
+                "mixed: \(share) of its \(p50) median is CPU (\(cpuText) per request)\(waitNote); a rewrite would "
+                + "win little"
             plan.goal = "migrate after the CPU-bound routes, when its slice is convenient"
             return plan
         }
         plan.verdict = .migrateNow
         let traffic = measurement.requestsPerSecond.map { ", \(formatNumber($0)) requests/s" } ?? ""
         plan.reason =
-            "CPU-bound: \(share) of its \(p50) median is CPU (\(cpuText) per request\(traffic)), which a rewrite "
-            + "cuts" + (churn.map { "; stable (\($0.commits) commits in \($0.days) days)" } ?? "")
+            "CPU-bound: \(share) of its \(p50) median is CPU (\(cpuText) per request\(traffic))\(waitNote), which a "
+            + "rewrite cuts" + (churn.map { "; stable (\($0.commits) commits in \($0.days) days)" } ?? "")
         let shareValue = measurement.cpuShare ?? 1
         let targetP99 =
             measurement.p99Milliseconds * (1 - shareValue) + measurement.p99Milliseconds * shareValue

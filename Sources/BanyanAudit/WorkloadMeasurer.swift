@@ -41,6 +41,7 @@ public struct WorkloadMeasurer: Sendable {
             var latencies: [Double] = []
             var errors = 0
             let cpuBefore = pid.flatMap(Self.cpuSeconds(pid:))
+            let waitBefore = pid.flatMap(Self.runQueueWaitSeconds(pid:))
             let start = monotonicNow()
             var index = 0
             while latencies.count < minimumRequests || monotonicNow() - start < minimumSeconds {
@@ -52,18 +53,22 @@ public struct WorkloadMeasurer: Sendable {
                 if status == 0 || status >= 500 { errors += 1 }
             }
             let cpuAfter = pid.flatMap(Self.cpuSeconds(pid:))
+            let waitAfter = pid.flatMap(Self.runQueueWaitSeconds(pid:))
             var cpu: Double?
             if let cpuBefore, let cpuAfter { cpu = (cpuAfter - cpuBefore) / Double(latencies.count) }
+            var wait: Double?
+            if let waitBefore, let waitAfter { wait = (waitAfter - waitBefore) / Double(latencies.count) }
             routes.append(
                 RouteMeasurement(
                     route: group.route, p50Milliseconds: nearestRank(latencies, 0.50),
                     p99Milliseconds: nearestRank(latencies, 0.99), cpuSecondsPerRequest: cpu,
-                    samples: latencies.count, errors: errors))
+                    cpuWaitSecondsPerRequest: wait, samples: latencies.count, errors: errors))
         }
         let conditions =
             "sequential requests (one in flight), at least \(minimumRequests) per route and \(minimumSeconds) s, "
             + "after \(warmupRounds) warm-up rounds; CPU from /proc/\(pid.map(String.init) ?? "?")/stat "
-            + "(utime+stime, \(Self.ticksPerSecond) ticks/s); latency includes the client's own time"
+            + "(utime+stime, \(Self.ticksPerSecond) ticks/s) and time waiting for a CPU from its schedstat; "
+            + "latency includes the client's own time"
         return MeasurementSet(source: "banyan plan --measure", conditions: conditions, routes: routes)
     }
 
@@ -79,6 +84,17 @@ public struct WorkloadMeasurer: Sendable {
         let fields = text[text.index(after: close)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
         return (user + system) / Double(ticksPerSecond)
+    }
+
+    /// Seconds the process's main thread has spent runnable but waiting for a CPU, from
+    /// /proc/PID/schedstat (its second field, in nanoseconds); nil when unreadable.
+    public static func runQueueWaitSeconds(pid: Int32) -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/schedstat", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count >= 2, let wait = Double(fields[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            return nil
+        }
+        return wait / 1e9
     }
 
     /// The process listening on a TCP port of this machine, found through /proc/net/tcp{,6} and the

@@ -9,7 +9,7 @@ struct CommandLineTests {
         var error: String
     }
 
-    static func banyan(_ arguments: [String]) throws -> Result {
+    static func banyan(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let path =
             ProcessInfo.processInfo.environment["BANYAN_BIN"]
             ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
@@ -19,6 +19,9 @@ struct CommandLineTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = repositoryRoot
         let output = Pipe()
         let error = Pipe()
