@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 [ -f /usr/share/nodejs/express/package.json ] || need+=(node-express)
+command -v git >/dev/null 2>&1 || need+=(git)   # banyan plan reads contract churn with git log
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}"

@@ -47,11 +47,13 @@ struct CommandLineTests {
     @Test func helpListsTheSubcommands() throws {
         let result = try Self.banyan(["--help"])
         #expect(result.status == 0)
-        for name in ["config", "record", "verify", "probe", "diff"] {
+        for name in ["config", "record", "verify", "probe", "diff", "routes", "audit", "plan"] {
             #expect(result.output.contains("\n  \(name) "), "\(name)")
         }
         #expect(try Self.banyan(["--version"]).output == "0.1.0\n")
-        for subcommand in [["config", "check"], ["record"], ["verify"], ["probe"], ["diff"]] {
+        for subcommand in [
+            ["config", "check"], ["record"], ["verify"], ["probe"], ["diff"], ["routes", "import"], ["audit"], ["plan"],
+        ] {
             let help = try Self.banyan(subcommand + ["--help"])
             #expect(help.status == 0, "\(subcommand)")
             #expect(help.output.hasPrefix("OVERVIEW: "), "\(subcommand)")

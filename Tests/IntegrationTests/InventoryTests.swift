@@ -237,3 +237,52 @@ struct InventoryTests {
         #expect(try JSONParser.parse(again.output)["order"] == plan["order"])
     }
 }
+
+/// `plan --repo --handlers`: contract churn from git history and the packages the handler files use.
+struct PlanChurnTests {
+    @Test func countsRecentCommitsToTheHandlerFilesAndHoldsAChurningRouteBack() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-churn-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func git(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try findExecutable("git"))
+            process.arguments = ["-C", folder.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "git \(arguments)")
+        }
+        try git(["init", "-q"])
+        for index in 1...7 {
+            try Data("const twilio = require('twilio');\n// \(index)\n".utf8).write(
+                to: folder.appendingPathComponent("feed.js"))
+            try git(["add", "."])
+            try git(["commit", "-q", "-m", "feed \(index)"])
+        }
+        try Data("require('express');\n".utf8).write(to: folder.appendingPathComponent("price.js"))
+        try git(["add", "."])
+        try git(["commit", "-q", "-m", "price"])
+        let handlers = try CommandLineTests.temporaryFile(
+            "handlers.json", #"{"GET /feed": ["feed.js"], "GET /price/:symbol": "price.js"}"#)
+        let measurements = try CommandLineTests.temporaryFile(
+            "m.json",
+            #"{"routes": [{"route": "GET /feed", "p50_ms": 9, "p99_ms": 30, "cpu_seconds_per_request": 0.006},"#
+                + #"{"route": "GET /price/:symbol", "p50_ms": 3, "p99_ms": 6, "cpu_seconds_per_request": 0.0025}]}"#)
+        let result = try CommandLineTests.banyan([
+            "plan", "--measurements", measurements, "--repo", folder.path, "--handlers", handlers, "--package",
+            "Examples/shop-legacy/package.json", "--format", "json",
+        ])
+        #expect(result.status == 0, "\(result.error)")
+        let plan = try JSONParser.parse(result.output)
+        #expect(plan["order"] == ["GET /price/:symbol", "GET /feed"])
+        #expect(plan["routes"]?[0]?["churn"]?["commits"] == 1)
+        #expect(plan["routes"]?[1]?["churn"]?["commits"] == 7)
+        #expect(plan["routes"]?[1]?["verdict"] == "later")
+        #expect(
+            plan["routes"]?[1]?["reason"]
+                == "contract still churning: 7 commits to its handler files in 90 days (CPU-bound otherwise: 6 ms CPU per request)"
+        )
+    }
+}
