@@ -36,6 +36,8 @@ public struct PlanRules: Sendable, Hashable {
     public var cpuBoundShare = 0.3
     /// …and at least this much CPU per request, in ms.
     public var cpuBoundMinimumMilliseconds = 1.0
+    /// CPU-bound whatever its share (unless I/O-bound): at least this much CPU per request, in ms.
+    public var cpuBoundAnyShareMilliseconds = 2.0
     /// I/O-bound: less than this share is CPU…
     public var ioBoundShare = 0.2
     /// …with a median of at least this many ms (waiting worth talking about).
@@ -178,10 +180,14 @@ public struct MigrationPlan: Sendable {
     static func profile(of measurement: RouteMeasurement, rules: PlanRules) -> RouteProfile {
         guard let cpu = measurement.cpuSecondsPerRequest, let share = measurement.cpuShare else { return .unknown }
         let cpuMs = cpu * 1000
-        if share >= rules.cpuBoundShare && cpuMs >= rules.cpuBoundMinimumMilliseconds { return .cpuBound }
+        // Waiting first: a route that mostly waits is I/O-bound however much CPU its requests cost.
         if share < rules.ioBoundShare && measurement.p50Milliseconds >= rules.ioBoundMinimumMilliseconds {
             return .ioBound
         }
+        if share >= rules.cpuBoundShare && cpuMs >= rules.cpuBoundMinimumMilliseconds { return .cpuBound }
+        // Enough CPU per request is a win whatever else the latency holds (on a busy machine the
+        // measured latency also holds the client's own wait for a CPU).
+        if cpuMs >= rules.cpuBoundAnyShareMilliseconds { return .cpuBound }
         if cpuMs < rules.trivialCpuMilliseconds && measurement.p99Milliseconds < rules.trivialP99Milliseconds {
             return .trivial
         }
