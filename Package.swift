@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "banyan", targets: ["banyan"]),
         .library(name: "BanyanCore", targets: ["BanyanCore"]),
+        .library(name: "BanyanAudit", targets: ["BanyanAudit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,10 +33,12 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Know what to migrate: route inventory from the Express app, dependency audit, migration plan.
+        .target(name: "BanyanAudit", dependencies: ["BanyanCore"], resources: [.copy("Resources/knowledge-base.json")]),
         .executableTarget(
             name: "banyan",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench",
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,10 +56,11 @@ let package = Package(
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),
+        .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench",
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

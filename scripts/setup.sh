@@ -8,6 +8,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 [ -f /usr/share/nodejs/express/package.json ] || need+=(node-express)
 # The bench tests open the HTML report in headless Chromium.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v git >/dev/null 2>&1 || need+=(git)   # banyan plan reads contract churn with git log
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}"

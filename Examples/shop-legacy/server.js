@@ -9,6 +9,16 @@ const seed = require('./seed');
 const PRICE_LOOP_N = 1000000;
 const PRICE_SCALE = 1e10;
 
+// SHOP_STORE_LATENCY_MS makes every route that reads or writes the user, order and article store
+// wait that long first, like a database round trip would, so the workload has I/O-bound routes
+// to measure (`banyan plan`). Unset or 0, the default, the handlers run as they always did.
+const STORE_LATENCY_MS = Number(process.env.SHOP_STORE_LATENCY_MS ?? 0);
+
+function fromStore(handler) {
+  if (!(STORE_LATENCY_MS > 0)) return handler;
+  return (req, res) => setTimeout(() => handler(req, res), STORE_LATENCY_MS);
+}
+
 // ---- state (in memory, seeded deterministically on start) ----
 
 const users = new Map(seed.users.map((u) => [u.id, { ...u }]));
@@ -63,22 +73,22 @@ app.get('/health', (req, res) => {
   res.json({ status: 'ok' });
 });
 
-app.get('/users', (req, res) => {
+app.get('/users', fromStore((req, res) => {
   const limit = Number(req.query.limit ?? 10);
   const list = [...users.values()].sort((a, b) => a.id - b.id).slice(0, limit);
   res.json(list);
-});
+}));
 
-app.get('/users/:id', (req, res) => {
+app.get('/users/:id', fromStore((req, res) => {
   const user = users.get(Number(req.params.id));
   if (!user) {
     res.status(404).json({ error: 'User not found' });
     return;
   }
   res.json(user);
-});
+}));
 
-app.post('/users', (req, res) => {
+app.post('/users', fromStore((req, res) => {
   const body = req.body;
   const name = typeof body.name === 'string' ? body.name.trim() : '';
   if (name === '') {
@@ -93,14 +103,14 @@ app.post('/users', (req, res) => {
   const user = { id: nextUserId++, name, email };
   users.set(user.id, user);
   res.status(201).json(user);
-});
+}));
 
-app.delete('/users/:id', (req, res) => {
+app.delete('/users/:id', fromStore((req, res) => {
   users.delete(Number(req.params.id));
   res.status(204).end();
-});
+}));
 
-app.get('/orders/:id', (req, res) => {
+app.get('/orders/:id', fromStore((req, res) => {
   const order = orders.get(req.params.id);
   if (!order) {
     res.status(404).json({ error: { code: 'ORDER_NOT_FOUND', message: 'Order not found' } });
@@ -108,9 +118,9 @@ app.get('/orders/:id', (req, res) => {
   }
   res.set('Cache-Control', 'private, max-age=30');
   res.json(order);
-});
+}));
 
-app.post('/articles', (req, res) => {
+app.post('/articles', fromStore((req, res) => {
   const body = req.body;
   if (typeof body.title !== 'string' || body.title.trim() === '') {
     res.status(400).json({ error: 'title is required' });
@@ -123,7 +133,7 @@ app.post('/articles', (req, res) => {
   };
   articles.set(article.id, article);
   res.status(201).location(`/articles/${article.id}`).json(article);
-});
+}));
 
 // The symbol is upper-cased before the lookup: /price/aapl answers as AAPL.
 app.get('/price/:symbol', (req, res) => {

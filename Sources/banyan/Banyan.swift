@@ -14,7 +14,7 @@ struct BanyanCommand: ParsableCommand {
         version: Banyan.version,
         subcommands: [
             ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self, DiffCommand.self,
-            BenchCommand.self,
+            BenchCommand.self, RoutesCommand.self, AuditCommand.self, PlanCommand.self,
         ]
     )
 }

@@ -9,7 +9,7 @@ struct CommandLineTests {
         var error: String
     }
 
-    static func banyan(_ arguments: [String]) throws -> Result {
+    static func banyan(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let path =
             ProcessInfo.processInfo.environment["BANYAN_BIN"]
             ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
@@ -19,6 +19,9 @@ struct CommandLineTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.currentDirectoryURL = repositoryRoot
         let output = Pipe()
         let error = Pipe()
@@ -44,11 +47,15 @@ struct CommandLineTests {
     @Test func helpListsTheSubcommands() throws {
         let result = try Self.banyan(["--help"])
         #expect(result.status == 0)
-        for name in ["config", "record", "verify", "probe", "diff", "bench"] {
+        for name in ["config", "record", "verify", "probe", "diff", "bench", "routes", "audit", "plan"] {
             #expect(result.output.contains("\n  \(name) "), "\(name)")
         }
         #expect(try Self.banyan(["--version"]).output == "0.1.0\n")
-        for subcommand in [["config", "check"], ["record"], ["verify"], ["probe"], ["diff"], ["bench"]] {
+        for subcommand in [
+            ["config", "check"], ["record"], ["verify"], ["probe"], ["diff"], ["bench"], ["routes", "import"],
+            ["audit"],
+            ["plan"],
+        ] {
             let help = try Self.banyan(subcommand + ["--help"])
             #expect(help.status == 0, "\(subcommand)")
             #expect(help.output.hasPrefix("OVERVIEW: "), "\(subcommand)")

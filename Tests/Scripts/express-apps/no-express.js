@@ -1,0 +1,3 @@
+'use strict';
+// A file that has nothing to do with Express.
+module.exports = { answer: 42 };
