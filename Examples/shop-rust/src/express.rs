@@ -256,11 +256,14 @@ fn finish(
     body: Option<Vec<u8>>,
     content_type: &str,
 ) -> WireResponse {
-    let Some(bytes) = body else {
-        if status != 204 && status != 304 {
-            headers.push(("Content-Length", "0".to_string()));
+    let bytes = match body {
+        Some(bytes) => bytes,
+        None => {
+            if status != 204 && status != 304 {
+                headers.push(("Content-Length", "0".to_string()));
+            }
+            return WireResponse { status, headers, body: Vec::new() };
         }
-        return WireResponse { status, headers, body: Vec::new() };
     };
     if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
         headers.push(("Content-Type", content_type.to_string()));
@@ -367,8 +370,9 @@ fn parse_json_body(request: &WireRequest) -> Result<Option<Value>, u16> {
         return Ok(None);
     }
     // type-is: the Content-Type must parse strictly and be application/json.
-    let Some((media_type, charset)) = request.single_header("content-type").and_then(parse_content_type) else {
-        return Ok(None);
+    let (media_type, charset) = match request.single_header("content-type").and_then(parse_content_type) {
+        Some(parsed) => parsed,
+        None => return Ok(None),
     };
     if media_type != "application/json" {
         return Ok(None);
@@ -386,7 +390,7 @@ fn parse_json_body(request: &WireRequest) -> Result<Option<Value>, u16> {
         // gzip and deflate bodies are not ported (Express inflates them).
         _ => return Err(415),
     }
-    if let Some(declared) = content_length.and_then(|v| v.trim_matches([' ', '\t']).parse::<usize>().ok()) {
+    if let Some(declared) = content_length.and_then(|v| v.trim_matches(|c| c == ' ' || c == '\t').parse::<usize>().ok()) {
         if declared > JSON_LIMIT {
             return Err(413);
         }
@@ -400,7 +404,7 @@ fn parse_json_body(request: &WireRequest) -> Result<Option<Value>, u16> {
         return Ok(None);
     }
     // strict mode: the first non-whitespace character must open an object or an array.
-    match text.trim_start_matches([' ', '\t', '\n', '\r']).chars().next() {
+    match text.trim_start_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r')).chars().next() {
         Some('{') | Some('[') => {}
         _ => return Err(400),
     }
@@ -536,7 +540,10 @@ impl QueryValue {
 
 /// Enough of qs to answer for one top-level key.
 pub fn query_lookup(name: &str, raw_query: Option<&str>) -> QueryValue {
-    let Some(raw_query) = raw_query else { return QueryValue::Absent };
+    let raw_query = match raw_query {
+        Some(raw_query) => raw_query,
+        None => return QueryValue::Absent,
+    };
     let mut values = Vec::new();
     let mut is_object = false;
     let mut bracket_form = false;
@@ -554,7 +561,10 @@ pub fn query_lookup(name: &str, raw_query: Option<&str>) -> QueryValue {
             values.push(value);
         } else if let Some(rest) = key.strip_prefix(&prefix) {
             bracket_form = true;
-            let Some(close) = rest.find(']') else { continue };
+            let close = match rest.find(']') {
+                Some(close) => close,
+                None => continue,
+            };
             let inner = &rest[..close];
             if inner.contains('[') {
                 continue;

@@ -280,8 +280,9 @@ fn price(_: &Shop, req: &Req, res: &mut Res) {
 }
 
 fn checkout(_: &Shop, req: &Req, res: &mut Res) {
-    let Some(order_id) = order_id(req.body_field("userId")) else {
-        return error(res, 400, "userId is required");
+    let order_id = match order_id(req.body_field("userId")) {
+        Some(order_id) => order_id,
+        None => return error(res, 400, "userId is required"),
     };
     let total = checkout_total(req.body_field("items"));
     res.json(&Checkout { order_id, total, status: "confirmed" });
@@ -325,7 +326,10 @@ const MONTH_DAYS: [f64; 12] = [31.0, 28.0, 31.0, 30.0, 31.0, 30.0, 31.0, 31.0, 3
 /// `None` when the date is invalid.
 pub fn day_of_year(text: &str) -> Option<u32> {
     let parts: Vec<f64> = text.split('-').map(js::parse_number).collect();
-    let [y, m, d] = parts[..] else { return None };
+    let (y, m, d) = match parts[..] {
+        [y, m, d] => (y, m, d),
+        _ => return None,
+    };
     if !js::is_integer(y) || !js::is_integer(m) || !js::is_integer(d) {
         return None;
     }
@@ -346,7 +350,10 @@ pub fn day_of_year(text: &str) -> Option<u32> {
 /// Σ price(sku) × qty in cents: a non-string or unknown SKU costs 0, a non-number qty counts 0,
 /// a non-array `items` is `[]`.
 pub fn checkout_total(items: Option<&Value>) -> f64 {
-    let Some(Value::Array(list)) = items else { return 0.0 };
+    let list = match items {
+        Some(Value::Array(list)) => list,
+        _ => return 0.0,
+    };
     let mut total = 0.0;
     for item in list {
         let (mut price, mut qty) = (0.0, 0.0);
