@@ -72,6 +72,28 @@ async fn main() {
 async fn respond(service: Arc<Service>, request: Request<Body>) -> Result<Response<Body>, Infallible> {
     let (parts, mut body) = request.into_parts();
     let keep_alive = wants_keep_alive(parts.version, &parts.headers);
+    if parts.version == Version::HTTP_11 {
+        // Node's own answers, before Express sees the request.
+        if !parts.headers.contains_key(hyper::header::HOST) {
+            return Ok(empty_chunked(400, &[("connection", "close"), ("date", &now())]));
+        }
+        let expect = parts.headers.get(hyper::header::EXPECT).map(|v| v.as_bytes().to_ascii_lowercase());
+        if expect.map_or(false, |e| e != b"100-continue") {
+            let connection: &[(&str, &str)] =
+                if keep_alive { &[("connection", "keep-alive"), ("keep-alive", "timeout=5")] } else { &[("connection", "close")] };
+            let mut headers = vec![("date", now())];
+            headers.extend(connection.iter().map(|(n, v)| (*n, v.to_string())));
+            let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            return Ok(empty_chunked(417, &headers));
+        }
+    }
+    // Node keeps an HTTP/1.0 connection only when the response length is known or the client
+    // accepts chunked responses (`TE: chunked`).
+    let te_chunked = parts
+        .headers
+        .get_all(hyper::header::TE)
+        .iter()
+        .any(|v| v.as_bytes().to_ascii_lowercase().windows(7).any(|w| w == b"chunked"));
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -106,7 +128,33 @@ async fn respond(service: Arc<Service>, request: Request<Body>) -> Result<Respon
             .await
             .unwrap_or_else(|_| express::error_page(500, &method, None))
     };
-    Ok(to_hyper(answer, keep_alive && !truncated))
+    let has_length = answer.headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("content-length"));
+    let keep_alive = keep_alive && !truncated && (parts.version == Version::HTTP_11 || has_length || te_chunked);
+    let mut response = to_hyper(answer, keep_alive);
+    if parts.version == Version::HTTP_10 {
+        // Else hyper turns an HTTP/1.0 `Connection: close` back into keep-alive.
+        *response.version_mut() = Version::HTTP_10;
+    }
+    Ok(response)
+}
+
+fn now() -> String {
+    httpdate::fmt_http_date(std::time::SystemTime::now())
+}
+
+/// A response with exactly these headers and an empty chunked body (`0\r\n\r\n`), as Node's
+/// `res.writeHead(status); res.end()` sends it; hyper adds `Transfer-Encoding` last.
+fn empty_chunked(status: u16, headers: &[(&str, &str)]) -> Response<Body> {
+    let (sender, body) = Body::channel();
+    drop(sender);
+    let mut response = Response::new(body);
+    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::BAD_REQUEST);
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(value)) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
 }
 
 /// Node's rule: HTTP/1.1 keeps the connection unless it says `close`; HTTP/1.0 only when it
@@ -139,7 +187,7 @@ fn to_hyper(answer: WireResponse, keep_alive: bool) -> Response<Body> {
     for (name, value) in &answer.headers {
         add(name, value);
     }
-    add("date", &httpdate::fmt_http_date(std::time::SystemTime::now()));
+    add("date", &now());
     if keep_alive {
         add("connection", "keep-alive");
         add("keep-alive", "timeout=5");
