@@ -8,7 +8,7 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 [ -f /usr/share/nodejs/express/package.json ] || need+=(node-express)
 # The Rust port (Examples/shop-rust) builds offline from the crates Debian packages.
 command -v cargo >/dev/null 2>&1 || need+=(cargo)
-for crate in hyper tokio serde-json serde-derive serde sha1 base64 httpdate; do
+for crate in hyper tokio serde-json serde-derive serde sha1 base64 httpdate libc; do
     dpkg -s "librust-$crate-dev" >/dev/null 2>&1 || need+=("librust-$crate-dev")
 done
 

@@ -46,8 +46,23 @@ fn parse_args() -> (IpAddr, u16) {
     (host, port)
 }
 
-#[tokio::main]
-async fn main() {
+/// A parent may start the service with signals blocked (Foundation's `Process` does): unblock
+/// them, so that SIGTERM and SIGINT stop it as they stop Node.
+fn unblock_signals() {
+    // SAFETY: an empty, initialised signal set, passed to sigprocmask before any thread exists.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut());
+    }
+}
+
+fn main() {
+    unblock_signals();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime").block_on(serve());
+}
+
+async fn serve() {
     let (host, port) = parse_args();
     let service = Arc::new(Service { app: shop::app(), shop: Shop::new() });
     let make_service = make_service_fn(move |_| {
