@@ -3,8 +3,19 @@
 # (Examples/shop-legacy) and its Swift port (Examples/ShopPort) are started on free ports, the
 # Express answers are recorded as fixtures, and the port is verified and probed against them,
 # first as a careful port, then with its classic porting mistakes (--naive).
+#   scripts/demo.sh                 the careful candidate is the Swift port (Examples/ShopPort)
+#   scripts/demo.sh --port rust     the careful candidate is the Rust port (Examples/shop-rust)
+# The naive mistakes (steps 4 and 5) are the Swift port's --naive in both cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+candidate=swift
+case "${1:-}" in
+    "") ;;
+    --port) candidate="${2:-}" ;;
+    --port=*) candidate="${1#--port=}" ;;
+    *) echo "usage: scripts/demo.sh [--port swift|rust]" >&2; exit 2 ;;
+esac
+[ "$candidate" = swift ] || [ "$candidate" = rust ] || { echo "--port is swift or rust" >&2; exit 2; }
 source scripts/setup.sh
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -14,6 +25,12 @@ swift build --product banyan 2>&1 | grep -E "error|warning:|Compiling banyan|Bui
 swift build --package-path Examples/ShopPort 2>&1 | grep -E "error|warning:|Build complete" || true
 banyan=.build/debug/banyan
 port_bin=Examples/ShopPort/.build/debug/ShopPort
+careful_bin=$port_bin
+if [ "$candidate" = rust ]; then
+    say "building the Rust port (offline, from Debian's crates)"
+    bash scripts/build-shop-rust.sh build 2>&1 | grep -E "error|warning|Finished" || true
+    careful_bin=Examples/shop-rust/target/release/shop-rust
+fi
 work=.banyan/demo
 rm -rf "$work" && mkdir -p "$work"
 
@@ -30,10 +47,12 @@ wait_for() {
     exit 2
 }
 start_services() {
+    local bin=$port_bin
+    if [ "${1:-}" = --careful ]; then bin=$careful_bin; shift; fi
     legacy_port=$(free_port); port_port=$(free_port)
     NODE_ENV=production PORT=$legacy_port HOST=127.0.0.1 node Examples/shop-legacy/server.js >"$work/legacy.log" 2>&1 &
     pids+=($!)
-    "$port_bin" --host 127.0.0.1 --port "$port_port" "$@" >"$work/port.log" 2>&1 &
+    "$bin" --host 127.0.0.1 --port "$port_port" "$@" >"$work/port.log" 2>&1 &
     pids+=($!)
     wait_for "$legacy_port"; wait_for "$port_port"
 }
@@ -42,13 +61,13 @@ say "1. the example migration: Examples/banyan.yaml"
 $banyan config check Examples/banyan.yaml
 
 say "2. record what the Express service answers (Examples/requests.http)"
-start_services
+start_services --careful
 $banyan record --config Examples/banyan.yaml --target "http://127.0.0.1:$legacy_port" \
     --requests Examples/requests.http --out "$work/fixtures"
 echo "one fixture, as a reviewer reads it:"
 sed 's/^/    /' "$(ls "$work"/fixtures/get-orders-id/*.fixture | head -1)"
 
-say "3. verify the careful Swift port against the fixtures"
+say "3. verify the careful $candidate port ($careful_bin) against the fixtures"
 $banyan verify "$work/fixtures" --config Examples/banyan.yaml --target "http://127.0.0.1:$port_port" | tail -4
 cleanup; pids=()
 

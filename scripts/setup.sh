@@ -9,6 +9,11 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 # The bench tests open the HTML report in headless Chromium.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v git >/dev/null 2>&1 || need+=(git)   # banyan plan reads contract churn with git log
+# The Rust port (Examples/shop-rust) builds offline from the crates Debian packages.
+command -v cargo >/dev/null 2>&1 || need+=(cargo)
+for crate in hyper tokio serde-json serde-derive serde sha1 base64 httpdate libc; do
+    dpkg -s "librust-$crate-dev" >/dev/null 2>&1 || need+=("librust-$crate-dev")
+done
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every Banyan test on a fresh machine: installs what is missing, checks formatting,
-# builds the package and the example port, then runs the unit and integration tests.
+# builds the package and the example ports (Swift, Rust), then runs the unit and integration tests.
 #   scripts/test.sh                 everything
 #   scripts/test.sh --filter NAME   only tests whose name matches (swift test --filter)
 set -euo pipefail
@@ -27,6 +27,15 @@ step "build the Swift port of the reference service (Examples/ShopPort)"
 swift build --package-path Examples/ShopPort 2>&1 | grep -E "error|warning:|Build" || true
 export BANYAN_SHOPPORT_BIN="$root/Examples/ShopPort/.build/debug/ShopPort"
 [ -x "$BANYAN_SHOPPORT_BIN" ] || { echo "ShopPort did not build" >&2; exit 1; }
+
+step "build the Rust port of the reference service (Examples/shop-rust, offline from Debian's crates)"
+log=$(bash scripts/build-shop-rust.sh build 2>&1) || { echo "$log" >&2; echo "shop-rust did not build" >&2; exit 1; }
+grep -E "warning|Finished" <<<"$log" || true
+export BANYAN_SHOPRUST_BIN="$root/Examples/shop-rust/target/release/shop-rust"
+
+step "shop-rust's own tests (cargo test)"
+log=$(bash scripts/build-shop-rust.sh test 2>&1) || { echo "$log" >&2; echo "shop-rust's tests failed" >&2; exit 1; }
+grep -E "^test result" <<<"$log"
 
 step "ShopPort's own tests"
 swift test --package-path Examples/ShopPort 2>&1 | tail -3

@@ -5,8 +5,9 @@ import BanyanHTTP
 import Foundation
 import Testing
 
-/// Record from the Express service, then verify and probe the Swift port: the correct port shows
-/// nothing above `cosmetic`, the naive one shows every listed mistake with its kind and location.
+/// Record from the Express service, then verify and probe the ports: a correct port (Swift or Rust)
+/// shows nothing above `cosmetic`, the naive Swift one every listed mistake with its kind and
+/// location.
 @Suite("wire contract on the reference workload", .serialized)
 struct ContractTests {
     static func exampleConfiguration() throws -> Configuration {
@@ -53,10 +54,11 @@ struct ContractTests {
         #expect(user.response.bodyText == #"{"id":1,"name":"Ada","email":"ada@example.com"}"#)
     }
 
-    @Test func correctPortPassesVerification() throws {
+    @Test(arguments: Port.allCases)
+    func correctPortPassesVerification(_ candidate: Port) throws {
         let legacy = try ServiceProcess.legacy()
         let fixtures = try Self.record(Self.exampleRequests(), from: legacy)
-        let port = try ServiceProcess.port()
+        let port = try candidate.start()
         let policy = try Self.exampleConfiguration().policy
         let report = try Verifier(target: port.base, engine: DiffEngine(policy: policy)).verify(fixtures)
         #expect(report.passed, "\(report.plainText())")

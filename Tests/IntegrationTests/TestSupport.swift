@@ -84,6 +84,41 @@ final class ServiceProcess: @unchecked Sendable {
             name: naive ? "ShopPort --naive" : "ShopPort", executable: path,
             arguments: ["--host", "127.0.0.1", "--port", "{port}"] + (naive ? ["--naive"] : []))
     }
+
+    /// The Rust port (`Examples/shop-rust`, release build).
+    static func rustPort() throws -> ServiceProcess {
+        let path =
+            ProcessInfo.processInfo.environment["BANYAN_SHOPRUST_BIN"]
+            ?? repositoryRoot.appendingPathComponent("Examples/shop-rust/target/release/shop-rust").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestFailure(
+                "the Rust port is not built at \(path): run scripts/test.sh (which installs the crates and "
+                    + "builds it offline, see Examples/shop-rust/README.md), or set BANYAN_SHOPRUST_BIN")
+        }
+        return try ServiceProcess(
+            name: "shop-rust", executable: path, arguments: ["--host", "127.0.0.1", "--port", "{port}"])
+    }
+}
+
+/// The ports of the reference service that the integration tests hold to Express.
+enum Port: String, CaseIterable, Sendable, CustomStringConvertible {
+    /// `Examples/ShopPort` (Swift, Hummingbird).
+    case swift
+    /// `Examples/shop-rust` (Rust, hyper).
+    case rust
+
+    var description: String { rawValue }
+
+    /// The `computedBy` tag the port puts in `GET /price/:symbol` (Express says "node").
+    var backendTag: String { rawValue }
+
+    /// Starts the correct port.
+    func start() throws -> ServiceProcess {
+        switch self {
+        case .swift: try ServiceProcess.port()
+        case .rust: try ServiceProcess.rustPort()
+        }
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {
