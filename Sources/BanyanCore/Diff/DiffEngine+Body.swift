@@ -91,9 +91,22 @@ struct BodyComparer {
         case .number(let number): return number.lexeme
         case .null: return "null"
         case .bool(let flag): return flag ? "true" : "false"
-        default: return BodyParse.truncate(value.serializedText, limit: maxShown)
+        default:
+            // Serialise only a prefix of a long value: every character but the last of the prefix's text is
+            // a character of the whole text (cutting the end can only change the last grapheme cluster), so
+            // once the prefix has more than `maxShown + 1` characters its first `maxShown` are the shown ones.
+            var writer = JSONWriter(indent: nil, budget: shownBudget)
+            writer.write(value, level: 0)
+            let text = String(decoding: writer.output, as: UTF8.self)
+            if !writer.isCut { return BodyParse.truncate(text, limit: maxShown) }
+            if text.count > maxShown + 1 { return String(text.prefix(maxShown)) + "…" }
+            return BodyParse.truncate(value.serializedText, limit: maxShown)
         }
     }
+
+    /// Bytes of a value's text serialised for ``show(_:)``: enough for `maxShown` characters of up to 4
+    /// bytes each, with room to spare.
+    static let shownBudget = 4 * maxShown + 64
 
     mutating func add(
         _ kind: DifferenceKind,
@@ -221,17 +234,16 @@ struct BodyComparer {
         var count: Int
     }
 
-    static func members(_ list: [JSONMember]) -> (ordered: [Member], index: [String: Int]) {
+    static func members(_ list: [JSONMember]) -> (ordered: [Member], index: KeyIndex) {
         var ordered: [Member] = []
         ordered.reserveCapacity(list.count)
-        var index: [String: Int] = [:]
-        index.reserveCapacity(list.count)
+        var index = KeyIndex(capacity: list.count)
         for member in list {
             if let at = index[member.key] {
                 ordered[at].value = member.value
                 ordered[at].count += 1
             } else {
-                index[member.key] = ordered.count
+                index.append(member.key)
                 ordered.append(Member(key: member.key, value: member.value, first: member.value, count: 1))
             }
         }
@@ -239,6 +251,17 @@ struct BodyComparer {
     }
 
     mutating func compareObjects(_ legacyList: [JSONMember], _ candidateList: [JSONMember], at path: JSONPath) {
+        // The common case: the same keys in the same order, each once. Then `JSON.parse` reads member i of
+        // one side against member i of the other, and only the members whose values differ need a look.
+        if Keys.sameDistinctKeys(legacyList, candidateList) {
+            for index in legacyList.indices {
+                let legacyValue = legacyList[index].value
+                let candidateValue = candidateList[index].value
+                if legacyValue == candidateValue { continue }
+                compare(legacyValue, candidateValue, at: path.appending(key: legacyList[index].key))
+            }
+            return
+        }
         let (legacy, legacyIndex) = Self.members(legacyList)
         let (candidate, candidateIndex) = Self.members(candidateList)
 
@@ -260,12 +283,16 @@ struct BodyComparer {
         }
 
         for member in legacy {
-            let memberPath = path.appending(key: member.key)
             if let at = candidateIndex[member.key] {
                 let other = candidate[at]
+                if member.value == other.value && !Self.duplicatesDiffer(member, other) { continue }
+                let memberPath = path.appending(key: member.key)
                 compareDuplicates(member, other, at: memberPath)
                 compare(member.value, other.value, at: memberPath)
-            } else if let at = renamed[member.key] {
+                continue
+            }
+            let memberPath = path.appending(key: member.key)
+            if let at = renamed[member.key] {
                 let other = candidate[at]
                 let casing = KeyCasing(of: other.key)
                 add(
@@ -302,11 +329,17 @@ struct BodyComparer {
         }
     }
 
+    /// Whether ``compareDuplicates(_:_:at:)`` reports anything for this key.
+    static func duplicatesDiffer(_ legacy: Member?, _ candidate: Member) -> Bool {
+        let legacyCount = legacy?.count ?? 0
+        return legacyCount != candidate.count && (legacyCount > 1 || candidate.count > 1)
+    }
+
     /// A key sent more often on one side than the other. `JSON.parse` keeps the last occurrence (compared
     /// on its own); clients that keep the first read something else, strict ones refuse the body.
     mutating func compareDuplicates(_ legacy: Member?, _ candidate: Member, at path: JSONPath) {
+        guard Self.duplicatesDiffer(legacy, candidate) else { return }
         let legacyCount = legacy?.count ?? 0
-        guard legacyCount != candidate.count, legacyCount > 1 || candidate.count > 1 else { return }
         let firstsDiffer = legacy.map { !Semantic.equal($0.first, candidate.first) } ?? false
         let side = candidate.count > legacyCount ? "candidate" : "legacy"
         let first = candidate.count > legacyCount ? candidate.first : legacy!.first
@@ -322,9 +355,13 @@ struct BodyComparer {
 /// Equality as a JavaScript client sees structure: key order is ignored and duplicate keys resolve
 /// to the last; number lexemes and strings must match exactly.
 enum Semantic {
+    /// Longest list ``sameMultiset(_:_:)`` matches element by element (quadratic) rather than by hash.
+    static let greedyLimit = 16
+
     static func equal(_ legacy: JSONValue, _ candidate: JSONValue) -> Bool {
         switch (legacy, candidate) {
         case (.object(let l), .object(let c)):
+            if let equal = equalDistinctKeys(l, c) { return equal }
             if l == c { return true }
             let (lm, _) = BodyComparer.members(l)
             let (cm, ci) = BodyComparer.members(c)
@@ -335,6 +372,28 @@ enum Semantic {
         default:
             return legacy == candidate
         }
+    }
+
+    /// ``equal(_:_:)`` for two small objects without duplicate keys, without building dictionaries
+    /// (keys are paired by position where they line up, else by a linear search); nil for other objects.
+    static func equalDistinctKeys(_ legacy: [JSONMember], _ candidate: [JSONMember]) -> Bool? {
+        guard legacy.count <= KeyIndex.linearLimit, candidate.count <= KeyIndex.linearLimit,
+            !Keys.hasDuplicates(legacy), !Keys.hasDuplicates(candidate)
+        else { return nil }
+        guard legacy.count == candidate.count else { return false }
+        for index in legacy.indices {
+            let member = legacy[index]
+            let other: JSONValue
+            if candidate[index].key == member.key {
+                other = candidate[index].value
+            } else if let match = candidate.first(where: { $0.key == member.key }) {
+                other = match.value
+            } else {
+                return false
+            }
+            if member.value != other && !equal(member.value, other) { return false }
+        }
+        return true
     }
 
     /// A hash consistent with ``equal(_:_:)``: members combine without regard to order.
@@ -364,6 +423,19 @@ enum Semantic {
     /// Whether both lists hold the same elements, counted with multiplicity, in any order.
     static func sameMultiset(_ legacy: [JSONValue], _ candidate: [JSONValue]) -> Bool {
         guard legacy.count == candidate.count else { return false }
+        guard let first = legacy.first else { return true }
+        // ``equal(_:_:)`` is an equivalence, so matching each element to any unused equal one decides
+        // the question; on most lists that are not a permutation it fails at the first element, after
+        // comparisons that stop at the first field that differs.
+        if !candidate.contains(where: { equal(first, $0) }) { return false }
+        if legacy.count <= greedyLimit {
+            var unused = candidate
+            for element in legacy {
+                guard let index = unused.firstIndex(where: { equal(element, $0) }) else { return false }
+                unused.remove(at: index)
+            }
+            return true
+        }
         var buckets: [Int: [JSONValue]] = [:]
         for element in legacy { buckets[hash(element), default: []].append(element) }
         for element in candidate {
@@ -372,5 +444,98 @@ enum Semantic {
             buckets[key]!.remove(at: index)
         }
         return true
+    }
+}
+
+/// The positions of distinct keys, appended in order. Small objects are searched linearly by
+/// fingerprint, which costs less than hashing every key; large ones use a dictionary.
+struct KeyIndex {
+    private var keys: [String] = []
+    private var prints: [UInt32] = []
+    private var table: [String: Int]?
+
+    /// Keys beyond which lookups go through a dictionary.
+    static let linearLimit = 32
+
+    init(capacity: Int) {
+        if capacity > Self.linearLimit {
+            table = Dictionary(minimumCapacity: capacity)
+        } else {
+            keys.reserveCapacity(capacity)
+            prints.reserveCapacity(capacity)
+        }
+    }
+
+    /// The position of `key`, if it was appended.
+    subscript(key: String) -> Int? {
+        if let table { return table[key] }
+        let print = Keys.fingerprint(key)
+        for position in prints.indices {
+            let other = prints[position]
+            if other != print && other != Keys.notASCII && print != Keys.notASCII { continue }
+            if keys[position] == key { return position }
+        }
+        return nil
+    }
+
+    /// Gives `key`, which must not be present yet, the next position.
+    mutating func append(_ key: String) {
+        if table != nil {
+            table![key] = table!.count
+            return
+        }
+        keys.append(key)
+        prints.append(Keys.fingerprint(key))
+    }
+}
+
+/// Key checks on member lists that avoid building dictionaries.
+enum Keys {
+    /// Whether both lists have the same keys in the same order, none of them twice.
+    static func sameDistinctKeys(_ legacy: [JSONMember], _ candidate: [JSONMember]) -> Bool {
+        guard legacy.count == candidate.count else { return false }
+        for index in legacy.indices where legacy[index].key != candidate[index].key { return false }
+        return !hasDuplicates(legacy)
+    }
+
+    /// Whether some key appears twice. Keys are told apart by a cheap fingerprint first; only keys
+    /// whose fingerprints allow equality are compared as strings.
+    static func hasDuplicates(_ members: [JSONMember]) -> Bool {
+        let count = members.count
+        if count < 2 { return false }
+        if count > 64 {
+            var seen = Set<String>()
+            seen.reserveCapacity(count)
+            for member in members where !seen.insert(member.key).inserted { return true }
+            return false
+        }
+        var prints: [UInt32] = []
+        prints.reserveCapacity(count)
+        for member in members { prints.append(fingerprint(member.key)) }
+        for later in 1..<count {
+            let current = prints[later]
+            for earlier in 0..<later {
+                let other = prints[earlier]
+                if other != current && other != notASCII && current != notASCII { continue }
+                if members[earlier].key == members[later].key { return true }
+            }
+        }
+        return false
+    }
+
+    /// The fingerprint of every key that is not all ASCII: such a key may equal another one with
+    /// other bytes (Swift compares strings by canonical equivalence: `"\u{212A}" == "K"`).
+    static let notASCII: UInt32 = 0xFFFF_FFFF
+
+    /// Equal ASCII strings have equal fingerprints, and an ASCII string equals only the ASCII string
+    /// with the same bytes and strings that are not ASCII.
+    @inline(__always)
+    static func fingerprint(_ key: String) -> UInt32 {
+        var value: UInt32 = 0x811C_9DC5
+        for byte in key.utf8 {
+            if byte >= 0x80 { return notASCII }
+            value = (value ^ UInt32(byte)) &* 0x0100_0193
+        }
+        return value == notASCII ? 0 : value
     }
 }

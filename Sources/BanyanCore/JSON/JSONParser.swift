@@ -53,10 +53,10 @@ private struct Reader {
     var depth = 0
     /// Reused for strings that contain escapes.
     var scratch: [UInt8] = []
-    /// Elements and members of the containers being read, innermost last. Each container is copied
+    /// Elements and members of the containers being read, innermost last. Each container is moved
     /// out once, at its exact size, instead of growing its own array append by append.
-    var elementStack: [JSONValue] = []
-    var memberStack: [JSONMember] = []
+    let elementStack = ContainerStack<JSONValue>()
+    let memberStack = ContainerStack<JSONMember>()
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -139,8 +139,7 @@ private struct Reader {
         let base = elementStack.count
         while true {
             skipWhitespace()
-            let element = try value()
-            elementStack.append(element)
+            elementStack.push(try value())
             skipWhitespace()
             guard index < bytes.count else { throw fail("expected ',' or ']' after array element, found end of input") }
             let byte = bytes[index]
@@ -150,9 +149,7 @@ private struct Reader {
             throw fail("expected ',' or ']' after array element, found \(found(at: index - 1))", at: index - 1)
         }
         depth -= 1
-        let elements = Array(elementStack[base...])
-        elementStack.removeSubrange(base...)
-        return .array(elements)
+        return .array(elementStack.pop(from: base))
     }
 
     mutating func object() throws(Failure) -> JSONValue {
@@ -178,8 +175,7 @@ private struct Reader {
             }
             index += 1
             skipWhitespace()
-            let member = JSONMember(key: key, value: try value())
-            memberStack.append(member)
+            memberStack.push(JSONMember(key: key, value: try value()))
             skipWhitespace()
             guard index < bytes.count else {
                 throw fail("expected ',' or '}' after object member, found end of input")
@@ -191,9 +187,7 @@ private struct Reader {
             throw fail("expected ',' or '}' after object member, found \(found(at: index - 1))", at: index - 1)
         }
         depth -= 1
-        let members = Array(memberStack[base...])
-        memberStack.removeSubrange(base...)
-        return .object(members)
+        return .object(memberStack.pop(from: base))
     }
 
     mutating func number() throws(Failure) -> JSONNumber {
@@ -238,18 +232,56 @@ private struct Reader {
         let opening = index
         index += 1
         let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == quote {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                index += 1
-                return text
-            }
-            if byte == backslash { return try escapedString(from: start) }
-            if byte < 0x20 { throw controlCharacter(byte) }
+        skipPlain()
+        guard index < bytes.count else { throw fail("unterminated string", at: opening) }
+        let byte = bytes[index]
+        if byte == quote {
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             index += 1
+            return text
         }
-        throw fail("unterminated string", at: opening)
+        if byte == backslash { return try escapedString(from: start) }
+        throw controlCharacter(byte)
+    }
+
+    /// Moves the cursor to the next quote, backslash or control character (or the end), eight bytes
+    /// at a time while it can.
+    @inline(__always)
+    mutating func skipPlain() {
+        let count = bytes.count
+        if let base = UnsafeRawPointer(bytes.baseAddress) {
+            while index &+ 8 <= count {
+                // In bounds: index + 8 <= count. Little-endian order puts byte i in bits 8i..<8i+8.
+                let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                let special = Self.specialBytes(word)
+                if special != 0 {
+                    index &+= special.trailingZeroBitCount &>> 3
+                    return
+                }
+                index &+= 8
+            }
+        }
+        while index < count {
+            let byte = bytes[index]
+            if byte == quote || byte == backslash || byte < 0x20 { return }
+            index &+= 1
+        }
+    }
+
+    /// The high bit of each of the eight bytes that is a quote, a backslash or below 0x20, and maybe
+    /// of some bytes after the first such byte. The classic bit tricks (`(x - 0x01…) & ~x & 0x80…`
+    /// flags a zero byte) never miss a byte, and a borrow can only raise a flag above a true one, so
+    /// the lowest flag marks the first special byte exactly.
+    @inline(__always)
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ (ones &* UInt64(quote))
+        let backslashes = word ^ (ones &* UInt64(backslash))
+        let zeroQuote = (quotes &- ones) & ~quotes
+        let zeroBackslash = (backslashes &- ones) & ~backslashes
+        let control = (word &- ones &* 0x20) & ~word
+        return (zeroQuote | zeroBackslash | control) & highs
     }
 
     func controlCharacter(_ byte: UInt8) -> Failure {
@@ -267,8 +299,9 @@ private struct Reader {
             }
             if byte < 0x20 { throw controlCharacter(byte) }
             if byte != backslash {
-                scratch.append(byte)
-                index += 1
+                let run = index
+                skipPlain()
+                scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
                 continue
             }
             let escapeStart = index
@@ -348,6 +381,61 @@ private struct Reader {
             scratch.append(UInt8(0x80 | scalar >> 6 & 0x3F))
             scratch.append(UInt8(0x80 | scalar & 0x3F))
         }
+    }
+}
+
+/// A stack of the values or members of the containers being read, whose top part moves into an
+/// array without copying (no retain and release per element, as copying out of an `Array` costs).
+///
+/// Memory safety: slots `0..<count` are initialised and `count..<capacity` are not. `push`
+/// initialises slot `count` (after growing, which moves every initialised slot into a larger
+/// buffer) before counting it; `pop(from:)` moves slots `start..<count` out, leaving them
+/// uninitialised, and sets `count` to `start`; `deinit` deinitialises `0..<count` and frees the
+/// buffer. The class is private to the parser and used by one `Reader` on one thread.
+private final class ContainerStack<Element> {
+    private var storage: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int = 64) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        storage.deinitialize(count: count)
+        storage.deallocate()
+    }
+
+    @inline(__always)
+    func push(_ element: Element) {
+        if count == capacity { grow() }
+        (storage + count).initialize(to: element)
+        count += 1
+    }
+
+    private func grow() {
+        let larger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: storage, count: count)
+        storage.deallocate()
+        storage = larger
+        capacity *= 2
+    }
+
+    /// The elements from `start` to the top, in order, removed from the stack. (Inlined, so that the
+    /// array is allocated with its element type known at compile time.)
+    @inline(__always)
+    func pop(from start: Int) -> [Element] {
+        let moved = count - start
+        guard moved > 0 else { return [] }
+        let source = storage + start
+        let elements = [Element](unsafeUninitializedCapacity: moved) { buffer, initialized in
+            // The buffer has room for at least `moved` elements; all of them are initialised here.
+            buffer.baseAddress!.moveInitialize(from: source, count: moved)
+            initialized = moved
+        }
+        count = start
+        return elements
     }
 }
 

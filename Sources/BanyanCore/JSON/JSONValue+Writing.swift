@@ -31,9 +31,21 @@ extension String {
 struct JSONWriter {
     let indent: Int?
     var output: [UInt8] = []
+    /// Output length after which the writer stops (the text is then a prefix of the whole).
+    let budget: Int
+    /// Whether the writer stopped at its budget.
+    private(set) var isCut = false
 
-    init(indent: Int?) {
+    init(indent: Int?, budget: Int = .max) {
         self.indent = indent
+        self.budget = budget
+    }
+
+    /// Checks the budget; true once it is spent.
+    @inline(__always)
+    private mutating func spent() -> Bool {
+        if output.count >= budget { isCut = true }
+        return isCut
     }
 
     mutating func newline(level: Int) {
@@ -51,22 +63,27 @@ struct JSONWriter {
         case .array(let elements):
             output.append(UInt8(ascii: "["))
             for (offset, element) in elements.enumerated() {
+                if spent() { return }
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
                 newline(level: level + 1)
                 write(element, level: level + 1)
             }
+            if isCut { return }
             if !elements.isEmpty { newline(level: level) }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             for (offset, member) in members.enumerated() {
+                if spent() { return }
                 if offset > 0 { output.append(UInt8(ascii: ",")) }
                 newline(level: level + 1)
                 writeString(member.key)
+                if isCut { return }
                 output.append(UInt8(ascii: ":"))
                 if indent != nil { output.append(UInt8(ascii: " ")) }
                 write(member.value, level: level + 1)
             }
+            if isCut { return }
             if !members.isEmpty { newline(level: level) }
             output.append(UInt8(ascii: "}"))
         }
@@ -75,6 +92,7 @@ struct JSONWriter {
     mutating func writeString(_ text: String) {
         output.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
+            if budget != .max && spent() { return }
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
