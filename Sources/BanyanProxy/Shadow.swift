@@ -1,0 +1,348 @@
+import BanyanCore
+import BanyanState
+import Dispatch
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Legacy's answer and the candidate's answer to one shadowed request, compared once both are in.
+/// Lives on one event loop.
+final class ShadowPair {
+    let route: RouteRuntime
+    let method: String
+    let target: String
+    private let engine: ProxyEngine
+    private var legacy: ByteBuffer?
+    private var candidate: ByteBuffer?
+    private var abandoned = false
+    private var released = false
+
+    init(route: RouteRuntime, method: String, target: String, engine: ProxyEngine) {
+        self.route = route
+        self.method = method
+        self.target = target
+        self.engine = engine
+    }
+
+    func legacyFinished(_ bytes: ByteBuffer) {
+        legacy = bytes
+        compareIfReady()
+    }
+
+    func candidateFinished(_ bytes: ByteBuffer) {
+        candidate = bytes
+        compareIfReady()
+    }
+
+    /// Either side failed or is too large: nothing to compare.
+    func abandon() {
+        abandoned = true
+        legacy = nil
+        candidate = nil
+    }
+
+    /// The shadow call is over (answered, failed or timed out): its slot is free again.
+    func releaseSlot() {
+        guard !released else { return }
+        released = true
+        engine.releaseShadowSlot(route: route.index)
+    }
+
+    private func compareIfReady() {
+        guard !abandoned, let legacy, let candidate else { return }
+        self.legacy = nil
+        self.candidate = nil
+        engine.recorder.submit(
+            ShadowComparison(
+                route: route.config.route, stats: route.stats, method: method, target: target,
+                legacy: Array(buffer: legacy), candidate: Array(buffer: candidate)))
+    }
+}
+
+/// A copy of one request sent to the candidate, off the client's path: its own connection pool,
+/// its own timeout, its answer read in full and handed to the comparison.
+final class ShadowCall {
+    private let engine: ProxyEngine
+    private let loop: LoopContext
+    private let route: RouteRuntime
+    private let pair: ShadowPair
+    private let head: ByteBuffer
+    private let body: ByteBuffer?
+    private let isHead: Bool
+    private let startedAt = NIODeadline.now()
+    private let deadline: NIODeadline
+    private var connection: UpstreamConnection?
+    private var received: ByteBuffer?
+    private var response: ResponseHead?
+    private var remaining = 0
+    private var scanner = ChunkedScanner()
+    private var done = false
+
+    init(
+        engine: ProxyEngine, loop: LoopContext, route: RouteRuntime, pair: ShadowPair, head: ByteBuffer,
+        body: ByteBuffer?, isHead: Bool
+    ) {
+        self.engine = engine
+        self.loop = loop
+        self.route = route
+        self.pair = pair
+        self.head = head
+        self.body = body
+        self.isHead = isHead
+        self.deadline = startedAt + .nanoseconds(Int64(route.config.shadow.timeout * 1e9))
+    }
+
+    func start() {
+        loop.shadows[ObjectIdentifier(self)] = self
+        route.stats.recordShadowSent()
+        loop.shadowPool.acquire { [self] result in
+            guard !done else {
+                if case .success(let (connection, _)) = result { connection.pool.release(connection) }
+                return
+            }
+            switch result {
+            case .failure:
+                fail(timeout: false)
+            case .success(let (connection, _)):
+                self.connection = connection
+                connection.delegate = self
+                connection.write(head)
+                if let body { connection.write(body) }
+                connection.flush()
+            }
+        }
+    }
+
+    func checkDeadline(now: NIODeadline) {
+        if !done && deadline < now { fail(timeout: true) }
+    }
+
+    private func fail(timeout: Bool) {
+        guard !done else { return }
+        done = true
+        if let connection { connection.pool.discard(connection) }
+        connection = nil
+        route.stats.recordShadowFailure(timeout: timeout)
+        pair.abandon()
+        pair.releaseSlot()
+        loop.shadows[ObjectIdentifier(self)] = nil
+    }
+
+    private func succeed(reusable: Bool) {
+        guard !done else { return }
+        done = true
+        if let connection {
+            if reusable { connection.pool.release(connection) } else { connection.pool.discard(connection) }
+        }
+        connection = nil
+        route.stats.recordShadowAnswer(
+            status: response?.status ?? 0,
+            microseconds: UInt64(max(0, (NIODeadline.now() - startedAt).nanoseconds / 1000)))
+        pair.releaseSlot()
+        loop.shadows[ObjectIdentifier(self)] = nil
+        if let received { pair.candidateFinished(received) }
+    }
+}
+
+extension ShadowCall: UpstreamDelegate {
+    func upstreamRead(_ buffer: ByteBuffer, from connection: UpstreamConnection) {
+        guard !done else { return }
+        var buffer = buffer
+        let offset = received?.readableBytes ?? 0
+        if received == nil {
+            received = buffer
+        } else {
+            received!.writeBuffer(&buffer)
+        }
+        if received!.readableBytes > engine.settings.shadowResponseLimit {
+            route.stats.recordShadowSkipped("skipped_large")
+            fail(timeout: false)
+            return
+        }
+        var start = offset
+        if response == nil {
+            let result = received!.withUnsafeReadableBytes { ResponseHeadParser.parse($0, isHead: isHead) }
+            switch result {
+            case .incomplete: return
+            case .invalid:
+                fail(timeout: false)
+                return
+            case .complete(let head):
+                if head.isInterim {
+                    // Drop the interim answer; the final one follows.
+                    received!.moveReaderIndex(forwardBy: head.length)
+                    let rest = received!.readableBytes
+                    received = rest > 0 ? received : nil
+                    if rest > 0, let slice = received { received = nil; upstreamRead(slice, from: connection) }
+                    return
+                }
+                response = head
+                if case .length(let count) = head.framing { remaining = count }
+                start = head.length
+            }
+        }
+        guard let response else { return }
+        let available = received!.readableBytes - start
+        switch response.framing {
+        case .none:
+            succeed(reusable: response.reusable && available == 0)
+        case .length:
+            remaining -= min(remaining, available)
+            if remaining == 0 { succeed(reusable: response.reusable) }
+        case .chunked:
+            do {
+                _ = try received!.withUnsafeReadableBytes { p in
+                    try scanner.scan(UnsafeRawBufferPointer(rebasing: p[start...]))
+                }
+            } catch {
+                fail(timeout: false)
+                return
+            }
+            if scanner.isComplete { succeed(reusable: response.reusable) }
+        case .untilClose:
+            break
+        }
+    }
+
+    func upstreamReadComplete(from connection: UpstreamConnection) {}
+
+    func upstreamClosed(_ connection: UpstreamConnection) {
+        self.connection = nil
+        if let response, response.framing == .untilClose {
+            succeed(reusable: false)
+        } else {
+            fail(timeout: false)
+        }
+    }
+}
+
+/// A shadowed request's two answers, raw, waiting to be compared.
+struct ShadowComparison: Sendable {
+    let route: String
+    let stats: RouteStats
+    let method: String
+    let target: String
+    let legacy: [UInt8]
+    let candidate: [UInt8]
+}
+
+/// Compares shadow answers on a queue of its own (never on an event loop), aggregates the
+/// differences per route, kind and place, and writes them to the state database periodically.
+public final class DifferenceRecorder: Sendable {
+    private let queue = DispatchQueue(label: "banyan.shadow-diff")
+    private let engine: NIOLockedValueBox<DiffEngine>
+    private let failAt: NIOLockedValueBox<Severity>
+    private let pendingBox = NIOLockedValueBox(Pending())
+    private let backlog = NIOLockedValueBox(0)
+    /// Comparisons waiting beyond this many are dropped (and counted) rather than queued.
+    let maxBacklog = 10_000
+
+    struct Pending: Sendable {
+        var aggregates: [String: DifferenceAggregate] = [:]
+        var totals: [String: ShadowTotals] = [:]
+    }
+
+    init(policy: DifferencePolicy) {
+        engine = NIOLockedValueBox(DiffEngine(policy: policy))
+        failAt = NIOLockedValueBox(policy.failAt)
+    }
+
+    func updatePolicy(_ policy: DifferencePolicy) {
+        engine.withLockedValue { $0 = DiffEngine(policy: policy) }
+        failAt.withLockedValue { $0 = policy.failAt }
+    }
+
+    /// Comparisons queued or running.
+    public var comparisonsInFlight: Int { backlog.withLockedValue { $0 } }
+
+    func submit(_ comparison: ShadowComparison) {
+        let accepted = backlog.withLockedValue { count in
+            guard count < maxBacklog else { return false }
+            count += 1
+            return true
+        }
+        guard accepted else {
+            comparison.stats.recordShadowSkipped("skipped_busy")
+            return
+        }
+        queue.async { [self] in
+            compare(comparison)
+            backlog.withLockedValue { $0 -= 1 }
+        }
+    }
+
+    private func compare(_ comparison: ShadowComparison) {
+        var legacyParser = HTTPResponseParser(requestMethod: comparison.method)
+        legacyParser.append(comparison.legacy)
+        var candidateParser = HTTPResponseParser(requestMethod: comparison.method)
+        candidateParser.append(comparison.candidate)
+        guard let legacy = Self.response(&legacyParser), let candidate = Self.response(&candidateParser) else {
+            comparison.stats.recordShadowFailure(timeout: false)
+            return
+        }
+        let differences = engine.withLockedValue { $0 }.compare(
+            legacy: legacy, candidate: candidate, route: comparison.route)
+        let failAt = self.failAt.withLockedValue { $0 }
+        let differing = differences.contains { $0.severity > .noise }
+        let failing = differences.contains { $0.severity >= failAt }
+        comparison.stats.recordComparison(differing: differing, failing: failing)
+        let now = Date().timeIntervalSince1970
+        pendingBox.withLockedValue { pending in
+            pending.totals[comparison.route, default: ShadowTotals(route: comparison.route)].compared += 1
+            if differing { pending.totals[comparison.route]!.differing += 1 }
+            if failing { pending.totals[comparison.route]!.failing += 1 }
+            for difference in differences where difference.severity > .noise {
+                let location = difference.path ?? difference.header ?? ""
+                let key = "\(comparison.route)\u{1}\(difference.kind.rawValue)\u{1}\(location)"
+                var aggregate =
+                    pending.aggregates[key]
+                    ?? DifferenceAggregate(
+                        route: comparison.route, kind: difference.kind, location: location,
+                        severity: difference.severity, count: 0, firstSeen: now, lastSeen: now,
+                        explanation: difference.explanation, policyReason: difference.policyReason)
+                aggregate.count += 1
+                aggregate.lastSeen = now
+                if aggregate.samples.count < SQLiteStateStore.samplesPerAggregate {
+                    aggregate.samples.append(
+                        DifferenceSample(
+                            method: comparison.method, target: comparison.target, legacyStatus: legacy.status,
+                            candidateStatus: candidate.status, legacyValue: difference.legacy,
+                            candidateValue: difference.candidate, legacyBody: Self.excerpt(legacy.body),
+                            candidateBody: Self.excerpt(candidate.body), at: now))
+                }
+                pending.aggregates[key] = aggregate
+            }
+        }
+    }
+
+    private static func response(_ parser: inout HTTPResponseParser) -> HTTPResponse? {
+        do {
+            while let response = try parser.next() {
+                if response.status >= 200 || response.status == 101 { return response }
+            }
+            return try parser.finish()
+        } catch {
+            return nil
+        }
+    }
+
+    private static func excerpt(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(2048), as: UTF8.self)
+        return body.count > 2048 ? text + "…" : text
+    }
+
+    /// Takes what was aggregated since the last call.
+    func takePending() -> ([DifferenceAggregate], [ShadowTotals]) {
+        pendingBox.withLockedValue { pending in
+            defer { pending = Pending() }
+            return (Array(pending.aggregates.values), Array(pending.totals.values))
+        }
+    }
+
+    /// Waits until every queued comparison has run.
+    func waitForComparisons() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            queue.async { continuation.resume() }
+        }
+    }
+}
