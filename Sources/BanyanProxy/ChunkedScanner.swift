@@ -39,6 +39,8 @@ public struct ChunkedScanner: Sendable, Equatable {
                     state = .extensions
                 } else if digits > 0 && byte == cr {
                     state = .sizeLF
+                } else if byte == lf {
+                    throw Malformed(reason: "a chunk size line does not end with CRLF")
                 } else {
                     throw Malformed(reason: "a chunk size is not hexadecimal")
                 }

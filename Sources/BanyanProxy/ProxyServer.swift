@@ -25,7 +25,8 @@ public final class ProxyServer: Sendable {
     public let port: Int
     /// The port of the admin API.
     public var adminPort: Int { adminChannel.withLockedValue { $0?.localAddress?.port ?? 0 } }
-    let store: any StateStore
+    /// Where runtime changes and shadow differences are kept.
+    public let store: any StateStore
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let serverChannel: any Channel

@@ -1,3 +1,5 @@
+import BanyanCore
+
 /// How a message's body is delimited (RFC 9112 §6).
 public enum BodyFraming: Sendable, Equatable {
     /// No body.
@@ -247,9 +249,13 @@ public enum RequestHeadParser {
         let framing: BodyFraming =
             chunked ? .chunked : (contentLength.map { $0 == 0 ? BodyFraming.none : .length($0) } ?? .none)
         let keepAlive = minor == 1 ? !closeRequested : (keepAliveRequested && !closeRequested)
+        let method = String(decoding: UnsafeRawBufferPointer(rebasing: p[methodStart..<methodEnd]), as: UTF8.self)
+        guard knownMethods.contains(method) else {
+            return .rejected(.bad("unknown method '\(method)' (Node's HTTP parser refuses it too)"))
+        }
         return .complete(
             RequestHead(
-                method: String(decoding: UnsafeRawBufferPointer(rebasing: p[methodStart..<methodEnd]), as: UTF8.self),
+                method: method,
                 target: String(decoding: UnsafeRawBufferPointer(rebasing: p[targetStart..<targetEnd]), as: UTF8.self),
                 minorVersion: minor, length: i - start, requestLineEnd: requestLineEnd, leadingBytes: start,
                 fields: fields, framing: framing, keepAlive: keepAlive, forwardedFor: forwardedFor))
@@ -309,6 +315,9 @@ public enum RequestHeadParser {
         return .chunkedLast
     }
 }
+
+/// The methods Node's HTTP parser accepts (`http.METHODS` of Node 20).
+private let knownMethods: Set<String> = Route.knownMethods.subtracting(["ALL"])
 
 let cr: UInt8 = 13
 let lf: UInt8 = 10
