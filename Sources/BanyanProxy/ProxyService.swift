@@ -58,6 +58,11 @@ public struct ProxyService: Service {
         log(
             "banyan proxy: listening on \(configuration.listen.host):\(server.port) (legacy \(configuration.legacy), "
                 + "candidate \(configuration.candidate)); admin API on \(configuration.admin.host):\(server.adminPort)")
+        try await serve(server, log: log)
+    }
+
+    /// Runs an already started proxy until SIGTERM or SIGINT.
+    public static func serve(_ server: ProxyServer, log: @escaping @Sendable (String) -> Void) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: ProxyService(server: server, log: log))],

@@ -13,7 +13,7 @@ struct BanyanCommand: AsyncParsableCommand {
             """,
         version: Banyan.version,
         subcommands: [
-            ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self,
+            DemoCommand.self, ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self,
             DiffCommand.self, ProxyCommand.self, StatusCommand.self, RouteCommand.self, RollbackCommand.self,
         ]
     )
