@@ -116,6 +116,15 @@ final class Exchange {
                 out.writeString(clientAddress)
                 out.writeStaticString("\r\n")
             }
+            if !head.hasHost {
+                // The upstream request is HTTP/1.1, which requires Host; an HTTP/1.0 client may omit it.
+                let upstream = backend == .legacy ? snapshot.configuration.legacy : snapshot.configuration.candidate
+                out.writeStaticString("host: ")
+                out.writeString(upstream.host)
+                out.writeStaticString(":")
+                out.writeString(String(upstream.port))
+                out.writeStaticString("\r\n")
+            }
             out.writeStaticString("x-forwarded-proto: http\r\n")
             if let extra { out.writeString(extra) }
             out.writeStaticString("\r\n")

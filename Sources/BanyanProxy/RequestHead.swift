@@ -62,8 +62,10 @@ public struct RequestHead: Sendable, Equatable {
     public var framing: BodyFraming
     /// Whether the client wants the connection kept open after the response.
     public var keepAlive: Bool
-    /// The range of the first X-Forwarded-For value, to which the proxy appends the client.
+    /// The index of the first X-Forwarded-For field, to which the proxy appends the client.
     public var forwardedFor: Int?
+    /// Whether the request names its Host (an HTTP/1.0 request may not; the upstream request must).
+    public var hasHost: Bool
 
     /// The target without its query string.
     public var path: Substring {
@@ -258,7 +260,8 @@ public enum RequestHeadParser {
                 method: method,
                 target: String(decoding: UnsafeRawBufferPointer(rebasing: p[targetStart..<targetEnd]), as: UTF8.self),
                 minorVersion: minor, length: i - start, requestLineEnd: requestLineEnd, leadingBytes: start,
-                fields: fields, framing: framing, keepAlive: keepAlive, forwardedFor: forwardedFor))
+                fields: fields, framing: framing, keepAlive: keepAlive, forwardedFor: forwardedFor,
+                hasHost: hostCount == 1))
     }
 
     private static let tooLarge = Result.rejected(

@@ -90,7 +90,8 @@ struct DemoCommand: AsyncParsableCommand {
     private func buildPortIfMissing(root: String) throws -> String {
         let binary = "\(root)/Examples/ShopPort/.build/debug/ShopPort"
         if FileManager.default.isExecutableFile(atPath: binary) { return binary }
-        printError("building the Swift port (swift build --package-path Examples/ShopPort; a few minutes the first time)")
+        printError(
+            "building the Swift port (swift build --package-path Examples/ShopPort; a few minutes the first time)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["swift", "build", "--package-path", "Examples/ShopPort"]
@@ -213,7 +214,8 @@ private final class DemoRun: Sendable {
         {
             print(
                 "    " + total.route.padding(toLength: width, withPad: " ", startingAt: 0)
-                    + String(format: "  %8d  %21d  %23d", total.compared, total.failing, total.differing - total.failing))
+                    + String(
+                        format: "  %8d  %21d  %23d", total.compared, total.failing, total.differing - total.failing))
         }
         // One line per kind of difference and place, across routes.
         struct Group {

@@ -311,6 +311,42 @@ struct ProxyTests {
         #expect(timedOut.headers["served-by"] == "banyan")
     }
 
+    @Test("HTTP/1.0 without Host, pipelined requests and a chunked request body reach Express intact")
+    func wireDetails() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(legacy: legacy.base, candidate: candidate.base, routes: [])
+        defer { Task { await proxy.server.shutdown() } }
+        let port = proxy.server.port
+        let responses = try await blocking { () throws -> [HTTPResponse] in
+            let old = try HTTPConnection(host: "127.0.0.1", port: port).sendRaw(
+                Array("GET /users/1 HTTP/1.0\r\n\r\n".utf8), method: "GET"
+            ).response
+            let pipelined = try HTTPConnection(host: "127.0.0.1", port: port)
+            let first = try pipelined.sendRaw(
+                Array("GET /users/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /users/2 HTTP/1.1\r\nHost: a\r\n\r\n".utf8),
+                method: "GET"
+            ).response
+            let second = try pipelined.sendRaw([], method: "GET").response
+            let body = #"{"name":"Grace","email":"grace@example.com"}"#
+            let chunked = try HTTPConnection(host: "127.0.0.1", port: port).sendRaw(
+                Array(
+                    ("POST /users HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n10\r\n\(body.prefix(16))\r\n"
+                        + "\(String(body.count - 16, radix: 16))\r\n\(body.dropFirst(16))\r\n0\r\n\r\n").utf8),
+                method: "POST"
+            ).response
+            return [old, first, second, chunked]
+        }
+        #expect(responses[0].status == 200)
+        #expect(responses[0].headers["connection"] == "close")
+        #expect(responses[0].bodyText == #"{"id":1,"name":"Ada","email":"ada@example.com"}"#)
+        #expect(responses[1].bodyText == #"{"id":1,"name":"Ada","email":"ada@example.com"}"#)
+        #expect(responses[2].bodyText == #"{"id":2,"name":"Linus","email":"linus@example.com"}"#)
+        #expect(responses[3].status == 201)
+        #expect(responses[3].bodyText.contains(#""name":"Grace""#))
+    }
+
     @Test("shadow differences of the naive port are stored per route, kind and place with samples")
     func storedDifferences() async throws {
         let legacy = try ServiceProcess.legacy()
