@@ -55,7 +55,7 @@ final class ShadowPair {
         engine.recorder.submit(
             ShadowComparison(
                 route: route.config.route, stats: route.stats, method: method, target: target,
-                legacy: Array(buffer: legacy), candidate: Array(buffer: candidate)))
+                legacy: legacy, candidate: candidate))
     }
 }
 
@@ -222,8 +222,8 @@ struct ShadowComparison: Sendable {
     let stats: RouteStats
     let method: String
     let target: String
-    let legacy: [UInt8]
-    let candidate: [UInt8]
+    let legacy: ByteBuffer
+    let candidate: ByteBuffer
 }
 
 /// Compares shadow answers on a queue of its own (never on an event loop), aggregates the
@@ -233,7 +233,7 @@ public final class DifferenceRecorder: Sendable {
     private let engine: NIOLockedValueBox<DiffEngine>
     private let failAt: NIOLockedValueBox<Severity>
     private let pendingBox = NIOLockedValueBox(Pending())
-    private let backlog = NIOLockedValueBox(0)
+    private let queued = NIOLockedValueBox(Queue())
     /// Comparisons waiting beyond this many are dropped (and counted) rather than queued.
     let maxBacklog = 10_000
 
@@ -253,36 +253,99 @@ public final class DifferenceRecorder: Sendable {
     }
 
     /// Comparisons queued or running.
-    public var comparisonsInFlight: Int { backlog.withLockedValue { $0 } }
+    public var comparisonsInFlight: Int { queued.withLockedValue { $0.items.count + $0.running } }
 
-    func submit(_ comparison: ShadowComparison) {
-        let accepted = backlog.withLockedValue { count in
-            guard count < maxBacklog else { return false }
-            count += 1
-            return true
-        }
-        guard accepted else {
-            comparison.stats.recordShadowSkipped("skipped_busy")
-            return
-        }
-        queue.async { [self] in
-            compare(comparison)
-            backlog.withLockedValue { $0 -= 1 }
+    struct Queue: Sendable {
+        var items: [ShadowComparison] = []
+        var workerScheduled = false
+        /// Taken from `items` and not yet compared.
+        var running = 0
+    }
+
+    /// Whether two raw answers are the same for every client: same status line, same body bytes,
+    /// and the same header lines in the same order apart from the headers the policy ignores.
+    /// Most shadow pairs of a healthy migration are, and they then skip parsing and diffing.
+    static func identical(_ a: ByteBuffer, _ b: ByteBuffer, ignoring ignored: Set<String>) -> Bool {
+        a.withUnsafeReadableBytes { a in
+            b.withUnsafeReadableBytes { b in
+                guard let headA = headEnd(a), let headB = headEnd(b),
+                    a.count - headA == b.count - headB,
+                    memcmp(a.baseAddress! + headA, b.baseAddress! + headB, a.count - headA) == 0
+                else { return false }
+                let linesA = lines(UnsafeRawBufferPointer(rebasing: a[0..<headA]), ignoring: ignored)
+                let linesB = lines(UnsafeRawBufferPointer(rebasing: b[0..<headB]), ignoring: ignored)
+                return linesA == linesB
+            }
         }
     }
 
-    private func compare(_ comparison: ShadowComparison) {
+    private static func headEnd(_ p: UnsafeRawBufferPointer) -> Int? {
+        guard p.count >= 4 else { return nil }
+        for index in 0...(p.count - 4)
+        where p[index] == 13 && p[index + 1] == 10 && p[index + 2] == 13 && p[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
+
+    private static func lines(_ head: UnsafeRawBufferPointer, ignoring ignored: Set<String>) -> [Substring] {
+        let text = String(decoding: head, as: UTF8.self)
+        return text.split(separator: "\r\n").filter { line in
+            guard let colon = line.firstIndex(of: ":") else { return true }
+            return !ignored.contains(line[..<colon].lowercased())
+        }
+    }
+
+    func submit(_ comparison: ShadowComparison) {
+        // Comparisons queue up and one worker drains them in batches: one thread wake-up serves
+        // many comparisons under load instead of one each.
+        let scheduleWorker = queued.withLockedValue { state -> Bool? in
+            guard state.items.count < maxBacklog else { return nil }
+            state.items.append(comparison)
+            if state.workerScheduled { return false }
+            state.workerScheduled = true
+            return true
+        }
+        guard let scheduleWorker else {
+            comparison.stats.recordShadowSkipped("skipped_busy")
+            return
+        }
+        if scheduleWorker { queue.async { [self] in drain() } }
+    }
+
+    private func drain() {
+        while true {
+            let batch = queued.withLockedValue { state -> [ShadowComparison] in
+                let items = state.items
+                state.items.removeAll(keepingCapacity: true)
+                if items.isEmpty { state.workerScheduled = false }
+                return items
+            }
+            if batch.isEmpty { return }
+            let engine = self.engine.withLockedValue { $0 }
+            let failAt = self.failAt.withLockedValue { $0 }
+            for comparison in batch { compare(comparison, engine: engine, failAt: failAt) }
+            queued.withLockedValue { $0.running -= batch.count }
+        }
+    }
+
+    private func compare(_ comparison: ShadowComparison, engine: DiffEngine, failAt: Severity) {
+        if Self.identical(comparison.legacy, comparison.candidate, ignoring: engine.policy.ignoredHeaders) {
+            comparison.stats.recordComparison(differing: false, failing: false)
+            pendingBox.withLockedValue { pending in
+                pending.totals[comparison.route, default: ShadowTotals(route: comparison.route)].compared += 1
+            }
+            return
+        }
         var legacyParser = HTTPResponseParser(requestMethod: comparison.method)
-        legacyParser.append(comparison.legacy)
+        legacyParser.append(comparison.legacy.readableBytesView)
         var candidateParser = HTTPResponseParser(requestMethod: comparison.method)
-        candidateParser.append(comparison.candidate)
+        candidateParser.append(comparison.candidate.readableBytesView)
         guard let legacy = Self.response(&legacyParser), let candidate = Self.response(&candidateParser) else {
             comparison.stats.recordShadowFailure(timeout: false)
             return
         }
-        let differences = engine.withLockedValue { $0 }.compare(
-            legacy: legacy, candidate: candidate, route: comparison.route)
-        let failAt = self.failAt.withLockedValue { $0 }
+        let differences = engine.compare(legacy: legacy, candidate: candidate, route: comparison.route)
         let differing = differences.contains { $0.severity > .noise }
         let failing = differences.contains { $0.severity >= failAt }
         comparison.stats.recordComparison(differing: differing, failing: failing)
@@ -341,8 +404,6 @@ public final class DifferenceRecorder: Sendable {
 
     /// Waits until every queued comparison has run.
     func waitForComparisons() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { continuation.resume() }
-        }
+        while comparisonsInFlight > 0 { try? await Task.sleep(for: .milliseconds(5)) }
     }
 }
