@@ -327,6 +327,7 @@ let lf: UInt8 = 10
 let space: UInt8 = 32
 let tab: UInt8 = 9
 let colon: UInt8 = 58
+let colon8: UInt8 = 58
 let comma: UInt8 = 44
 
 /// RFC 9110 tchar: the characters of a token (method, header name).

@@ -52,6 +52,10 @@ final class ShadowPair {
         guard !abandoned, let legacy, let candidate else { return }
         self.legacy = nil
         self.candidate = nil
+        // Equal bytes need no parsing: checked here (a memcmp) rather than waking the comparison worker.
+        if engine.recorder.recordIfIdentical(route: route.config.route, stats: route.stats, legacy, candidate) {
+            return
+        }
         engine.recorder.submit(
             ShadowComparison(
                 route: route.config.route, stats: route.stats, method: method, target: target,
@@ -234,6 +238,7 @@ public final class DifferenceRecorder: Sendable {
     private let failAt: NIOLockedValueBox<Severity>
     private let pendingBox = NIOLockedValueBox(Pending())
     private let queued = NIOLockedValueBox(Queue())
+    private let ignoredHeaders: NIOLockedValueBox<[[UInt8]]>
     /// Comparisons waiting beyond this many are dropped (and counted) rather than queued.
     let maxBacklog = 10_000
 
@@ -245,11 +250,13 @@ public final class DifferenceRecorder: Sendable {
     init(policy: DifferencePolicy) {
         engine = NIOLockedValueBox(DiffEngine(policy: policy))
         failAt = NIOLockedValueBox(policy.failAt)
+        ignoredHeaders = NIOLockedValueBox(policy.ignoredHeaders.map { Array($0.lowercased().utf8) })
     }
 
     func updatePolicy(_ policy: DifferencePolicy) {
         engine.withLockedValue { $0 = DiffEngine(policy: policy) }
         failAt.withLockedValue { $0 = policy.failAt }
+        ignoredHeaders.withLockedValue { $0 = policy.ignoredHeaders.map { Array($0.lowercased().utf8) } }
     }
 
     /// Comparisons queued or running.
@@ -265,16 +272,22 @@ public final class DifferenceRecorder: Sendable {
     /// Whether two raw answers are the same for every client: same status line, same body bytes,
     /// and the same header lines in the same order apart from the headers the policy ignores.
     /// Most shadow pairs of a healthy migration are, and they then skip parsing and diffing.
-    static func identical(_ a: ByteBuffer, _ b: ByteBuffer, ignoring ignored: Set<String>) -> Bool {
+    static func identical(_ a: ByteBuffer, _ b: ByteBuffer, ignoring ignored: [[UInt8]]) -> Bool {
         a.withUnsafeReadableBytes { a in
             b.withUnsafeReadableBytes { b in
-                guard let headA = headEnd(a), let headB = headEnd(b),
-                    a.count - headA == b.count - headB,
+                guard let headA = headEnd(a), let headB = headEnd(b), a.count - headA == b.count - headB,
                     memcmp(a.baseAddress! + headA, b.baseAddress! + headB, a.count - headA) == 0
                 else { return false }
-                let linesA = lines(UnsafeRawBufferPointer(rebasing: a[0..<headA]), ignoring: ignored)
-                let linesB = lines(UnsafeRawBufferPointer(rebasing: b[0..<headB]), ignoring: ignored)
-                return linesA == linesB
+                var linesA = HeadLines(UnsafeRawBufferPointer(rebasing: a[0..<headA]), ignored: ignored)
+                var linesB = HeadLines(UnsafeRawBufferPointer(rebasing: b[0..<headB]), ignored: ignored)
+                while true {
+                    let lineA = linesA.next()
+                    let lineB = linesB.next()
+                    guard let lineA, let lineB else { return lineA == nil && lineB == nil }
+                    guard lineA.count == lineB.count,
+                        memcmp(lineA.baseAddress!, lineB.baseAddress!, lineA.count) == 0
+                    else { return false }
+                }
             }
         }
     }
@@ -288,12 +301,45 @@ public final class DifferenceRecorder: Sendable {
         return nil
     }
 
-    private static func lines(_ head: UnsafeRawBufferPointer, ignoring ignored: Set<String>) -> [Substring] {
-        let text = String(decoding: head, as: UTF8.self)
-        return text.split(separator: "\r\n").filter { line in
-            guard let colon = line.firstIndex(of: ":") else { return true }
-            return !ignored.contains(line[..<colon].lowercased())
+    /// The lines of a head, skipping fields whose lower-cased name is in `ignored`.
+    private struct HeadLines {
+        let p: UnsafeRawBufferPointer
+        let ignored: [[UInt8]]
+        var index = 0
+
+        init(_ p: UnsafeRawBufferPointer, ignored: [[UInt8]]) {
+            self.p = p
+            self.ignored = ignored
         }
+
+        mutating func next() -> UnsafeRawBufferPointer? {
+            while index < p.count {
+                let start = index
+                while index < p.count && p[index] != lf { index += 1 }
+                index += 1
+                let line = UnsafeRawBufferPointer(rebasing: p[start..<min(index, p.count)])
+                if line.count <= 2 { continue }
+                var end = 0
+                while end < line.count && line[end] != colon { end += 1 }
+                let name = UnsafeRawBufferPointer(rebasing: line[0..<end])
+                let skip = ignored.contains { ignoredName in
+                    ignoredName.count == name.count && zip(ignoredName, name).allSatisfy { $0 == asciiLower($1) }
+                }
+                if !skip { return line }
+            }
+            return nil
+        }
+    }
+
+    /// Counts a pair whose answers are byte-identical (apart from ignored headers) as compared
+    /// without differences; returns false when they are not.
+    func recordIfIdentical(route: String, stats: RouteStats, _ legacy: ByteBuffer, _ candidate: ByteBuffer) -> Bool {
+        guard Self.identical(legacy, candidate, ignoring: ignoredHeaders.withLockedValue { $0 }) else { return false }
+        stats.recordComparison(differing: false, failing: false)
+        pendingBox.withLockedValue { pending in
+            pending.totals[route, default: ShadowTotals(route: route)].compared += 1
+        }
+        return true
     }
 
     func submit(_ comparison: ShadowComparison) {
@@ -330,13 +376,6 @@ public final class DifferenceRecorder: Sendable {
     }
 
     private func compare(_ comparison: ShadowComparison, engine: DiffEngine, failAt: Severity) {
-        if Self.identical(comparison.legacy, comparison.candidate, ignoring: engine.policy.ignoredHeaders) {
-            comparison.stats.recordComparison(differing: false, failing: false)
-            pendingBox.withLockedValue { pending in
-                pending.totals[comparison.route, default: ShadowTotals(route: comparison.route)].compared += 1
-            }
-            return
-        }
         var legacyParser = HTTPResponseParser(requestMethod: comparison.method)
         legacyParser.append(comparison.legacy.readableBytesView)
         var candidateParser = HTTPResponseParser(requestMethod: comparison.method)
