@@ -71,13 +71,18 @@ final class RecordingUpstream: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let hang: Bool
+    private let delay: Double
     private let lock = NIOLock()
     private var bytes: [UInt8] = []
     private var descriptors: [Int32] = []
     private var stopped = false
 
-    init(hang: Bool = false) throws {
+    /// - Parameters:
+    ///   - hang: accept nothing and never answer.
+    ///   - delay: seconds to wait before each answer.
+    init(hang: Bool = false, delay: Double = 0) throws {
         self.hang = hang
+        self.delay = delay
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -126,6 +131,7 @@ final class RecordingUpstream: @unchecked Sendable {
             pending += buffer[0..<count]
             while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
                 pending.removeSubrange(0..<end.upperBound)
+                if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
                 let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
                 _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
             }

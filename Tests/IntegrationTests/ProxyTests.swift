@@ -347,6 +347,51 @@ struct ProxyTests {
         #expect(responses[3].bodyText.contains(#""name":"Grace""#))
     }
 
+    @Test("shutdown lets a request in flight finish, then stops accepting")
+    func drain() async throws {
+        let slow = try RecordingUpstream(delay: 0.4)
+        let proxy = try await TestProxy.start(legacy: slow.base, candidate: slow.base, routes: [])
+        let port = proxy.server.port
+        let inFlight = Task.detached {
+            try await blocking { try proxy.client.send(HTTPRequest(method: "GET", target: "/slow")).response }
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(proxy.server.engine.requestsInFlight == 1)
+        await proxy.server.shutdown()
+        let response = try await inFlight.value
+        #expect(response.status == 200)
+        #expect(response.bodyText == "ok")
+        #expect(response.headers["connection"] == "close")
+        #expect(!waitUntilListening(port: port, timeout: 0.2))
+    }
+
+    @Test("the admin API requires its bearer token, and a token off loopback")
+    func adminToken() async throws {
+        let upstream = try RecordingUpstream()
+        var configuration = Configuration(
+            legacy: upstream.base, candidate: upstream.base, listen: ListenAddress(host: "127.0.0.1", port: 0),
+            admin: ListenAddress(host: "0.0.0.0", port: 0),
+            state: "sqlite:\(FileManager.default.temporaryDirectory.path)/banyan-admin-\(UUID()).sqlite")
+        await #expect(throws: ProxyError.self) { try await ProxyServer.start(configuration: configuration) }
+        configuration.admin = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.adminToken = "s3cret"
+        let server = try await ProxyServer.start(configuration: configuration)
+        defer { Task { await server.shutdown() } }
+        let admin = HTTPClient(base: BaseURL(host: "127.0.0.1", port: server.adminPort))
+        let statuses = try await blocking { () throws -> [Int] in
+            let anonymous = try admin.send(HTTPRequest(method: "GET", target: "/api/routes")).response.status
+            let wrong = try admin.send(
+                HTTPRequest(method: "GET", target: "/api/routes", headers: HTTPHeaders([("Authorization", "Bearer x")]))
+            ).response.status
+            let right = try admin.send(
+                HTTPRequest(
+                    method: "GET", target: "/api/routes", headers: HTTPHeaders([("Authorization", "Bearer s3cret")]))
+            ).response.status
+            return [anonymous, wrong, right]
+        }
+        #expect(statuses == [401, 401, 200])
+    }
+
     @Test("shadow differences of the naive port are stored per route, kind and place with samples")
     func storedDifferences() async throws {
         let legacy = try ServiceProcess.legacy()
