@@ -533,6 +533,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private func finishExchange(_ exchange: Exchange) {
         guard self.exchange === exchange else { return }
         self.exchange = nil
+        if let pair = exchange.shadow, !pair.callStarted { pair.abandon() }
         exchange.shadow = nil
         exchange.legacyCopy = nil
         engine.exchangeEnded()

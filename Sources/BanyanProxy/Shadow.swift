@@ -16,6 +16,8 @@ final class ShadowPair {
     private var candidate: ByteBuffer?
     private var abandoned = false
     private var released = false
+    /// Whether the copy went out; until then an abandoned pair gives its slot back itself.
+    var callStarted = false
 
     init(route: RouteRuntime, method: String, target: String, engine: ProxyEngine) {
         self.route = route
@@ -39,6 +41,7 @@ final class ShadowPair {
         abandoned = true
         legacy = nil
         candidate = nil
+        if !callStarted { releaseSlot() }
     }
 
     /// The shadow call is over (answered, failed or timed out): its slot is free again.
@@ -97,6 +100,7 @@ final class ShadowCall {
     }
 
     func start() {
+        pair.callStarted = true
         loop.shadows[ObjectIdentifier(self)] = self
         route.stats.recordShadowSent()
         loop.shadowPool.acquire { [self] result in
