@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 printf '\n\033[1m== building banyan and the Swift port (the first build takes a few minutes)\033[0m\n'
-swift build --product banyan 2>&1 | grep -E "error|warning:|Build complete" || true
-swift build --package-path Examples/ShopPort 2>&1 | grep -E "error|warning:|Build complete" || true
+swift build --product banyan 2>&1 | grep -E "error:|Build complete" || true
+swift build --package-path Examples/ShopPort 2>&1 | grep -E "error:|Build complete" || true
 
 exec .build/debug/banyan demo "$@"
