@@ -13,6 +13,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The core: JSON model, route patterns, rollout decisions, diff engine, policy. No I/O.
@@ -35,10 +38,29 @@ let package = Package(
         ),
         // Know what to migrate: route inventory from the Express app, dependency audit, migration plan.
         .target(name: "BanyanAudit", dependencies: ["BanyanCore"], resources: [.copy("Resources/knowledge-base.json")]),
+        // Route state and shadow difference aggregates: an embedded SQLite file (a protocol for other stores).
+        .target(
+            name: "BanyanState",
+            dependencies: ["BanyanCore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
+        // The strangler-fig proxy: SwiftNIO data plane, shadow dispatch, fallback, admin API, metrics.
+        .target(
+            name: "BanyanProxy",
+            dependencies: [
+                "BanyanCore", "BanyanConfig", "BanyanState",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "banyan",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
+                "BanyanBench", "BanyanAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,10 +79,13 @@ let package = Package(
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),
         .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
+        .testTarget(name: "BanyanProxyTests", dependencies: ["BanyanProxy", "BanyanCore"]),
+        .testTarget(name: "BanyanStateTests", dependencies: ["BanyanState", "BanyanCore"]),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
+                "BanyanProxy", "BanyanState",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

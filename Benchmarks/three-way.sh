@@ -28,9 +28,10 @@ out=.build/three-way
 mkdir -p "$out"
 
 echo "== release builds: banyan, ShopPort, shop-rust"
-swift build -c release --product banyan 2>&1 | grep -E "error|Build complete" || true
-swift build -c release --package-path Examples/ShopPort 2>&1 | grep -E "error|Build complete" || true
-bash scripts/build-shop-rust.sh >/dev/null
+build() { "$@" >"$out/build.log" 2>&1 || { tail -20 "$out/build.log" >&2; echo "build failed: $*" >&2; exit 2; }; }
+build swift build -c release --product banyan
+build swift build -c release --package-path Examples/ShopPort
+build bash scripts/build-shop-rust.sh
 banyan=.build/release/banyan
 swift_bin=Examples/ShopPort/.build/release/ShopPort
 rust_bin=Examples/shop-rust/target/release/shop-rust

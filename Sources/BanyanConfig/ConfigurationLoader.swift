@@ -69,7 +69,7 @@ struct ConfigurationReader {
         "legacy", "candidate", "express", "listen", "admin", "admin_token", "state", "served_by", "routes", "policy",
     ]
     private static let routeKeys = [
-        "route", "mode", "percent", "sticky", "fallback", "shadow", "shadow_non_idempotent",
+        "route", "mode", "percent", "sticky", "fallback", "shadow", "shadow_non_idempotent", "timeout",
     ]
     private static let shadowKeys = ["sample", "timeout", "concurrency"]
     private static let policyKeys = ["fail_at", "ignore", "downgrade", "ignore_headers", "compare_headers"]
@@ -176,12 +176,20 @@ struct ConfigurationReader {
             let shadow = readShadow(entry["shadow"], key: "\(key).shadow")
             let nonIdempotent =
                 entry["shadow_non_idempotent"].flatMap { bool($0, "\(key).shadow_non_idempotent") } ?? false
+            var timeout = 30.0
+            if let timeoutNode = entry["timeout"], let text = scalar(timeoutNode, "\(key).timeout") {
+                if let seconds = parseDuration(text), seconds > 0 {
+                    timeout = seconds
+                } else {
+                    report(timeoutNode, "\(key).timeout", "'\(text)' is not a duration; write it like 2s or 500ms")
+                }
+            }
             let pattern = String(routeText.drop { $0 != " " }.dropFirst())
             routes.append(
                 RouteConfig(
                     route: routeText, method: parsed.method, pattern: pattern, mode: mode, sticky: sticky,
                     fallback: fallback, shadow: shadow, shadowNonIdempotent: nonIdempotent,
-                    line: routeNode.mark?.line))
+                    timeout: timeout, line: routeNode.mark?.line))
         }
         return routes
     }

@@ -3,7 +3,7 @@ import BanyanCore
 import Foundation
 
 @main
-struct BanyanCommand: ParsableCommand {
+struct BanyanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "banyan",
         abstract: "Carry an Express service to its rewrite one route at a time, with proof at every step.",
@@ -13,7 +13,8 @@ struct BanyanCommand: ParsableCommand {
             """,
         version: Banyan.version,
         subcommands: [
-            ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self, DiffCommand.self,
+            DemoCommand.self, ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self,
+            DiffCommand.self, ProxyCommand.self, StatusCommand.self, RouteCommand.self, RollbackCommand.self,
             BenchCommand.self, RoutesCommand.self, AuditCommand.self, PlanCommand.self,
         ]
     )
@@ -22,10 +23,14 @@ struct BanyanCommand: ParsableCommand {
 extension BanyanCommand {
     /// Runs the command line. Exit status: 0 success, 1 differences found (or an invalid
     /// configuration for `config check`), 2 usage and environment errors.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
         } catch let error as UsageError {
             printError("error: \(error.description)")
             Foundation.exit(2)

@@ -7,17 +7,23 @@ import Foundation
 struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare two responses: two files, or what two URLs answer to the same request.",
+        abstract: "Compare two responses (two files or two URLs), or show the proxy's shadow differences.",
         discussion: """
-            Each side is a URL or a file. For two URLs the same request (-X, -H, --data) is sent to both. \
+            With --proxy, shows the differences a running 'banyan proxy' found between legacy's answers and \
+            the candidate's shadow answers, aggregated per route, kind and place with sample exchanges \
+            (--format json gives the diff report's shape, plus the aggregates). \
+            Otherwise each side is a URL or a file. For two URLs the same request (-X, -H, --data) is sent to both. \
             A file may be a fixture (its recorded response is used), a raw HTTP response (starting with \
             'HTTP/'), or a body on its own (JSON when it parses as JSON). The first side is legacy, the \
             second the candidate. Exit status as for verify.
             """
     )
 
-    @Argument(help: "Legacy: a URL or a file.") var legacy: String
-    @Argument(help: "Candidate: a URL or a file.") var candidate: String
+    @Argument(help: "Legacy: a URL or a file.") var legacy: String?
+    @Argument(help: "Candidate: a URL or a file.") var candidate: String?
+    @Flag(help: "Show the shadow differences stored by the running proxy (its admin API).") var proxy = false
+    @Option(name: .customLong("admin"), help: "With --proxy: the admin API's address (HOST:PORT).")
+    var adminAddress: String?
     @Option(name: [.customShort("X"), .customLong("method")], help: "The method, for URLs.") var method = "GET"
     @Option(name: [.customShort("H"), .customLong("header")], help: "A request header 'Name: value', for URLs.")
     var headers: [String] = []
@@ -28,7 +34,29 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "Seconds allowed for each answer.") var timeout: Double = 10
     @OptionGroup var config: ConfigOptions
 
+    func validate() throws {
+        if proxy {
+            if legacy != nil || candidate != nil { throw ValidationError("--proxy takes no files or URLs") }
+        } else if legacy == nil || candidate == nil {
+            throw ValidationError("name two sides (legacy, then candidate), or pass --proxy")
+        }
+    }
+
     func run() throws {
+        if proxy {
+            let configuration = try config.loadIfPresent()
+            let document = try AdminClient(configuration: configuration, address: adminAddress).request(
+                "GET", "/api/differences")
+            let view = ProxyDifferences(document: document)
+            switch format {
+            case .text: print(view.plainText())
+            case .json: print(view.jsonText())
+            case .junit: print(view.report.junitXML(suiteName: "banyan diff --proxy"))
+            }
+            if !view.report.passed { throw ExitCode(1) }
+            return
+        }
+        guard let legacy, let candidate else { return }
         let policy = try config.loadIfPresent()?.policy ?? .default
         var request = HTTPRequest(method: method.uppercased(), target: "/")
         for header in headers {

@@ -17,6 +17,7 @@ struct ConfigurationLoaderTests {
             percent: 5
             sticky: header:X-User-Id
             fallback: true
+            timeout: 800ms
           - route: GET /price/:symbol
             mode: shadow
             shadow: { sample: 0.5, timeout: 500ms, concurrency: 16 }
@@ -51,9 +52,10 @@ struct ConfigurationLoaderTests {
                 "GET /users/:id", "GET /price/:symbol", "POST /users", "GET /orders/:id",
             ])
         #expect(configuration.routes.map(\.mode) == [.canary(percent: 5), .shadow, .legacy, .new])
-        #expect(configuration.routes.map(\.line) == [8, 13, 16, 17])
+        #expect(configuration.routes.map(\.line) == [8, 14, 17, 18])
         #expect(configuration.routes[0].sticky == .header("x-user-id"))
         #expect(configuration.routes[0].fallback)
+        #expect(configuration.routes.map(\.timeout) == [0.8, 30, 30, 30])
         #expect(configuration.routes[1].shadow == ShadowSettings(sample: 0.5, timeout: 0.5, concurrency: 16))
         #expect(configuration.routes[2].method == "POST")
         #expect(configuration.routes[2].pattern == "/users")
@@ -73,6 +75,21 @@ struct ConfigurationLoaderTests {
         #expect(configuration.policy.ignoredHeaders.contains("x-trace"))
         #expect(!configuration.policy.ignoredHeaders.contains("date"))
         #expect(configuration.policy.ignoredHeaders.contains("connection"))
+    }
+
+    @Test func refusesATimeoutThatIsNotADuration() {
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse(
+                yaml: "legacy: http://a:1\ncandidate: http://b:2\nroutes:\n  - route: GET /a\n    timeout: soon\n")
+        }
+        do {
+            _ = try ConfigurationLoader.parse(
+                yaml: "legacy: http://a:1\ncandidate: http://b:2\nroutes:\n  - route: GET /a\n    timeout: soon\n")
+        } catch {
+            #expect(
+                error.description
+                    == "banyan.yaml:5:14: routes[0].timeout: 'soon' is not a duration; write it like 2s or 500ms")
+        }
     }
 
     @Test func appliesDefaults() throws {
@@ -131,7 +148,7 @@ struct ConfigurationLoaderTests {
             "unknown key with a hint",
             "routes:\n  - route: GET /users/:id\n    mdoe: shadow\n",
             "banyan.yaml:5:5: routes[0].mdoe: unknown key 'mdoe'; allowed here: route, mode, percent, sticky, "
-                + "fallback, shadow, shadow_non_idempotent (did you mean 'mode'?)"
+                + "fallback, shadow, shadow_non_idempotent, timeout (did you mean 'mode'?)"
         ),
         (
             "sticky parameter the route lacks",

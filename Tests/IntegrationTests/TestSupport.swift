@@ -3,13 +3,17 @@ import BanyanHTTP
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The repository's root folder, found from this file's location.
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A server process started for a test and stopped when the value goes away.
 final class ServiceProcess: @unchecked Sendable {
-    // @unchecked: the Process is only touched from init and deinit, which do not overlap.
+    // @unchecked: the Process is only touched from init, kill and deinit, which a test does not overlap.
     let name: String
     let port: Int
     let executable: String
@@ -52,6 +56,14 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     var pid: Int32 { process.processIdentifier }
+
+    /// Stops the process now (SIGKILL), as a crash would.
+    func kill() {
+        if process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
 
     deinit {
         if process.isRunning {

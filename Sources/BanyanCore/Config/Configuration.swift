@@ -97,6 +97,8 @@ public struct RouteConfig: Sendable, Hashable {
     public var shadow: ShadowSettings
     /// Whether non-idempotent requests may be shadowed (they are not by default).
     public var shadowNonIdempotent: Bool
+    /// How long the candidate may take to start its answer when it serves, in seconds.
+    public var timeout: Double
     /// Where the entry starts in the file, for messages.
     public var line: Int?
 
@@ -109,6 +111,7 @@ public struct RouteConfig: Sendable, Hashable {
         fallback: Bool = false,
         shadow: ShadowSettings = ShadowSettings(),
         shadowNonIdempotent: Bool = false,
+        timeout: Double = 30,
         line: Int? = nil
     ) {
         self.route = route
@@ -119,6 +122,7 @@ public struct RouteConfig: Sendable, Hashable {
         self.fallback = fallback
         self.shadow = shadow
         self.shadowNonIdempotent = shadowNonIdempotent
+        self.timeout = timeout
         self.line = line
     }
 }

@@ -1,0 +1,615 @@
+import BanyanCore
+import NIOCore
+
+/// Serves one client connection: parses request heads, decides who answers, forwards the
+/// request and streams the answer back as bytes. Requests on one connection are served one at
+/// a time, in order (pipelined requests wait in the inbound buffer).
+final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let engine: ProxyEngine
+    private let loop: LoopContext
+    private var context: ChannelHandlerContext!
+    private var inbound: ByteBuffer?
+    private var exchange: Exchange?
+    private var clientAddress = "unknown"
+    private var closed = false
+    private var readingPaused = false
+    private var idleSince = NIODeadline.now()
+    private let servedBy: String
+
+    init(engine: ProxyEngine, loop: LoopContext) {
+        self.engine = engine
+        self.loop = loop
+        self.servedBy = engine.snapshot.configuration.servedByHeader
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        loop.clients[ObjectIdentifier(self)] = self
+        loop.startSweeping()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        loop.clients[ObjectIdentifier(self)] = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        closed = true
+        if let exchange { abandon(exchange) }
+        loop.clients[ObjectIdentifier(self)] = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closeNow()
+    }
+
+    // MARK: Client → upstream
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        if let exchange, !exchange.requestComplete {
+            feedBody(exchange, &buffer)
+            exchange.connection?.flush()
+        }
+        if buffer.readableBytes > 0 {
+            if inbound == nil {
+                inbound = buffer
+            } else {
+                inbound!.writeBuffer(&buffer)
+            }
+        }
+        if exchange == nil {
+            processInbound()
+        } else if let inbound, inbound.readableBytes > 65_536 {
+            pauseReading()
+        }
+    }
+
+    private func processInbound() {
+        while exchange == nil && !closed, var buffer = inbound, buffer.readableBytes > 0 {
+            let result = buffer.withUnsafeReadableBytes { RequestHeadParser.parse($0) }
+            switch result {
+            case .incomplete:
+                return
+            case .rejected(let rejection):
+                inbound = nil
+                reject(rejection)
+                return
+            case .complete(let head):
+                let headBytes = buffer.readSlice(length: head.leadingBytes + head.length)!
+                inbound = buffer.readableBytes > 0 ? buffer : nil
+                start(head: head, headBytes: headBytes)
+                if let exchange, !exchange.requestComplete, var rest = inbound {
+                    inbound = nil
+                    feedBody(exchange, &rest)
+                    exchange.connection?.flush()
+                    if rest.readableBytes > 0 { inbound = rest }
+                }
+            }
+        }
+    }
+
+    private func start(head: RequestHead, headBytes: ByteBuffer) {
+        let now = NIODeadline.now()
+        let snapshot = engine.snapshot
+        let match = snapshot.table.match(method: head.method, path: String(head.path))
+        let route = match.map { snapshot.routes[$0.value] }
+        var decision = RolloutDecision(primary: .legacy)
+        if let route {
+            let config = route.config
+            decision = RolloutDecision.decide(
+                mode: route.mode, method: head.method, fallback: config.fallback, shadowSample: config.shadow.sample,
+                shadowNonIdempotent: config.shadowNonIdempotent,
+                bucket: {
+                    StickyBucket.bucket(
+                        for: self.stickyValue(config.sticky, head: head, headBytes: headBytes, match: match))
+                },
+                draw: { Double.random(in: 0..<1) })
+            switch decision.shadow {
+            case .skippedUnsafe, .skippedSample: route.stats.recordShadowSkipped(decision.shadow.rawValue)
+            case .none, .send: break
+            }
+        }
+        let retainLimit =
+            decision.fallback || decision.shadow == .send ? engine.settings.retainedBodyLimit : 65_536
+        let exchange = Exchange(
+            head: head, headBytes: headBytes, route: route, stats: route?.stats ?? snapshot.unmatched,
+            decision: decision, clientAddress: clientAddress, snapshot: snapshot, retainLimit: retainLimit, now: now)
+        self.exchange = exchange
+        engine.exchangeStarted()
+        if decision.shadow == .send, let route {
+            if exchange.retainedOverflow {
+                route.stats.recordShadowSkipped("skipped_large")
+            } else if engine.acquireShadowSlot(route: route.index, limit: route.config.shadow.concurrency) {
+                exchange.shadow = ShadowPair(
+                    route: route, method: head.method, target: head.target, engine: engine)
+                exchange.legacyCopy = context.channel.allocator.buffer(capacity: 1024)
+            } else {
+                route.stats.recordShadowSkipped("skipped_busy")
+            }
+        }
+        startAttempt(exchange, fresh: false)
+        if exchange.requestComplete { requestFinished(exchange) }
+    }
+
+    private func stickyValue(
+        _ sticky: StickyKey, head: RequestHead, headBytes: ByteBuffer, match: RouteTableMatch<Int>?
+    ) -> String {
+        switch sticky {
+        case .header(let name):
+            return Exchange.fieldValue(name.lowercased(), head: head, headBytes: headBytes) ?? clientAddress
+        case .cookie(let name):
+            return Exchange.fieldValue("cookie", head: head, headBytes: headBytes).flatMap {
+                cookieValue(named: name, in: $0)
+            } ?? clientAddress
+        case .param(let name):
+            return match?.parameters?[name] ?? clientAddress
+        case .client:
+            return clientAddress
+        }
+    }
+
+    private func feedBody(_ exchange: Exchange, _ buffer: inout ByteBuffer) {
+        guard buffer.readableBytes > 0 else { return }
+        var slice: ByteBuffer
+        switch exchange.body {
+        case .none:
+            return
+        case .length(let remaining):
+            let count = min(remaining, buffer.readableBytes)
+            slice = buffer.readSlice(length: count)!
+            exchange.body = .length(remaining: remaining - count)
+            if remaining == count { exchange.requestComplete = true }
+        case .chunked(var scanner):
+            let count: Int
+            do {
+                count = try buffer.withUnsafeReadableBytes { try scanner.scan($0) }
+            } catch {
+                exchange.body = .chunked(scanner)
+                failRequestBody(exchange, reason: (error as? ChunkedScanner.Malformed)?.reason ?? "\(error)")
+                buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
+                return
+            }
+            slice = buffer.readSlice(length: count)!
+            exchange.body = .chunked(scanner)
+            if scanner.isComplete { exchange.requestComplete = true }
+        }
+        sendBody(exchange, &slice)
+        if exchange.requestComplete { requestFinished(exchange) }
+    }
+
+    private func sendBody(_ exchange: Exchange, _ slice: inout ByteBuffer) {
+        if exchange.retaining {
+            if exchange.retained == nil {
+                exchange.retained = context.channel.allocator.buffer(capacity: slice.readableBytes)
+            }
+            var copy = slice
+            exchange.retained!.writeBuffer(&copy)
+            if exchange.retained!.readableBytes
+                > (exchange.decision.fallback || exchange.shadow != nil
+                    ? engine.settings.retainedBodyLimit : 65_536)
+            {
+                exchange.retaining = false
+                exchange.retainedOverflow = true
+                if exchange.shadow != nil { dropShadow(exchange, reason: "skipped_large") }
+                if exchange.connection == nil {
+                    exchange.pending = exchange.retained
+                    exchange.retained = nil
+                    return
+                }
+                exchange.retained = nil
+            } else if exchange.connection == nil {
+                return
+            }
+        } else if exchange.connection == nil {
+            if exchange.pending == nil {
+                exchange.pending = slice
+            } else {
+                exchange.pending!.writeBuffer(&slice)
+            }
+            return
+        }
+        exchange.connection?.write(slice)
+    }
+
+    private func requestFinished(_ exchange: Exchange) {
+        guard let pair = exchange.shadow, let route = exchange.route else { return }
+        let shadowHead = exchange.upstreamHead(
+            for: .candidate, allocator: context.channel.allocator, extra: "x-banyan-shadow: 1\r\n")
+        let call = ShadowCall(
+            engine: engine, loop: loop, route: route, pair: pair, head: shadowHead, body: exchange.retained,
+            isHead: exchange.head.method == "HEAD")
+        call.start()
+    }
+
+    private func failRequestBody(_ exchange: Exchange, reason: String) {
+        if exchange.response == nil {
+            exchange.connection.map { $0.pool.discard($0) }
+            exchange.connection = nil
+            finishExchange(exchange)
+            reject(RequestRejection(status: 400, reason: "the chunked request body is malformed: \(reason)"))
+        } else {
+            closeNow()
+        }
+    }
+
+    // MARK: Attempts
+
+    private func startAttempt(_ exchange: Exchange, fresh: Bool) {
+        exchange.attempt += 1
+        let attempt = exchange.attempt
+        let backend = exchange.backend
+        let now = NIODeadline.now()
+        exchange.deadline =
+            now
+            + (backend == .candidate
+                ? .nanoseconds(Int64((exchange.route?.config.timeout ?? 30) * 1e9)) : engine.settings.legacyTimeout)
+        loop.pool(for: backend).acquire(fresh: fresh) { [self] result in
+            guard self.exchange === exchange, exchange.attempt == attempt, !closed else {
+                if case .success(let (connection, _)) = result { connection.pool.release(connection) }
+                return
+            }
+            switch result {
+            case .failure:
+                attemptFailed(exchange, .refused)
+            case .success(let (connection, reused)):
+                exchange.connection = connection
+                exchange.connectionReused = reused
+                connection.delegate = self
+                connection.write(exchange.upstreamHead(for: backend, allocator: context.channel.allocator))
+                if exchange.retaining || (exchange.attempt > 1 && exchange.replayable) {
+                    if let retained = exchange.retained { connection.write(retained) }
+                } else if let pending = exchange.pending {
+                    connection.write(pending)
+                    exchange.pending = nil
+                }
+                connection.flush()
+            }
+        }
+    }
+
+    private func attemptFailed(_ exchange: Exchange, _ failure: CandidateFailure) {
+        if let connection = exchange.connection {
+            connection.pool.discard(connection)
+            exchange.connection = nil
+        }
+        exchange.responseBuffer = nil
+        // A pooled connection the upstream closed as the request went out: try once more on a new one.
+        if failure == .reset && exchange.connectionReused && exchange.staleRetries == 0 && exchange.replayable
+            && exchange.isIdempotent
+        {
+            exchange.staleRetries += 1
+            startAttempt(exchange, fresh: true)
+            return
+        }
+        if exchange.backend == .candidate {
+            exchange.stats.record(
+                .candidate, status: FallbackRule.gatewayStatus(for: failure), microseconds: elapsed(exchange))
+            if FallbackRule.shouldFallBack(
+                enabled: exchange.decision.fallback, method: exchange.head.method, failure: failure,
+                replayable: exchange.replayable)
+            {
+                exchange.fallbackReason = failure
+                exchange.stats.recordFallback(failure)
+                exchange.backend = .legacy
+                startAttempt(exchange, fresh: false)
+                return
+            }
+        } else {
+            exchange.stats.record(
+                .legacy, status: FallbackRule.gatewayStatus(for: failure), microseconds: elapsed(exchange))
+        }
+        let status = FallbackRule.gatewayStatus(for: failure)
+        let what: String
+        switch failure {
+        case .refused: what = "refused the connection or could not be reached"
+        case .reset: what = "closed the connection before answering"
+        case .timeout: what = "did not answer in time"
+        case .serverError: what = "failed"
+        }
+        exchange.shadow?.abandon()
+        exchange.shadow = nil
+        finishExchange(exchange)
+        let keepAlive = exchange.head.keepAlive && exchange.requestComplete && !engine.isDraining
+        writeProxyResponse(
+            status: status,
+            body: "banyan: the \(exchange.backend) service \(what) (\(exchange.head.method) "
+                + "\(exchange.head.target))\n", close: !keepAlive)
+        if keepAlive { processInbound() }
+    }
+
+    func checkDeadlines(now: NIODeadline) {
+        if let exchange {
+            if exchange.response == nil && exchange.deadline < now {
+                attemptFailed(exchange, .timeout)
+            }
+        } else if idleSince + engine.settings.clientIdleTimeout < now || engine.isDraining {
+            closeNow()
+        }
+    }
+
+    // MARK: Upstream → client
+
+    func upstreamRead(_ buffer: ByteBuffer, from connection: UpstreamConnection) {
+        guard let exchange, exchange.connection === connection else { return }
+        var buffer = buffer
+        if exchange.legacyCopy != nil && exchange.backend == .legacy {
+            var copy = buffer
+            exchange.legacyCopy!.writeBuffer(&copy)
+            if exchange.legacyCopy!.readableBytes > engine.settings.shadowResponseLimit {
+                dropShadow(exchange, reason: "skipped_large")
+            }
+        }
+        if exchange.response == nil {
+            if exchange.responseBuffer == nil {
+                exchange.responseBuffer = buffer
+            } else {
+                exchange.responseBuffer!.writeBuffer(&buffer)
+            }
+            guard let rest = parseResponseHead(exchange) else { return }
+            buffer = rest
+        }
+        forwardBody(exchange, &buffer)
+    }
+
+    /// Parses the answer head once it is complete and sends the client its head; returns the
+    /// bytes after it, or nil when the head is incomplete or the exchange took another turn.
+    private func parseResponseHead(_ exchange: Exchange) -> ByteBuffer? {
+        while var buffer = exchange.responseBuffer {
+            let result = buffer.withUnsafeReadableBytes {
+                ResponseHeadParser.parse($0, isHead: exchange.head.method == "HEAD")
+            }
+            switch result {
+            case .incomplete:
+                return nil
+            case .invalid:
+                attemptFailed(exchange, .reset)
+                return nil
+            case .complete(let response):
+                let raw = buffer.readSlice(length: response.length)!
+                exchange.responseBuffer = buffer
+                if response.isInterim {
+                    context.writeAndFlush(wrapOutboundOut(raw), promise: nil)
+                    continue
+                }
+                if exchange.backend == .candidate && response.status >= 500
+                    && FallbackRule.shouldFallBack(
+                        enabled: exchange.decision.fallback, method: exchange.head.method, failure: .serverError,
+                        replayable: exchange.replayable)
+                {
+                    attemptFailed(exchange, .serverError)
+                    return nil
+                }
+                exchange.response = response
+                exchange.responseBuffer = nil
+                writeClientHead(exchange, response, raw)
+                if case .length(let count) = response.framing { exchange.responseRemaining = count }
+                return buffer
+            }
+        }
+        return nil
+    }
+
+    private func writeClientHead(_ exchange: Exchange, _ response: ResponseHead, _ raw: ByteBuffer) {
+        let http10 = exchange.head.minorVersion == 0
+        exchange.dechunk = http10 && response.framing == .chunked
+        exchange.closeClient =
+            !exchange.head.keepAlive || response.framing == .untilClose || exchange.dechunk || engine.isDraining
+            || !exchange.requestComplete
+        var out = context.channel.allocator.buffer(capacity: response.length + 64)
+        raw.withUnsafeReadableBytes { p in
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[0..<response.statusLineEnd]))
+            for line in response.keptLines {
+                let bytes = UnsafeRawBufferPointer(rebasing: p[line])
+                if exchange.dechunk && bytes.count > 18
+                    && equalsLower(UnsafeRawBufferPointer(rebasing: bytes[0..<18]), "transfer-encoding:")
+                {
+                    continue
+                }
+                out.writeBytes(bytes)
+            }
+        }
+        out.writeString(servedBy)
+        out.writeStaticString(": ")
+        out.writeString(exchange.backend.rawValue)
+        if let reason = exchange.fallbackReason {
+            out.writeStaticString("; fallback=")
+            out.writeString(reason.rawValue)
+        }
+        out.writeStaticString("\r\n")
+        if exchange.closeClient {
+            out.writeStaticString("connection: close\r\n\r\n")
+        } else if http10 {
+            out.writeStaticString("connection: keep-alive\r\n\r\n")
+        } else {
+            out.writeStaticString("\r\n")
+        }
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    private func forwardBody(_ exchange: Exchange, _ buffer: inout ByteBuffer) {
+        guard let response = exchange.response else { return }
+        switch response.framing {
+        case .none:
+            if buffer.readableBytes > 0 { exchange.upstreamSpoiled = true }
+            finishResponse(exchange)
+        case .length:
+            let count = min(exchange.responseRemaining, buffer.readableBytes)
+            if count > 0 { context.write(wrapOutboundOut(buffer.readSlice(length: count)!), promise: nil) }
+            exchange.responseRemaining -= count
+            if exchange.responseRemaining == 0 {
+                if buffer.readableBytes > 0 { exchange.upstreamSpoiled = true }
+                finishResponse(exchange)
+            }
+        case .chunked:
+            guard buffer.readableBytes > 0 else { return }
+            var scanner = exchange.responseScanner
+            do {
+                if exchange.dechunk {
+                    let allocator = context.channel.allocator
+                    var data = allocator.buffer(capacity: buffer.readableBytes)
+                    let count = try buffer.withUnsafeReadableBytes { p in
+                        try scanner.scan(p) { range in data.writeBytes(UnsafeRawBufferPointer(rebasing: p[range])) }
+                    }
+                    buffer.moveReaderIndex(forwardBy: count)
+                    if data.readableBytes > 0 { context.write(wrapOutboundOut(data), promise: nil) }
+                } else {
+                    let count = try buffer.withUnsafeReadableBytes { try scanner.scan($0) }
+                    context.write(wrapOutboundOut(buffer.readSlice(length: count)!), promise: nil)
+                }
+            } catch {
+                closeNow()
+                return
+            }
+            exchange.responseScanner = scanner
+            if scanner.isComplete {
+                if buffer.readableBytes > 0 { exchange.upstreamSpoiled = true }
+                finishResponse(exchange)
+            }
+        case .untilClose:
+            if buffer.readableBytes > 0 { context.write(wrapOutboundOut(buffer), promise: nil) }
+        }
+    }
+
+    func upstreamReadComplete(from connection: UpstreamConnection) {
+        guard let exchange, exchange.connection === connection, exchange.response != nil else { return }
+        context.flush()
+    }
+
+    func upstreamClosed(_ connection: UpstreamConnection) {
+        guard let exchange, exchange.connection === connection else { return }
+        guard let response = exchange.response else {
+            attemptFailed(exchange, .reset)
+            return
+        }
+        exchange.connection = nil
+        if response.framing == .untilClose {
+            finishResponse(exchange)
+        } else {
+            // The answer was cut short after its head went out: only closing tells the client.
+            exchange.shadow?.abandon()
+            exchange.stats.record(exchange.backend, status: 502, microseconds: elapsed(exchange))
+            finishExchange(exchange)
+            closeNow()
+        }
+    }
+
+    private func finishResponse(_ exchange: Exchange) {
+        let response = exchange.response!
+        if let connection = exchange.connection {
+            exchange.connection = nil
+            if response.reusable && exchange.requestComplete && !exchange.upstreamSpoiled {
+                connection.pool.release(connection)
+            } else {
+                connection.pool.discard(connection)
+            }
+        }
+        exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange))
+        if let pair = exchange.shadow {
+            if exchange.backend == .legacy, let copy = exchange.legacyCopy {
+                pair.legacyFinished(copy)
+            } else {
+                pair.abandon()
+            }
+        }
+        finishExchange(exchange)
+        if exchange.closeClient {
+            flushAndClose()
+        } else {
+            context.flush()
+            idleSince = .now()
+            if readingPaused { resumeReading() }
+            processInbound()
+        }
+    }
+
+    private func finishExchange(_ exchange: Exchange) {
+        guard self.exchange === exchange else { return }
+        self.exchange = nil
+        if let pair = exchange.shadow, !pair.callStarted { pair.abandon() }
+        exchange.shadow = nil
+        exchange.legacyCopy = nil
+        engine.exchangeEnded()
+    }
+
+    private func dropShadow(_ exchange: Exchange, reason: String) {
+        guard let pair = exchange.shadow else { return }
+        exchange.route?.stats.recordShadowSkipped(reason)
+        pair.abandon()
+        exchange.shadow = nil
+        exchange.legacyCopy = nil
+    }
+
+    private func abandon(_ exchange: Exchange) {
+        if let connection = exchange.connection { connection.pool.discard(connection) }
+        exchange.connection = nil
+        exchange.shadow?.abandon()
+        finishExchange(exchange)
+    }
+
+    private func elapsed(_ exchange: Exchange) -> UInt64 {
+        UInt64(max(0, (NIODeadline.now() - exchange.start).nanoseconds / 1000))
+    }
+
+    // MARK: Answers of the proxy's own
+
+    private func reject(_ rejection: RequestRejection) {
+        let reason: String
+        switch rejection.status {
+        case 431: reason = "Request Header Fields Too Large"
+        case 505: reason = "HTTP Version Not Supported"
+        default: reason = "Bad Request"
+        }
+        writeProxyResponse(
+            status: rejection.status, reason: reason, body: "banyan: request refused: \(rejection.reason)\n",
+            close: true)
+    }
+
+    private func writeProxyResponse(status: Int, reason: String? = nil, body: String, close: Bool) {
+        guard !closed else { return }
+        let phrase =
+            reason ?? (status == 504 ? "Gateway Timeout" : status == 502 ? "Bad Gateway" : "Error")
+        var out = context.channel.allocator.buffer(capacity: 160 + body.utf8.count)
+        out.writeString("HTTP/1.1 \(status) \(phrase)\r\ncontent-type: text/plain; charset=utf-8\r\n")
+        out.writeString("content-length: \(body.utf8.count)\r\n\(servedBy): banyan\r\n")
+        out.writeString(close ? "connection: close\r\n\r\n" : "\r\n")
+        out.writeString(body)
+        context.write(wrapOutboundOut(out), promise: nil)
+        if close { flushAndClose() } else { context.flush() }
+    }
+
+    private func flushAndClose() {
+        guard !closed else { return }
+        closed = true
+        inbound = nil
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+        let context = self.context!
+        promise.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func closeNow() {
+        if let exchange { abandon(exchange) }
+        closed = true
+        context.close(promise: nil)
+    }
+
+    private func pauseReading() {
+        guard !readingPaused else { return }
+        readingPaused = true
+        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+    }
+
+    private func resumeReading() {
+        readingPaused = false
+        try? context.channel.syncOptions?.setOption(.autoRead, value: true)
+        context.read()
+    }
+}

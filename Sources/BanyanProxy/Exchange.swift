@@ -1,0 +1,150 @@
+import BanyanCore
+import NIOCore
+
+/// One request on its way through the proxy, from its head to the end of its answer.
+final class Exchange {
+    let head: RequestHead
+    /// The request line and fields as received.
+    let headBytes: ByteBuffer
+    let route: RouteRuntime?
+    let stats: RouteStats
+    let decision: RolloutDecision
+    let start: NIODeadline
+    let clientAddress: String
+    let snapshot: RoutingSnapshot
+
+    // The attempt in progress.
+    var backend: Backend
+    var attempt = 0
+    var connection: UpstreamConnection?
+    var connectionReused = false
+    var staleRetries = 0
+    var deadline: NIODeadline
+    var fallbackReason: CandidateFailure?
+
+    // The request body.
+    enum BodyState {
+        case none
+        case length(remaining: Int)
+        case chunked(ChunkedScanner)
+    }
+    var body: BodyState
+    var requestComplete: Bool
+    /// Every body byte so far, for a replay or a shadow copy, while under the limit.
+    var retained: ByteBuffer?
+    var retaining: Bool
+    var retainedOverflow = false
+    /// Body bytes not yet written to a connection (when not retaining).
+    var pending: ByteBuffer?
+
+    // The answer.
+    var responseBuffer: ByteBuffer?
+    var response: ResponseHead?
+    var responseRemaining = 0
+    var responseScanner = ChunkedScanner()
+    /// An HTTP/1.0 client gets chunk data without the chunked coding.
+    var dechunk = false
+    var closeClient = false
+    var upstreamSpoiled = false
+
+    // Shadowing.
+    var shadow: ShadowPair?
+    var legacyCopy: ByteBuffer?
+
+    init(
+        head: RequestHead, headBytes: ByteBuffer, route: RouteRuntime?, stats: RouteStats, decision: RolloutDecision,
+        clientAddress: String, snapshot: RoutingSnapshot, retainLimit: Int, now: NIODeadline
+    ) {
+        self.head = head
+        self.headBytes = headBytes
+        self.route = route
+        self.stats = stats
+        self.decision = decision
+        self.clientAddress = clientAddress
+        self.snapshot = snapshot
+        self.start = now
+        self.backend = decision.primary
+        self.deadline = now
+        switch head.framing {
+        case .none, .untilClose:
+            body = .none
+            requestComplete = true
+            retaining = false
+        case .length(let count):
+            body = .length(remaining: count)
+            requestComplete = false
+            retaining = count <= retainLimit
+            retainedOverflow = !retaining
+        case .chunked:
+            body = .chunked(ChunkedScanner())
+            requestComplete = false
+            retaining = true
+        }
+    }
+
+    /// Whether the whole request can be sent again (to legacy after a failure, or on a fresh connection).
+    var replayable: Bool { !retainedOverflow }
+
+    var isIdempotent: Bool { MethodSemantics.isIdempotent(head.method) }
+
+    /// The request head for `backend`: hop-by-hop fields dropped, X-Forwarded-For/-Proto added,
+    /// the backend's path prefix in front of the target. `extra` lines go before the empty line.
+    func upstreamHead(for backend: Backend, allocator: ByteBufferAllocator, extra: String? = nil) -> ByteBuffer {
+        var out = allocator.buffer(capacity: head.length + 96 + (extra?.utf8.count ?? 0))
+        let prefix = backend == .legacy ? snapshot.legacyPrefix : snapshot.candidatePrefix
+        headBytes.withUnsafeReadableBytes { raw in
+            let p = UnsafeRawBufferPointer(rebasing: raw[head.leadingBytes...])
+            out.writeString(head.method)
+            out.writeStaticString(" ")
+            if !prefix.isEmpty { out.writeString(prefix) }
+            out.writeString(head.target)
+            out.writeStaticString(" HTTP/1.1\r\n")
+            var sawForwardedFor = false
+            for (index, field) in head.fields.enumerated() where !field.isHopByHop {
+                if index == head.forwardedFor {
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(field.lineStart)..<Int(field.valueEnd)]))
+                    out.writeStaticString(", ")
+                    out.writeString(clientAddress)
+                    out.writeStaticString("\r\n")
+                    sawForwardedFor = true
+                } else {
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(field.lineStart)..<Int(field.lineEnd)]))
+                }
+            }
+            if !sawForwardedFor {
+                out.writeStaticString("x-forwarded-for: ")
+                out.writeString(clientAddress)
+                out.writeStaticString("\r\n")
+            }
+            if !head.hasHost {
+                // The upstream request is HTTP/1.1, which requires Host; an HTTP/1.0 client may omit it.
+                let upstream = backend == .legacy ? snapshot.configuration.legacy : snapshot.configuration.candidate
+                out.writeStaticString("host: ")
+                out.writeString(upstream.host)
+                out.writeStaticString(":")
+                out.writeString(String(upstream.port))
+                out.writeStaticString("\r\n")
+            }
+            out.writeStaticString("x-forwarded-proto: http\r\n")
+            if let extra { out.writeString(extra) }
+            out.writeStaticString("\r\n")
+        }
+        return out
+    }
+
+    /// The value of the first request field called `name` (lower case).
+    static func fieldValue(_ name: String, head: RequestHead, headBytes: ByteBuffer) -> String? {
+        headBytes.withUnsafeReadableBytes { raw in
+            let p = UnsafeRawBufferPointer(rebasing: raw[head.leadingBytes...])
+            for field in head.fields {
+                let fieldName = UnsafeRawBufferPointer(rebasing: p[Int(field.lineStart)..<Int(field.nameEnd)])
+                if equalsLower(fieldName, name) {
+                    return String(
+                        decoding: UnsafeRawBufferPointer(rebasing: p[Int(field.valueStart)..<Int(field.valueEnd)]),
+                        as: UTF8.self)
+                }
+            }
+            return nil
+        }
+    }
+}

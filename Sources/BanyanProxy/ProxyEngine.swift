@@ -1,0 +1,198 @@
+import BanyanCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Tuning that banyan.yaml does not expose (tests and benchmarks set some of it).
+public struct ProxySettings: Sendable {
+    /// Event-loop threads for clients and upstream connections.
+    public var threads: Int = 1
+    /// How long legacy may take to start its answer.
+    public var legacyTimeout: TimeAmount = .seconds(60)
+    /// How long a connection to an upstream may take.
+    public var connectTimeout: TimeAmount = .seconds(2)
+    /// How long an idle pooled upstream connection is kept (below Node's 5 s keep-alive).
+    public var upstreamIdleTimeout: TimeAmount = .seconds(4)
+    /// How long an idle client connection is kept.
+    public var clientIdleTimeout: TimeAmount = .seconds(60)
+    /// How long SIGTERM waits for requests in flight.
+    public var drainTimeout: TimeAmount = .seconds(10)
+    /// The largest request body kept for a replay (fallback, stale-connection retry) or a shadow copy.
+    public var retainedBodyLimit = 1 << 20
+    /// The largest response kept for a shadow comparison.
+    public var shadowResponseLimit = 4 << 20
+    /// How often differences are written to the state database.
+    public var flushInterval: Duration = .milliseconds(500)
+
+    public init() {}
+}
+
+/// One configured route as the data plane sees it: its configuration, its current mode and its counters.
+public final class RouteRuntime: Sendable {
+    public let index: Int
+    public let config: RouteConfig
+    public let mode: RouteMode
+    /// The mode the file gives, to show beside a runtime change.
+    public let fileMode: RouteMode
+    public let override: RouteOverride?
+    public let stats: RouteStats
+
+    init(index: Int, config: RouteConfig, mode: RouteMode, override: RouteOverride?, stats: RouteStats) {
+        self.index = index
+        self.config = config
+        self.mode = mode
+        self.fileMode = config.mode
+        self.override = override
+        self.stats = stats
+    }
+}
+
+/// The routes in force at one moment. A change builds a new snapshot; the next request reads it.
+public final class RoutingSnapshot: Sendable {
+    public let configuration: Configuration
+    let table: RouteTable<Int>
+    public let routes: [RouteRuntime]
+    /// Counters for requests no route matches (they go to legacy).
+    public let unmatched: RouteStats
+    let legacyPrefix: String
+    let candidatePrefix: String
+
+    init(configuration: Configuration, overrides: [String: RouteOverride], previous: RoutingSnapshot?) throws {
+        self.configuration = configuration
+        var table = RouteTable<Int>()
+        var routes: [RouteRuntime] = []
+        for (index, config) in configuration.routes.enumerated() {
+            let route = try Route(parsing: config.route, flavor: configuration.express)
+            table.append(route, value: index)
+            let stats = previous?.routes.first { $0.config.route == config.route }?.stats ?? RouteStats()
+            let (mode, stale) = ModeResolution.effectiveMode(file: config.mode, override: overrides[config.route])
+            routes.append(
+                RouteRuntime(
+                    index: index, config: config, mode: mode, override: stale ? nil : overrides[config.route],
+                    stats: stats))
+        }
+        self.table = table
+        self.routes = routes
+        self.unmatched = previous?.unmatched ?? RouteStats()
+        self.legacyPrefix = configuration.legacy.pathPrefix
+        self.candidatePrefix = configuration.candidate.pathPrefix
+    }
+
+    /// The route named by `text`: as written in `routes:` (`GET /users/:id`), or its pattern alone
+    /// when only one route has it.
+    public func route(named text: String) -> RouteRuntime? {
+        if let exact = routes.first(where: { $0.config.route == text }) { return exact }
+        let byPattern = routes.filter { $0.config.pattern == text }
+        return byPattern.count == 1 ? byPattern[0] : nil
+    }
+}
+
+/// Everything the event loops share: the routing snapshot, counters, shadow capacity, upstream
+/// addresses. Each event loop has its own ``LoopContext`` with its connection pools.
+public final class ProxyEngine: Sendable {
+    public let settings: ProxySettings
+    private let snapshotBox: NIOLockedValueBox<RoutingSnapshot>
+    let legacyAddress: SocketAddress
+    let candidateAddress: SocketAddress
+    let recorder: DifferenceRecorder
+    private let shadowInFlight = NIOLockedValueBox<[Int: Int]>([:])
+    private let drainingBox = NIOLockedValueBox(false)
+    private let activeExchanges = NIOLockedValueBox(0)
+
+    init(snapshot: RoutingSnapshot, settings: ProxySettings, recorder: DifferenceRecorder) throws {
+        self.settings = settings
+        self.snapshotBox = NIOLockedValueBox(snapshot)
+        let configuration = snapshot.configuration
+        self.legacyAddress = try SocketAddress.makeAddressResolvingHost(
+            configuration.legacy.host, port: configuration.legacy.port)
+        self.candidateAddress = try SocketAddress.makeAddressResolvingHost(
+            configuration.candidate.host, port: configuration.candidate.port)
+        self.recorder = recorder
+    }
+
+    /// The routes in force now.
+    public var snapshot: RoutingSnapshot { snapshotBox.withLockedValue { $0 } }
+
+    func replaceSnapshot(_ build: (RoutingSnapshot) throws -> RoutingSnapshot) rethrows -> RoutingSnapshot {
+        try snapshotBox.withLockedValue { current in
+            current = try build(current)
+            return current
+        }
+    }
+
+    var isDraining: Bool { drainingBox.withLockedValue { $0 } }
+    func startDraining() { drainingBox.withLockedValue { $0 = true } }
+
+    /// Requests between their head arriving and their answer finishing.
+    public var requestsInFlight: Int { activeExchanges.withLockedValue { $0 } }
+    func exchangeStarted() { activeExchanges.withLockedValue { $0 += 1 } }
+    func exchangeEnded() { activeExchanges.withLockedValue { $0 -= 1 } }
+
+    /// Takes a shadow slot for `route` when fewer than `limit` copies are in flight.
+    func acquireShadowSlot(route: Int, limit: Int) -> Bool {
+        shadowInFlight.withLockedValue { counts in
+            let current = counts[route, default: 0]
+            guard current < limit else { return false }
+            counts[route] = current + 1
+            return true
+        }
+    }
+
+    func releaseShadowSlot(route: Int) {
+        shadowInFlight.withLockedValue { $0[route, default: 1] -= 1 }
+    }
+
+    /// Shadow copies in flight, all routes together.
+    public var shadowsInFlight: Int { shadowInFlight.withLockedValue { $0.values.reduce(0, +) } }
+}
+
+/// What one event loop owns: its upstream pools and the connections it serves. Only touched on
+/// that event loop.
+final class LoopContext {
+    let eventLoop: any EventLoop
+    let legacyPool: UpstreamPool
+    let candidatePool: UpstreamPool
+    /// Shadow copies use their own connections, so a slow candidate cannot take the canary's.
+    let shadowPool: UpstreamPool
+    var clients: [ObjectIdentifier: ClientHandler] = [:]
+    var shadows: [ObjectIdentifier: ShadowCall] = [:]
+    private var sweeping = false
+
+    init(eventLoop: any EventLoop, engine: ProxyEngine) {
+        self.eventLoop = eventLoop
+        let settings = engine.settings
+        legacyPool = UpstreamPool(
+            eventLoop: eventLoop, address: engine.legacyAddress, connectTimeout: settings.connectTimeout,
+            idleTimeout: settings.upstreamIdleTimeout)
+        candidatePool = UpstreamPool(
+            eventLoop: eventLoop, address: engine.candidateAddress, connectTimeout: settings.connectTimeout,
+            idleTimeout: settings.upstreamIdleTimeout)
+        shadowPool = UpstreamPool(
+            eventLoop: eventLoop, address: engine.candidateAddress, connectTimeout: settings.connectTimeout,
+            idleTimeout: settings.upstreamIdleTimeout)
+    }
+
+    func pool(for backend: Backend) -> UpstreamPool {
+        backend == .legacy ? legacyPool : candidatePool
+    }
+
+    /// Checks deadlines every 50 ms: answer timeouts, shadow timeouts, idle connections. One
+    /// timer per loop instead of one per request keeps the data path free of timer bookkeeping.
+    func startSweeping() {
+        guard !sweeping else { return }
+        sweeping = true
+        scheduleSweep()
+    }
+
+    private func scheduleSweep() {
+        eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(50)) { [self] in
+            let now = NIODeadline.now()
+            for client in Array(clients.values) { client.checkDeadlines(now: now) }
+            for shadow in Array(shadows.values) { shadow.checkDeadline(now: now) }
+            legacyPool.closeExpired(now: now)
+            candidatePool.closeExpired(now: now)
+            shadowPool.closeExpired(now: now)
+            scheduleSweep()
+        }
+    }
+}

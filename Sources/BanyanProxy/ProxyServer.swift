@@ -1,0 +1,241 @@
+import BanyanConfig
+import BanyanCore
+import BanyanState
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// An error from starting or controlling the proxy, with what to do about it.
+public struct ProxyError: Error, Sendable, CustomStringConvertible {
+    /// The HTTP status the admin API answers with.
+    public let status: Int
+    public let description: String
+
+    init(status: Int = 400, _ description: String) {
+        self.status = status
+        self.description = description
+    }
+}
+
+/// A running proxy: the client listener, the admin listener, the event loops and the state store.
+public final class ProxyServer: Sendable {
+    public let engine: ProxyEngine
+    /// The port clients connect to (useful when the configuration asked for port 0).
+    public let port: Int
+    /// The port of the admin API.
+    public var adminPort: Int { adminChannel.withLockedValue { $0?.localAddress?.port ?? 0 } }
+    /// Where runtime changes and shadow differences are kept.
+    public let store: any StateStore
+    private let group: MultiThreadedEventLoopGroup
+    private let ownsGroup: Bool
+    private let serverChannel: any Channel
+    private let adminChannel: NIOLockedValueBox<(any Channel)?>
+    private let loops: [ObjectIdentifier: NIOLoopBound<LoopContext>]
+    private let configPath: String?
+    private let overrides: NIOLockedValueBox<[String: RouteOverride]>
+    private let stopped = NIOLockedValueBox(false)
+
+    private init(
+        engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
+        ownsGroup: Bool, serverChannel: any Channel, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
+        configPath: String?, overrides: [String: RouteOverride]
+    ) {
+        self.engine = engine
+        self.port = port
+        self.store = store
+        self.group = group
+        self.ownsGroup = ownsGroup
+        self.serverChannel = serverChannel
+        self.adminChannel = NIOLockedValueBox(nil)
+        self.loops = loops
+        self.configPath = configPath
+        self.overrides = NIOLockedValueBox(overrides)
+    }
+
+    /// Opens the state store, applies the runtime changes kept there, and starts listening.
+    ///
+    /// - Parameters:
+    ///   - configuration: the migration; `listen` and `admin` may use port 0 for a free port.
+    ///   - configPath: the file to read again on ``reload()`` (SIGHUP).
+    ///   - store: the state store; by default the one `configuration.state` names.
+    public static func start(
+        configuration: Configuration,
+        configPath: String? = nil,
+        settings: ProxySettings = ProxySettings(),
+        store givenStore: (any StateStore)? = nil
+    ) async throws -> ProxyServer {
+        if !configuration.admin.isLoopback && configuration.adminToken == nil {
+            throw ProxyError(
+                "admin: \(configuration.admin) is not a loopback address; set admin_token so the admin API "
+                    + "requires a bearer token")
+        }
+        let store: any StateStore
+        if let givenStore { store = givenStore } else { store = try await openStateStore(configuration.state) }
+        var overrides: [String: RouteOverride] = [:]
+        for override in try await store.routeOverrides() { overrides[override.route] = override }
+        let snapshot = try RoutingSnapshot(configuration: configuration, overrides: overrides, previous: nil)
+        for route in snapshot.routes where overrides[route.config.route] != nil && route.override == nil {
+            // The file changed this route since the runtime change: the file wins (docs/proxy.md).
+            try await store.removeOverride(route: route.config.route)
+            overrides[route.config.route] = nil
+        }
+        let recorder = DifferenceRecorder(policy: configuration.policy)
+        let engine = try ProxyEngine(snapshot: snapshot, settings: settings, recorder: recorder)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.threads))
+        var loops: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
+        for loop in group.makeIterator() {
+            loops[ObjectIdentifier(loop)] = try await loop.submit {
+                NIOLoopBound(LoopContext(eventLoop: loop, engine: engine), eventLoop: loop)
+            }.get()
+        }
+        let loopMap = loops
+        let serverChannel: any Channel
+        do {
+            serverChannel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let loop = loopMap[ObjectIdentifier(channel.eventLoop)]!.value
+                        try channel.pipeline.syncOperations.addHandler(ClientHandler(engine: engine, loop: loop))
+                    }
+                }
+                .bind(host: configuration.listen.host, port: configuration.listen.port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw ProxyError("listen: cannot listen on \(configuration.listen): \(error)")
+        }
+        let server = ProxyServer(
+            engine: engine, port: serverChannel.localAddress?.port ?? configuration.listen.port, store: store,
+            group: group, ownsGroup: true, serverChannel: serverChannel, loops: loops,
+            configPath: configPath, overrides: overrides)
+        let admin: any Channel
+        do {
+            admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
+        } catch {
+            try? await serverChannel.close()
+            try? await group.shutdownGracefully()
+            throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
+        }
+        server.adminChannel.withLockedValue { $0 = admin }
+        return server
+    }
+
+    // MARK: Control
+
+    /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
+    @discardableResult
+    public func setMode(route name: String, mode: RouteMode, reason: String) async throws -> RouteRuntime {
+        let (override, previous) = try overrides.withLockedValue { overrides in
+            let snapshot = engine.snapshot
+            guard let route = snapshot.route(named: name) else {
+                let known = snapshot.routes.map { "'\($0.config.route)'" }.joined(separator: ", ")
+                throw ProxyError(status: 404, "no route '\(name)' in the configuration; routes: \(known)")
+            }
+            let override = RouteOverride(
+                route: route.config.route, mode: mode, fileMode: route.config.mode, reason: reason,
+                changedAt: Date().timeIntervalSince1970)
+            overrides[route.config.route] = override
+            let current = overrides
+            _ = try engine.replaceSnapshot { snapshot in
+                try RoutingSnapshot(configuration: snapshot.configuration, overrides: current, previous: snapshot)
+            }
+            return (override, route.mode)
+        }
+        try await store.saveOverride(
+            override,
+            event: RouteEvent(
+                route: override.route, from: previous.storageText, to: mode.storageText, reason: reason,
+                at: override.changedAt))
+        return engine.snapshot.route(named: override.route)!
+    }
+
+    /// Sends one route (or every route, when `route` is nil) back to legacy.
+    public func rollback(route: String?) async throws -> [RouteRuntime] {
+        if let route { return [try await setMode(route: route, mode: .legacy, reason: "rollback")] }
+        var result: [RouteRuntime] = []
+        for runtime in engine.snapshot.routes {
+            result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+        }
+        return result
+    }
+
+    /// Reads the configuration file again (SIGHUP): routes and policy change; a runtime change
+    /// stays in force unless the file now says something different for its route.
+    public func reload() async throws {
+        guard let configPath else { throw ProxyError("no configuration file to reload (started without one)") }
+        let configuration: Configuration
+        do {
+            configuration = try ConfigurationLoader.load(path: configPath)
+        } catch {
+            throw ProxyError(error.description)
+        }
+        let stale = try overrides.withLockedValue { overrides in
+            let snapshot = try engine.replaceSnapshot { current in
+                var next = configuration
+                // Where the proxy listens and which upstreams it uses need a restart.
+                next.listen = current.configuration.listen
+                next.admin = current.configuration.admin
+                next.legacy = current.configuration.legacy
+                next.candidate = current.configuration.candidate
+                return try RoutingSnapshot(configuration: next, overrides: overrides, previous: current)
+            }
+            let stale = snapshot.routes.filter { overrides[$0.config.route] != nil && $0.override == nil }
+            for route in stale { overrides[route.config.route] = nil }
+            return stale.map(\.config.route)
+        }
+        engine.recorder.updatePolicy(configuration.policy)
+        for route in stale { try await store.removeOverride(route: route) }
+    }
+
+    /// Writes the differences compared so far to the state store.
+    public func flushDifferences() async throws {
+        await engine.recorder.waitForComparisons()
+        let (aggregates, totals) = engine.recorder.takePending()
+        try await store.mergeDifferences(aggregates, totals: totals)
+    }
+
+    /// Waits until no shadow copy or comparison is in flight (at most `timeout`), then flushes.
+    public func settleShadows(timeout: Duration = .seconds(10)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while (engine.shadowsInFlight > 0 || engine.recorder.comparisonsInFlight > 0) && clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await flushDifferences()
+    }
+
+    // MARK: Shutdown
+
+    /// Stops accepting connections, lets requests in flight finish (up to the drain timeout),
+    /// closes everything and writes the last differences.
+    public func shutdown() async {
+        let first = stopped.withLockedValue { stopped in
+            defer { stopped = true }
+            return !stopped
+        }
+        guard first else { return }
+        engine.startDraining()
+        try? await serverChannel.close()
+        let clock = ContinuousClock()
+        let deadline = clock.now + .nanoseconds(engine.settings.drainTimeout.nanoseconds)
+        while engine.requestsInFlight > 0 && clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        try? await settleShadows(timeout: .seconds(2))
+        if let admin = adminChannel.withLockedValue({ $0 }) { try? await admin.close() }
+        for (_, bound) in loops {
+            try? await bound.eventLoop.submit {
+                let loop = bound.value
+                for client in Array(loop.clients.values) { client.checkDeadlines(now: .distantFuture) }
+                loop.legacyPool.closeAll()
+                loop.candidatePool.closeAll()
+                loop.shadowPool.closeAll()
+            }.get()
+        }
+        try? await store.close()
+        if ownsGroup { try? await group.shutdownGracefully() }
+    }
+}

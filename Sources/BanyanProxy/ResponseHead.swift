@@ -1,0 +1,172 @@
+/// The parts of an upstream response head the proxy needs: the status, how the body is
+/// delimited, whether the upstream connection stays open, and which lines to pass on.
+public struct ResponseHead: Sendable, Equatable {
+    public var status: Int
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public var minorVersion: Int
+    /// Bytes from the status line to the end of the empty line.
+    public var length: Int
+    /// Where the status line ends (after its CRLF).
+    public var statusLineEnd: Int
+    /// The header lines to pass on, as byte ranges (hop-by-hop fields left out).
+    public var keptLines: [Range<Int>]
+    public var framing: BodyFraming
+    /// Whether the upstream connection may carry another request after this response.
+    public var reusable: Bool
+
+    /// Whether this is an interim (1xx) response other than 101; the final one follows it.
+    public var isInterim: Bool { status >= 100 && status < 200 && status != 101 }
+}
+
+/// Parses upstream response heads. Less strict than the request side (the upstream is trusted
+/// to speak HTTP), but framing is decided exactly as RFC 9112 §6.3 says.
+public enum ResponseHeadParser {
+    public enum Result: Sendable, Equatable {
+        case incomplete
+        case complete(ResponseHead)
+        case invalid(String)
+    }
+
+    public static let maxHeadBytes = 65_536
+
+    public static func parse(_ bytes: [UInt8], requestMethod: String) -> Result {
+        bytes.withUnsafeBytes { parse($0, isHead: requestMethod == "HEAD") }
+    }
+
+    public static func parse(_ p: UnsafeRawBufferPointer, isHead: Bool) -> Result {
+        let count = p.count
+        guard count >= 12 else { return .incomplete }
+        let minor: Int
+        if matches(p, at: 0, "HTTP/1.1 ") {
+            minor = 1
+        } else if matches(p, at: 0, "HTTP/1.0 ") {
+            minor = 0
+        } else {
+            return .invalid("the upstream answer does not start with HTTP/1.x")
+        }
+        var status = 0
+        for offset in 9..<12 {
+            let byte = p[offset]
+            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else {
+                return .invalid("the upstream status is not three digits")
+            }
+            status = status * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        var i = 12
+        while i < count && p[i] != lf { i += 1 }
+        if i == count { return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete }
+        i += 1
+        let statusLineEnd = i
+        var kept: [Range<Int>] = []
+        kept.reserveCapacity(12)
+        var contentLength: Int?
+        var chunked = false
+        var close = minor == 0
+        var keepAlive = false
+        var connectionNames: [(Int, Int)] = []
+        var lines: [(range: Range<Int>, nameEnd: Int)] = []
+        while true {
+            if i >= count { return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete }
+            if p[i] == lf {
+                i += 1
+                break
+            }
+            if p[i] == cr {
+                guard i + 1 < count else { return .incomplete }
+                guard p[i + 1] == lf else { return .invalid("a bare CR in the upstream head") }
+                i += 2
+                break
+            }
+            let lineStart = i
+            while i < count && p[i] != colon && p[i] != lf { i += 1 }
+            if i == count { return .incomplete }
+            guard p[i] == colon else { return .invalid("an upstream header line without a colon") }
+            let nameEnd = i
+            i += 1
+            while i < count && (p[i] == space || p[i] == tab) { i += 1 }
+            let valueStart = i
+            while i < count && p[i] != lf { i += 1 }
+            if i == count { return .incomplete }
+            var valueEnd = i
+            while valueEnd > valueStart && (p[valueEnd - 1] == cr || p[valueEnd - 1] == space || p[valueEnd - 1] == tab)
+            {
+                valueEnd -= 1
+            }
+            i += 1
+            let name = UnsafeRawBufferPointer(rebasing: p[lineStart..<nameEnd])
+            let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
+            var hopByHop = false
+            switch name.count {
+            case 14 where equalsLower(name, "content-length"):
+                var parsed = 0
+                for byte in value {
+                    guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"), parsed < 1 << 50 else {
+                        return .invalid("the upstream Content-Length is not a number")
+                    }
+                    parsed = parsed * 10 + Int(byte - UInt8(ascii: "0"))
+                }
+                if let contentLength, contentLength != parsed {
+                    return .invalid("the upstream sent two different Content-Length values")
+                }
+                contentLength = parsed
+            case 17 where equalsLower(name, "transfer-encoding"):
+                var last: UnsafeRawBufferPointer?
+                forEachToken(value) { last = $0 }
+                if let last, equalsLower(last, "chunked") { chunked = true } else { close = true }
+            // Transfer-Encoding is re-sent as received: the body is forwarded in its coding.
+            case 10 where equalsLower(name, "connection"):
+                hopByHop = true
+                forEachToken(value) { token in
+                    if equalsLower(token, "close") {
+                        close = true
+                    } else if equalsLower(token, "keep-alive") {
+                        keepAlive = true
+                    } else {
+                        let base = token.baseAddress! - p.baseAddress!
+                        connectionNames.append((base, base + token.count))
+                    }
+                }
+            case 10 where equalsLower(name, "keep-alive"): hopByHop = true
+            case 16 where equalsLower(name, "proxy-connection"): hopByHop = true
+            case 7 where equalsLower(name, "upgrade"): hopByHop = true
+            case 2 where equalsLower(name, "te"): hopByHop = true
+            default: break
+            }
+            if !hopByHop { lines.append((lineStart..<i, nameEnd)) }
+        }
+        if minor == 0 && keepAlive { close = false }
+        for line in lines {
+            let name = UnsafeRawBufferPointer(rebasing: p[line.range.lowerBound..<line.nameEnd])
+            let named = connectionNames.contains { range in
+                equalsLowerBytes(name, UnsafeRawBufferPointer(rebasing: p[range.0..<range.1]))
+            }
+            if !named { kept.append(line.range) }
+        }
+        let framing: BodyFraming
+        if isHead || (status >= 100 && status < 200) || status == 204 || status == 304 {
+            framing = .none
+        } else if chunked {
+            framing = .chunked
+            if contentLength != nil { close = true }
+        } else if let contentLength {
+            framing = contentLength == 0 ? .none : .length(contentLength)
+        } else if close || minor == 0 {
+            framing = .untilClose
+            close = true
+        } else {
+            // HTTP/1.1 without length or chunking: the body runs to the close.
+            framing = .untilClose
+            close = true
+        }
+        return .complete(
+            ResponseHead(
+                status: status, minorVersion: minor, length: i, statusLineEnd: statusLineEnd, keptLines: kept,
+                framing: framing, reusable: !close))
+    }
+}
+
+func equalsLowerBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    guard a.count == b.count else { return false }
+    for index in 0..<a.count where asciiLower(a[index]) != asciiLower(b[index]) { return false }
+    return true
+}

@@ -1,0 +1,452 @@
+import BanyanCore
+import BanyanState
+import Dispatch
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Legacy's answer and the candidate's answer to one shadowed request, compared once both are in.
+/// Lives on one event loop.
+final class ShadowPair {
+    let route: RouteRuntime
+    let method: String
+    let target: String
+    private let engine: ProxyEngine
+    private var legacy: ByteBuffer?
+    private var candidate: ByteBuffer?
+    private var abandoned = false
+    private var released = false
+    /// Whether the copy went out; until then an abandoned pair gives its slot back itself.
+    var callStarted = false
+
+    init(route: RouteRuntime, method: String, target: String, engine: ProxyEngine) {
+        self.route = route
+        self.method = method
+        self.target = target
+        self.engine = engine
+    }
+
+    func legacyFinished(_ bytes: ByteBuffer) {
+        legacy = bytes
+        compareIfReady()
+    }
+
+    func candidateFinished(_ bytes: ByteBuffer) {
+        candidate = bytes
+        compareIfReady()
+    }
+
+    /// Either side failed or is too large: nothing to compare.
+    func abandon() {
+        abandoned = true
+        legacy = nil
+        candidate = nil
+        if !callStarted { releaseSlot() }
+    }
+
+    /// The shadow call is over (answered, failed or timed out): its slot is free again.
+    func releaseSlot() {
+        guard !released else { return }
+        released = true
+        engine.releaseShadowSlot(route: route.index)
+    }
+
+    private func compareIfReady() {
+        guard !abandoned, let legacy, let candidate else { return }
+        self.legacy = nil
+        self.candidate = nil
+        // Equal bytes need no parsing: checked here (a memcmp) rather than waking the comparison worker.
+        if engine.recorder.recordIfIdentical(route: route.config.route, stats: route.stats, legacy, candidate) {
+            return
+        }
+        engine.recorder.submit(
+            ShadowComparison(
+                route: route.config.route, stats: route.stats, method: method, target: target,
+                legacy: legacy, candidate: candidate))
+    }
+}
+
+/// A copy of one request sent to the candidate, off the client's path: its own connection pool,
+/// its own timeout, its answer read in full and handed to the comparison.
+final class ShadowCall {
+    private let engine: ProxyEngine
+    private let loop: LoopContext
+    private let route: RouteRuntime
+    private let pair: ShadowPair
+    private let head: ByteBuffer
+    private let body: ByteBuffer?
+    private let isHead: Bool
+    private let startedAt = NIODeadline.now()
+    private let deadline: NIODeadline
+    private var connection: UpstreamConnection?
+    private var received: ByteBuffer?
+    private var response: ResponseHead?
+    private var remaining = 0
+    private var scanner = ChunkedScanner()
+    private var done = false
+
+    init(
+        engine: ProxyEngine, loop: LoopContext, route: RouteRuntime, pair: ShadowPair, head: ByteBuffer,
+        body: ByteBuffer?, isHead: Bool
+    ) {
+        self.engine = engine
+        self.loop = loop
+        self.route = route
+        self.pair = pair
+        self.head = head
+        self.body = body
+        self.isHead = isHead
+        self.deadline = startedAt + .nanoseconds(Int64(route.config.shadow.timeout * 1e9))
+    }
+
+    func start() {
+        pair.callStarted = true
+        loop.shadows[ObjectIdentifier(self)] = self
+        route.stats.recordShadowSent()
+        loop.shadowPool.acquire { [self] result in
+            guard !done else {
+                if case .success(let (connection, _)) = result { connection.pool.release(connection) }
+                return
+            }
+            switch result {
+            case .failure:
+                fail(timeout: false)
+            case .success(let (connection, _)):
+                self.connection = connection
+                connection.delegate = self
+                connection.write(head)
+                if let body { connection.write(body) }
+                connection.flush()
+            }
+        }
+    }
+
+    func checkDeadline(now: NIODeadline) {
+        if !done && deadline < now { fail(timeout: true) }
+    }
+
+    private func fail(timeout: Bool) {
+        guard !done else { return }
+        done = true
+        if let connection { connection.pool.discard(connection) }
+        connection = nil
+        route.stats.recordShadowFailure(timeout: timeout)
+        pair.abandon()
+        pair.releaseSlot()
+        loop.shadows[ObjectIdentifier(self)] = nil
+    }
+
+    private func succeed(reusable: Bool) {
+        guard !done else { return }
+        done = true
+        if let connection {
+            if reusable { connection.pool.release(connection) } else { connection.pool.discard(connection) }
+        }
+        connection = nil
+        route.stats.recordShadowAnswer(
+            status: response?.status ?? 0,
+            microseconds: UInt64(max(0, (NIODeadline.now() - startedAt).nanoseconds / 1000)))
+        pair.releaseSlot()
+        loop.shadows[ObjectIdentifier(self)] = nil
+        if let received { pair.candidateFinished(received) }
+    }
+}
+
+extension ShadowCall: UpstreamDelegate {
+    func upstreamRead(_ buffer: ByteBuffer, from connection: UpstreamConnection) {
+        guard !done else { return }
+        var buffer = buffer
+        let offset = received?.readableBytes ?? 0
+        if received == nil {
+            received = buffer
+        } else {
+            received!.writeBuffer(&buffer)
+        }
+        if received!.readableBytes > engine.settings.shadowResponseLimit {
+            route.stats.recordShadowSkipped("skipped_large")
+            fail(timeout: false)
+            return
+        }
+        var start = offset
+        if response == nil {
+            let result = received!.withUnsafeReadableBytes { ResponseHeadParser.parse($0, isHead: isHead) }
+            switch result {
+            case .incomplete: return
+            case .invalid:
+                fail(timeout: false)
+                return
+            case .complete(let head):
+                if head.isInterim {
+                    // Drop the interim answer; the final one follows.
+                    received!.moveReaderIndex(forwardBy: head.length)
+                    let rest = received!.readableBytes
+                    received = rest > 0 ? received : nil
+                    if rest > 0, let slice = received { received = nil; upstreamRead(slice, from: connection) }
+                    return
+                }
+                response = head
+                if case .length(let count) = head.framing { remaining = count }
+                start = head.length
+            }
+        }
+        guard let response else { return }
+        let available = received!.readableBytes - start
+        switch response.framing {
+        case .none:
+            succeed(reusable: response.reusable && available == 0)
+        case .length:
+            remaining -= min(remaining, available)
+            if remaining == 0 { succeed(reusable: response.reusable) }
+        case .chunked:
+            do {
+                _ = try received!.withUnsafeReadableBytes { p in
+                    try scanner.scan(UnsafeRawBufferPointer(rebasing: p[start...]))
+                }
+            } catch {
+                fail(timeout: false)
+                return
+            }
+            if scanner.isComplete { succeed(reusable: response.reusable) }
+        case .untilClose:
+            break
+        }
+    }
+
+    func upstreamReadComplete(from connection: UpstreamConnection) {}
+
+    func upstreamClosed(_ connection: UpstreamConnection) {
+        self.connection = nil
+        if let response, response.framing == .untilClose {
+            succeed(reusable: false)
+        } else {
+            fail(timeout: false)
+        }
+    }
+}
+
+/// A shadowed request's two answers, raw, waiting to be compared.
+struct ShadowComparison: Sendable {
+    let route: String
+    let stats: RouteStats
+    let method: String
+    let target: String
+    let legacy: ByteBuffer
+    let candidate: ByteBuffer
+}
+
+/// Compares shadow answers on a queue of its own (never on an event loop), aggregates the
+/// differences per route, kind and place, and writes them to the state database periodically.
+public final class DifferenceRecorder: Sendable {
+    private let queue = DispatchQueue(label: "banyan.shadow-diff")
+    private let engine: NIOLockedValueBox<DiffEngine>
+    private let failAt: NIOLockedValueBox<Severity>
+    private let pendingBox = NIOLockedValueBox(Pending())
+    private let queued = NIOLockedValueBox(Queue())
+    private let ignoredHeaders: NIOLockedValueBox<[[UInt8]]>
+    /// Comparisons waiting beyond this many are dropped (and counted) rather than queued.
+    let maxBacklog = 10_000
+
+    struct Pending: Sendable {
+        var aggregates: [String: DifferenceAggregate] = [:]
+        var totals: [String: ShadowTotals] = [:]
+    }
+
+    init(policy: DifferencePolicy) {
+        engine = NIOLockedValueBox(DiffEngine(policy: policy))
+        failAt = NIOLockedValueBox(policy.failAt)
+        ignoredHeaders = NIOLockedValueBox(policy.ignoredHeaders.map { Array($0.lowercased().utf8) })
+    }
+
+    func updatePolicy(_ policy: DifferencePolicy) {
+        engine.withLockedValue { $0 = DiffEngine(policy: policy) }
+        failAt.withLockedValue { $0 = policy.failAt }
+        ignoredHeaders.withLockedValue { $0 = policy.ignoredHeaders.map { Array($0.lowercased().utf8) } }
+    }
+
+    /// Comparisons queued or running.
+    public var comparisonsInFlight: Int { queued.withLockedValue { $0.items.count + $0.running } }
+
+    struct Queue: Sendable {
+        var items: [ShadowComparison] = []
+        var workerScheduled = false
+        /// Taken from `items` and not yet compared.
+        var running = 0
+    }
+
+    /// Whether two raw answers are the same for every client: same status line, same body bytes,
+    /// and the same header lines in the same order apart from the headers the policy ignores.
+    /// Most shadow pairs of a healthy migration are, and they then skip parsing and diffing.
+    static func identical(_ a: ByteBuffer, _ b: ByteBuffer, ignoring ignored: [[UInt8]]) -> Bool {
+        a.withUnsafeReadableBytes { a in
+            b.withUnsafeReadableBytes { b in
+                guard let headA = headEnd(a), let headB = headEnd(b), a.count - headA == b.count - headB,
+                    memcmp(a.baseAddress! + headA, b.baseAddress! + headB, a.count - headA) == 0
+                else { return false }
+                var linesA = HeadLines(UnsafeRawBufferPointer(rebasing: a[0..<headA]), ignored: ignored)
+                var linesB = HeadLines(UnsafeRawBufferPointer(rebasing: b[0..<headB]), ignored: ignored)
+                while true {
+                    let lineA = linesA.next()
+                    let lineB = linesB.next()
+                    guard let lineA, let lineB else { return lineA == nil && lineB == nil }
+                    guard lineA.count == lineB.count,
+                        memcmp(lineA.baseAddress!, lineB.baseAddress!, lineA.count) == 0
+                    else { return false }
+                }
+            }
+        }
+    }
+
+    private static func headEnd(_ p: UnsafeRawBufferPointer) -> Int? {
+        guard p.count >= 4 else { return nil }
+        for index in 0...(p.count - 4)
+        where p[index] == 13 && p[index + 1] == 10 && p[index + 2] == 13 && p[index + 3] == 10 {
+            return index + 4
+        }
+        return nil
+    }
+
+    /// The lines of a head, skipping fields whose lower-cased name is in `ignored`.
+    private struct HeadLines {
+        let p: UnsafeRawBufferPointer
+        let ignored: [[UInt8]]
+        var index = 0
+
+        init(_ p: UnsafeRawBufferPointer, ignored: [[UInt8]]) {
+            self.p = p
+            self.ignored = ignored
+        }
+
+        mutating func next() -> UnsafeRawBufferPointer? {
+            while index < p.count {
+                let start = index
+                while index < p.count && p[index] != lf { index += 1 }
+                index += 1
+                let line = UnsafeRawBufferPointer(rebasing: p[start..<min(index, p.count)])
+                if line.count <= 2 { continue }
+                var end = 0
+                while end < line.count && line[end] != colon { end += 1 }
+                let name = UnsafeRawBufferPointer(rebasing: line[0..<end])
+                let skip = ignored.contains { ignoredName in
+                    ignoredName.count == name.count && zip(ignoredName, name).allSatisfy { $0 == asciiLower($1) }
+                }
+                if !skip { return line }
+            }
+            return nil
+        }
+    }
+
+    /// Counts a pair whose answers are byte-identical (apart from ignored headers) as compared
+    /// without differences; returns false when they are not.
+    func recordIfIdentical(route: String, stats: RouteStats, _ legacy: ByteBuffer, _ candidate: ByteBuffer) -> Bool {
+        guard Self.identical(legacy, candidate, ignoring: ignoredHeaders.withLockedValue { $0 }) else { return false }
+        stats.recordComparison(differing: false, failing: false)
+        pendingBox.withLockedValue { pending in
+            pending.totals[route, default: ShadowTotals(route: route)].compared += 1
+        }
+        return true
+    }
+
+    func submit(_ comparison: ShadowComparison) {
+        // Comparisons queue up and one worker drains them in batches: one thread wake-up serves
+        // many comparisons under load instead of one each.
+        let scheduleWorker = queued.withLockedValue { state -> Bool? in
+            guard state.items.count < maxBacklog else { return nil }
+            state.items.append(comparison)
+            if state.workerScheduled { return false }
+            state.workerScheduled = true
+            return true
+        }
+        guard let scheduleWorker else {
+            comparison.stats.recordShadowSkipped("skipped_busy")
+            return
+        }
+        if scheduleWorker { queue.async { [self] in drain() } }
+    }
+
+    private func drain() {
+        while true {
+            let batch = queued.withLockedValue { state -> [ShadowComparison] in
+                let items = state.items
+                state.items.removeAll(keepingCapacity: true)
+                if items.isEmpty { state.workerScheduled = false }
+                return items
+            }
+            if batch.isEmpty { return }
+            let engine = self.engine.withLockedValue { $0 }
+            let failAt = self.failAt.withLockedValue { $0 }
+            for comparison in batch { compare(comparison, engine: engine, failAt: failAt) }
+            queued.withLockedValue { $0.running -= batch.count }
+        }
+    }
+
+    private func compare(_ comparison: ShadowComparison, engine: DiffEngine, failAt: Severity) {
+        var legacyParser = HTTPResponseParser(requestMethod: comparison.method)
+        legacyParser.append(comparison.legacy.readableBytesView)
+        var candidateParser = HTTPResponseParser(requestMethod: comparison.method)
+        candidateParser.append(comparison.candidate.readableBytesView)
+        guard let legacy = Self.response(&legacyParser), let candidate = Self.response(&candidateParser) else {
+            comparison.stats.recordShadowFailure(timeout: false)
+            return
+        }
+        let differences = engine.compare(legacy: legacy, candidate: candidate, route: comparison.route)
+        let differing = differences.contains { $0.severity > .noise }
+        let failing = differences.contains { $0.severity >= failAt }
+        comparison.stats.recordComparison(differing: differing, failing: failing)
+        let now = Date().timeIntervalSince1970
+        pendingBox.withLockedValue { pending in
+            pending.totals[comparison.route, default: ShadowTotals(route: comparison.route)].compared += 1
+            if differing { pending.totals[comparison.route]!.differing += 1 }
+            if failing { pending.totals[comparison.route]!.failing += 1 }
+            for difference in differences where difference.severity > .noise {
+                let location = difference.path ?? difference.header ?? ""
+                let key = "\(comparison.route)\u{1}\(difference.kind.rawValue)\u{1}\(location)"
+                var aggregate =
+                    pending.aggregates[key]
+                    ?? DifferenceAggregate(
+                        route: comparison.route, kind: difference.kind, location: location,
+                        severity: difference.severity, count: 0, firstSeen: now, lastSeen: now,
+                        explanation: difference.explanation, policyReason: difference.policyReason)
+                aggregate.count += 1
+                aggregate.lastSeen = now
+                if aggregate.samples.count < SQLiteStateStore.samplesPerAggregate {
+                    aggregate.samples.append(
+                        DifferenceSample(
+                            method: comparison.method, target: comparison.target, legacyStatus: legacy.status,
+                            candidateStatus: candidate.status, legacyValue: difference.legacy,
+                            candidateValue: difference.candidate, legacyBody: Self.excerpt(legacy.body),
+                            candidateBody: Self.excerpt(candidate.body), at: now))
+                }
+                pending.aggregates[key] = aggregate
+            }
+        }
+    }
+
+    private static func response(_ parser: inout HTTPResponseParser) -> HTTPResponse? {
+        do {
+            while let response = try parser.next() {
+                if response.status >= 200 || response.status == 101 { return response }
+            }
+            return try parser.finish()
+        } catch {
+            return nil
+        }
+    }
+
+    private static func excerpt(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(2048), as: UTF8.self)
+        return body.count > 2048 ? text + "…" : text
+    }
+
+    /// Takes what was aggregated since the last call.
+    func takePending() -> ([DifferenceAggregate], [ShadowTotals]) {
+        pendingBox.withLockedValue { pending in
+            defer { pending = Pending() }
+            return (Array(pending.aggregates.values), Array(pending.totals.values))
+        }
+    }
+
+    /// Waits until every queued comparison has run.
+    func waitForComparisons() async {
+        while comparisonsInFlight > 0 { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+}

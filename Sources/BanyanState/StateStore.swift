@@ -1,0 +1,138 @@
+import BanyanCore
+
+/// One request whose shadow answer differed, kept as an example of a difference.
+public struct DifferenceSample: Sendable, Hashable {
+    public var method: String
+    public var target: String
+    public var legacyStatus: Int
+    public var candidateStatus: Int
+    /// The differing values as a client would read them.
+    public var legacyValue: String?
+    public var candidateValue: String?
+    /// The bodies, cut at 2 KiB.
+    public var legacyBody: String
+    public var candidateBody: String
+    /// Seconds since 1970.
+    public var at: Double
+
+    public init(
+        method: String, target: String, legacyStatus: Int, candidateStatus: Int, legacyValue: String?,
+        candidateValue: String?, legacyBody: String, candidateBody: String, at: Double
+    ) {
+        self.method = method
+        self.target = target
+        self.legacyStatus = legacyStatus
+        self.candidateStatus = candidateStatus
+        self.legacyValue = legacyValue
+        self.candidateValue = candidateValue
+        self.legacyBody = legacyBody
+        self.candidateBody = candidateBody
+        self.at = at
+    }
+}
+
+/// Shadow differences of one kind at one place of one route, counted over time.
+public struct DifferenceAggregate: Sendable, Hashable {
+    public var route: String
+    public var kind: DifferenceKind
+    /// The JSON path or header name; empty for a status or whole-body difference.
+    public var location: String
+    public var severity: Severity
+    public var count: Int
+    public var firstSeen: Double
+    public var lastSeen: Double
+    public var explanation: String
+    public var policyReason: String?
+    /// A few exchanges that showed it, oldest first.
+    public var samples: [DifferenceSample]
+
+    public init(
+        route: String, kind: DifferenceKind, location: String, severity: Severity, count: Int, firstSeen: Double,
+        lastSeen: Double, explanation: String, policyReason: String? = nil, samples: [DifferenceSample] = []
+    ) {
+        self.route = route
+        self.kind = kind
+        self.location = location
+        self.severity = severity
+        self.count = count
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.explanation = explanation
+        self.policyReason = policyReason
+        self.samples = samples
+    }
+
+    /// What identifies the aggregate.
+    public var key: String { "\(route)\u{1}\(kind.rawValue)\u{1}\(location)" }
+}
+
+/// How many shadow copies of one route were compared, and how many differed.
+public struct ShadowTotals: Sendable, Hashable {
+    public var route: String
+    public var compared: Int
+    /// Exchanges with a difference above noise.
+    public var differing: Int
+    /// Exchanges with a difference at or above the policy's `fail_at`.
+    public var failing: Int
+
+    public init(route: String, compared: Int = 0, differing: Int = 0, failing: Int = 0) {
+        self.route = route
+        self.compared = compared
+        self.differing = differing
+        self.failing = failing
+    }
+}
+
+/// A change of mode, for the audit trail.
+public struct RouteEvent: Sendable, Hashable {
+    public var route: String
+    public var from: String
+    public var to: String
+    public var reason: String
+    public var at: Double
+
+    public init(route: String, from: String, to: String, reason: String, at: Double) {
+        self.route = route
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.at = at
+    }
+}
+
+/// Where Banyan keeps what must outlive a process: runtime route changes and shadow
+/// differences. The embedded SQLite file is the default; a PostgreSQL store for a fleet of
+/// proxies can implement the same protocol.
+public protocol StateStore: Sendable {
+    /// Every runtime route change in force.
+    func routeOverrides() async throws -> [RouteOverride]
+    /// Keeps `override` (replacing an earlier one for its route) and records the event.
+    func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws
+    /// Drops the runtime change for `route`, if any.
+    func removeOverride(route: String) async throws
+    /// The mode changes, newest first.
+    func events(limit: Int) async throws -> [RouteEvent]
+    /// Adds counts, aggregates and (up to the sample limit) samples.
+    func mergeDifferences(_ aggregates: [DifferenceAggregate], totals: [ShadowTotals]) async throws
+    /// Every difference aggregate, most frequent first.
+    func differenceAggregates() async throws -> [DifferenceAggregate]
+    func shadowTotals() async throws -> [ShadowTotals]
+    func close() async throws
+}
+
+/// A state location that cannot be used.
+public struct StateLocationError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// Opens the store a `state:` value names (`sqlite:PATH`).
+public func openStateStore(_ location: String) async throws -> any StateStore {
+    if location.hasPrefix("sqlite:") {
+        return try await SQLiteStateStore.open(path: String(location.dropFirst("sqlite:".count)))
+    }
+    if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
+        throw StateLocationError(
+            description: "state: PostgreSQL is not supported by this build yet; use sqlite:PATH (one proxy per file)")
+    }
+    throw StateLocationError(description: "state: '\(location)' is neither sqlite:PATH nor postgres://…")
+}

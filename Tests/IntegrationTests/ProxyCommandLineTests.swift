@@ -1,0 +1,135 @@
+import BanyanCore
+import BanyanHTTP
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `banyan proxy`, `status`, `route set`, `rollback` and `diff --proxy` as a user runs them, with
+/// SIGHUP and SIGTERM.
+@Suite("Proxy command line", .serialized)
+struct ProxyCommandLineTests {
+    private func configuration(legacy: Int, candidate: Int, listen: Int, admin: Int, state: String, extra: String)
+        -> String
+    {
+        """
+        legacy: http://127.0.0.1:\(legacy)
+        candidate: http://127.0.0.1:\(candidate)
+        listen: 127.0.0.1:\(listen)
+        admin: 127.0.0.1:\(admin)
+        state: sqlite:\(state)
+        routes:
+          - route: GET /users/:id
+            mode: new
+        \(extra)
+        """
+    }
+
+    @Test("route set, rollback and status through the admin API; SIGHUP keeps the rollback; SIGTERM drains")
+    func controlCommands() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try RecordingUpstream()
+        let listen = try #require(findFreePort())
+        let admin = try #require(findFreePort())
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-proxy-cli-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("banyan.yaml").path
+        let state = folder.appendingPathComponent("state.sqlite").path
+        try Data(
+            configuration(
+                legacy: legacy.port, candidate: candidate.port, listen: listen, admin: admin, state: state, extra: ""
+            ).utf8
+        ).write(to: URL(fileURLWithPath: file))
+
+        let proxy = Process()
+        proxy.executableURL = repositoryRoot.appendingPathComponent(".build/debug/banyan")
+        proxy.arguments = ["proxy", "--config", file]
+        let log = Pipe()
+        proxy.standardError = log
+        proxy.standardOutput = log
+        try proxy.run()
+        defer { if proxy.isRunning { proxy.terminate() } }
+        #expect(waitUntilListening(port: listen, timeout: 20))
+        #expect(waitUntilListening(port: admin, timeout: 5))
+        let client = HTTPClient(base: BaseURL(host: "127.0.0.1", port: listen))
+        func servedBy(_ target: String) async throws -> String {
+            try await blocking { try client.send(HTTPRequest(method: "GET", target: target)).response }.headers[
+                "served-by"] ?? ""
+        }
+
+        #expect(try await servedBy("/users/1") == "candidate")
+        let set = try await blocking {
+            try CommandLineTests.banyan(["route", "set", "GET /users/:id", "canary", "25", "--config", file])
+        }
+        #expect(set.status == 0)
+        #expect(set.output == "GET /users/:id: canary:25\n")
+        let rollback = try await blocking { try CommandLineTests.banyan(["rollback", "--all", "--config", file]) }
+        #expect(rollback.output == "GET /users/:id: legacy (rolled back)\n")
+        #expect(try await servedBy("/users/1") == "legacy")
+
+        let status = try await blocking {
+            try CommandLineTests.banyan(["status", "--config", file, "--format", "json"])
+        }
+        let document = try JSONParser.parse(Array(status.output.utf8))
+        guard case .array(let routes)? = document["routes"] else {
+            Issue.record("status has no routes: \(status.output)")
+            return
+        }
+        #expect(routes.first?["mode"] == .string("legacy"))
+        #expect(routes.first?["fileMode"] == .string("new"))
+        #expect(routes.first?["runtimeChange"]?["reason"] == .string("rollback"))
+
+        // SIGHUP with a new route: it applies; the rolled-back route keeps its runtime change.
+        try Data(
+            configuration(
+                legacy: legacy.port, candidate: candidate.port, listen: listen, admin: admin, state: state,
+                extra: "  - route: GET /orders/:id\n    mode: new\n"
+            ).utf8
+        ).write(to: URL(fileURLWithPath: file))
+        kill(proxy.processIdentifier, SIGHUP)
+        var orders = ""
+        for _ in 0..<40 {
+            orders = try await servedBy("/orders/ord_123")
+            if orders == "candidate" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(orders == "candidate")
+        #expect(try await servedBy("/users/1") == "legacy")
+
+        let diff = try await blocking { try CommandLineTests.banyan(["diff", "--proxy", "--config", file]) }
+        #expect(diff.status == 0)
+        #expect(diff.output.hasPrefix("no shadow comparisons stored yet"))
+
+        proxy.terminate()
+        let stopped = try await blocking { () -> Bool in
+            let deadline = Date().addingTimeInterval(5)
+            while proxy.isRunning && Date() < deadline { usleep(20_000) }
+            return !proxy.isRunning
+        }
+        #expect(stopped)
+        #expect(proxy.terminationStatus == 0)
+        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(output.contains("banyan proxy: configuration reloaded (SIGHUP)"))
+        #expect(output.hasSuffix("banyan proxy: stopped\n"))
+    }
+
+    @Test("usage errors exit 2 and say what to write")
+    func usageErrors() throws {
+        let mode = try CommandLineTests.banyan(["route", "set", "GET /users/:id", "blue"])
+        #expect(mode.status == 2)
+        #expect(mode.error.contains("'blue' is not a mode; use one of legacy, shadow, canary, new"))
+        let percent = try CommandLineTests.banyan(["route", "set", "GET /users/:id", "canary"])
+        #expect(percent.status == 2)
+        #expect(percent.error.contains("canary needs a percentage from 0 to 100"))
+        let rollback = try CommandLineTests.banyan(["rollback"])
+        #expect(rollback.status == 2)
+        #expect(rollback.error.contains("name a route, or pass --all"))
+        let diff = try CommandLineTests.banyan(["diff", "--proxy", "a", "b"])
+        #expect(diff.status == 2)
+        let unreachable = try CommandLineTests.banyan(["status", "--admin", "127.0.0.1:1"])
+        #expect(unreachable.status == 2)
+        #expect(unreachable.error.contains("cannot reach the proxy's admin API at 127.0.0.1:1"))
+    }
+}

@@ -1,0 +1,149 @@
+import BanyanCore
+import BanyanHTTP
+import BanyanProxy
+import BanyanState
+import Dispatch
+import Foundation
+import NIOConcurrencyHelpers
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs blocking work (the socket client, process control) off the cooperative thread pool, so
+/// that a test waiting on a socket never starves the proxy's admin tasks.
+func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try work() })
+        }
+    }
+}
+
+/// A proxy started in this process for one test, with its state in a fresh SQLite file.
+struct TestProxy {
+    let server: ProxyServer
+    let statePath: String
+
+    var client: HTTPClient { HTTPClient(base: BaseURL(host: "127.0.0.1", port: server.port), timeout: 15) }
+
+    static func start(
+        legacy: BaseURL,
+        candidate: BaseURL,
+        routes: [String],
+        configure: (inout [RouteConfig]) -> Void = { _ in },
+        settings: ProxySettings = ProxySettings(),
+        statePath: String? = nil
+    ) async throws -> TestProxy {
+        var routeConfigs = try routes.map { text in
+            let route = try Route(parsing: text, flavor: .express4)
+            return RouteConfig(route: text, method: route.method, pattern: route.pattern.source)
+        }
+        configure(&routeConfigs)
+        let path =
+            statePath
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                "banyan-proxy-\(UUID().uuidString)/state.sqlite"
+            ).path
+        let configuration = Configuration(
+            legacy: legacy, candidate: candidate, express: .express4,
+            listen: ListenAddress(host: "127.0.0.1", port: 0), admin: ListenAddress(host: "127.0.0.1", port: 0),
+            state: "sqlite:\(path)", routes: routeConfigs)
+        let server = try await ProxyServer.start(configuration: configuration, settings: settings)
+        return TestProxy(server: server, statePath: path)
+    }
+
+    /// Sends one request on a new connection.
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        let client = self.client
+        return try await blocking { try client.send(request).response }
+    }
+
+    func get(_ target: String, headers: [(String, String)] = []) async throws -> HTTPResponse {
+        try await send(HTTPRequest(method: "GET", target: target, headers: HTTPHeaders(headers)))
+    }
+}
+
+/// A TCP server for tests: records every byte it receives and answers each request head with a
+/// fixed 200, or never answers at all (`hang`).
+final class RecordingUpstream: @unchecked Sendable {
+    // @unchecked: `received` and `descriptors` are guarded by `lock`; the rest is set in init.
+    let port: Int
+    private let listener: Int32
+    private let hang: Bool
+    private let delay: Double
+    private let lock = NIOLock()
+    private var bytes: [UInt8] = []
+    private var descriptors: [Int32] = []
+    private var stopped = false
+
+    /// - Parameters:
+    ///   - hang: accept nothing and never answer.
+    ///   - delay: seconds to wait before each answer.
+    init(hang: Bool = false, delay: Double = 0) throws {
+        self.hang = hang
+        self.delay = delay
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0, listen(fd, 128) == 0 else { throw TestFailure("cannot listen for the test upstream") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        if !hang {
+            Thread.detachNewThread { [self] in acceptLoop() }
+        }
+    }
+
+    var base: BaseURL { BaseURL(host: "127.0.0.1", port: port) }
+
+    /// Everything received so far.
+    var received: [UInt8] { lock.withLock { bytes } }
+
+    private func acceptLoop() {
+        while true {
+            let connection = accept(listener, nil, nil)
+            if connection < 0 { return }
+            lock.withLock { descriptors.append(connection) }
+            Thread.detachNewThread { [self] in serve(connection) }
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var pending: [UInt8] = []
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { return }
+            lock.withLock { bytes += buffer[0..<count] }
+            pending += buffer[0..<count]
+            while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
+                pending.removeSubrange(0..<end.upperBound)
+                if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
+                let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
+                _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            }
+        }
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        for fd in lock.withLock({ descriptors }) {
+            shutdown(fd, Int32(SHUT_RDWR))
+            close(fd)
+        }
+    }
+}

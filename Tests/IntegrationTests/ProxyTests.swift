@@ -1,0 +1,421 @@
+import BanyanCore
+import BanyanHTTP
+import BanyanProxy
+import BanyanState
+import Foundation
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite("Proxy with real services", .serialized)
+struct ProxyTests {
+    @Test("each mode: who serves, the shadow copy, forwarded and hop-by-hop headers")
+    func modes() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base,
+            routes: ["GET /users/:id", "GET /orders/:id", "GET /price/:symbol", "GET /users"],
+            configure: { routes in
+                routes[1].mode = .new
+                routes[2].mode = .shadow
+                routes[3].mode = .canary(percent: 100)
+            })
+        defer { Task { await proxy.server.shutdown() } }
+
+        let user = try await proxy.get("/users/1")
+        #expect(user.status == 200)
+        #expect(user.headers["served-by"] == "legacy")
+        #expect(user.bodyText == #"{"id":1,"name":"Ada","email":"ada@example.com"}"#)
+        #expect(user.headers["keep-alive"] == nil)
+
+        let order = try await proxy.get(
+            "/orders/ord_123", headers: [("Connection", "close, X-Secret"), ("X-Secret", "s")])
+        #expect(order.headers["served-by"] == "candidate")
+        #expect(order.bodyText == "ok")
+        #expect(order.headers["connection"] == "close")
+
+        let users = try await proxy.get("/users")
+        #expect(users.headers["served-by"] == "candidate")
+
+        let unmatched = try await proxy.get("/health")
+        #expect(unmatched.headers["served-by"] == "legacy")
+        #expect(unmatched.status == 200)
+
+        let price = try await proxy.get("/price/AAPL", headers: [("X-Forwarded-For", "10.1.2.3")])
+        #expect(price.headers["served-by"] == "legacy")
+        #expect(price.bodyText.contains("\"computedBy\":\"node\""))
+        try await proxy.server.settleShadows()
+
+        let received = String(decoding: candidate.received, as: UTF8.self)
+        let requests = received.components(separatedBy: "\r\n\r\n").filter { !$0.isEmpty }
+        #expect(requests.count == 3)
+        #expect(
+            requests[0]
+                == "GET /orders/ord_123 HTTP/1.1\r\nHost: 127.0.0.1:\(proxy.server.port)\r\n"
+                + "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http")
+        #expect(requests[2].hasPrefix("GET /price/AAPL HTTP/1.1\r\n"))
+        #expect(requests[2].contains("X-Forwarded-For: 10.1.2.3, 127.0.0.1\r\n"))
+        #expect(requests[2].hasSuffix("x-banyan-shadow: 1"))
+
+        let stats = try #require(proxy.server.engine.snapshot.route(named: "GET /price/:symbol")).stats.counters
+        #expect(stats.legacy.requests == 1)
+        #expect(stats.shadowSent == 1)
+        #expect(stats.shadowCompared == 1)
+        #expect(stats.shadowFailing == 1)
+    }
+
+    @Test("a sticky canary is monotonic: every key inside 5% stays on the candidate at 25%")
+    func stickyCanary() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id"],
+            configure: { routes in
+                routes[0].mode = .canary(percent: 5)
+                routes[0].sticky = .header("x-user-id")
+            })
+        defer { Task { await proxy.server.shutdown() } }
+        let port = proxy.server.port
+        let keys = (0..<200).map { "user-\($0)" }
+
+        @Sendable func onCandidate() throws -> Set<String> {
+            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+            var served: Set<String> = []
+            for key in keys {
+                let response = try connection.send(
+                    HTTPRequest(method: "GET", target: "/users/1", headers: HTTPHeaders([("X-User-Id", key)])))
+                if response.response.headers["served-by"] == "candidate" { served.insert(key) }
+            }
+            return served
+        }
+        func expected(_ percent: Double) -> Set<String> {
+            Set(keys.filter { StickyBucket.isCandidate(bucket: StickyBucket.bucket(for: $0), percent: percent) })
+        }
+
+        let at5 = try await blocking(onCandidate)
+        #expect(at5 == expected(5))
+        #expect(at5.count > 3)
+        try await proxy.server.setMode(route: "GET /users/:id", mode: .canary(percent: 25), reason: "route set")
+        let at25 = try await blocking(onCandidate)
+        #expect(at25 == expected(25))
+        #expect(at5.isSubset(of: at25))
+        #expect(at25.count > at5.count * 3)
+        try await proxy.server.setMode(route: "GET /users/:id", mode: .canary(percent: 5), reason: "route set")
+        #expect(try await blocking(onCandidate) == at5)
+    }
+
+    @Test("killing the candidate during a canary under load fails no idempotent request")
+    func fallbackUnderLoad() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try ServiceProcess.legacy()
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id"],
+            configure: { routes in
+                routes[0].mode = .canary(percent: 50)
+                routes[0].sticky = .header("x-user-id")
+                routes[0].fallback = true
+                routes[0].timeout = 2
+            })
+        defer { Task { await proxy.server.shutdown() } }
+        let port = proxy.server.port
+        let outcome = NIOLockedValueBox((ok: 0, failed: [String](), candidate: 0))
+        let stop = NIOLockedValueBox(false)
+
+        let workers = (0..<4).map { worker in
+            Task.detached {
+                try await blocking {
+                    var connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+                    var index = 0
+                    while !stop.withLockedValue({ $0 }) {
+                        index += 1
+                        let request = HTTPRequest(
+                            method: "GET", target: "/users/\(1 + index % 3)",
+                            headers: HTTPHeaders([("X-User-Id", "w\(worker)-\(index)")]))
+                        do {
+                            if !connection.isOpen { connection = try HTTPConnection(host: "127.0.0.1", port: port) }
+                            let response = try connection.send(request).response
+                            outcome.withLockedValue { outcome in
+                                if response.status == 200 {
+                                    outcome.ok += 1
+                                    if response.headers["served-by"] == "candidate" { outcome.candidate += 1 }
+                                } else {
+                                    outcome.failed.append("\(response.status) \(response.bodyText)")
+                                }
+                            }
+                        } catch {
+                            outcome.withLockedValue { $0.failed.append("\(error)") }
+                            connection.close()
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(1200))
+        let beforeKill = outcome.withLockedValue { $0 }
+        try await blocking { candidate.kill() }
+        try await Task.sleep(for: .milliseconds(1500))
+        stop.withLockedValue { $0 = true }
+        for worker in workers { try await worker.value }
+
+        let result = outcome.withLockedValue { $0 }
+        let counters = try #require(proxy.server.engine.snapshot.route(named: "GET /users/:id")).stats.counters
+        #expect(result.failed == [])
+        #expect(beforeKill.candidate > 20)
+        #expect(result.ok > beforeKill.ok + 20)
+        #expect(counters.fallbacks.values.reduce(0, +) > 0)
+        #expect(counters.legacy.errors == 0)
+    }
+
+    @Test("a hung candidate in shadow mode neither delays nor fails legacy's answers")
+    func hungShadow() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try RecordingUpstream(hang: true)
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id"],
+            configure: { routes in
+                routes[0].mode = .shadow
+                routes[0].shadow = ShadowSettings(sample: 1, timeout: 0.3, concurrency: 2)
+            })
+        defer { Task { await proxy.server.shutdown() } }
+        let port = proxy.server.port
+        let latencies = try await blocking { () throws -> [(Int, String, Double)] in
+            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+            return try (0..<40).map { index in
+                let result = try connection.send(HTTPRequest(method: "GET", target: "/users/\(1 + index % 3)"))
+                return (result.response.status, result.response.headers["served-by"] ?? "", result.elapsed)
+            }
+        }
+        #expect(latencies.allSatisfy { $0.0 == 200 && $0.1 == "legacy" })
+        // The shadow timeout is 300 ms: an answer held back by the shadow copy would take at least that.
+        let slowest = latencies.map(\.2).max() ?? 0
+        #expect(slowest < 0.2, "slowest legacy answer took \(slowest) s")
+        try await Task.sleep(for: .milliseconds(500))
+        let counters = try #require(proxy.server.engine.snapshot.route(named: "GET /users/:id")).stats.counters
+        #expect(counters.legacy.requests == 40)
+        #expect(counters.legacy.errors == 0)
+        #expect(counters.shadowTimeouts >= 2)
+        #expect(counters.shadowSent + (counters.shadowSkipped["skipped_busy"] ?? 0) == 40)
+        #expect((counters.shadowSkipped["skipped_busy"] ?? 0) > 0)
+        #expect(counters.shadowCompared == 0)
+    }
+
+    @Test("a rollback applies to the very next request and survives a restart")
+    func rollback() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id", "GET /orders/:id"],
+            configure: { routes in
+                routes[0].mode = .new
+                routes[1].mode = .new
+            })
+        let port = proxy.server.port
+        let adminPort = proxy.server.adminPort
+        let servedBy = try await blocking { () throws -> [String] in
+            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+            let before = try connection.send(HTTPRequest(method: "GET", target: "/users/1")).response
+            let admin = try HTTPClient(base: BaseURL(host: "127.0.0.1", port: adminPort)).send(
+                HTTPRequest(
+                    method: "POST", target: "/api/rollback",
+                    headers: HTTPHeaders([("Content-Type", "application/json")]),
+                    body: Array(#"{"route": "GET /users/:id"}"#.utf8))
+            ).response
+            let after = try connection.send(HTTPRequest(method: "GET", target: "/users/1")).response
+            let other = try connection.send(HTTPRequest(method: "GET", target: "/orders/ord_123")).response
+            return [
+                before.headers["served-by"] ?? "", String(admin.status), after.headers["served-by"] ?? "",
+                other.headers["served-by"] ?? "",
+            ]
+        }
+        #expect(servedBy == ["candidate", "200", "legacy", "candidate"])
+        await proxy.server.shutdown()
+
+        let restarted = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id", "GET /orders/:id"],
+            configure: { routes in
+                routes[0].mode = .new
+                routes[1].mode = .new
+            }, statePath: proxy.statePath)
+        #expect(try await restarted.get("/users/1").headers["served-by"] == "legacy")
+        #expect(try await restarted.get("/orders/ord_123").headers["served-by"] == "candidate")
+        let route = try #require(restarted.server.engine.snapshot.route(named: "GET /users/:id"))
+        #expect(route.mode == .legacy)
+        #expect(route.fileMode == .new)
+        #expect(route.override?.reason == "rollback")
+        await restarted.server.shutdown()
+
+        // The file now says something else for the route: the file wins and the runtime change is dropped.
+        let edited = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id", "GET /orders/:id"],
+            configure: { routes in
+                routes[0].mode = .canary(percent: 100)
+                routes[1].mode = .new
+            }, statePath: proxy.statePath)
+        #expect(try await edited.get("/users/1").headers["served-by"] == "candidate")
+        #expect(try await edited.server.store.routeOverrides().isEmpty)
+        await edited.server.shutdown()
+    }
+
+    @Test(
+        "malformed requests are refused with 400 or 431 and never forwarded",
+        arguments: [
+            (
+                "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                400
+            ),
+            ("POST /users HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX-Bad\u{1}: 1\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX-Bad: a\u{0}b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nX-Big: \(String(repeating: "x", count: 17_000))\r\n\r\n", 431),
+            ("GET /\(String(repeating: "x", count: 17_000)) HTTP/1.1\r\nHost: a\r\n\r\n", 431),
+        ])
+    func malformed(request: String, status: Int) async throws {
+        let legacy = try RecordingUpstream()
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(legacy: legacy.base, candidate: candidate.base, routes: ["ALL /*"])
+        defer { Task { await proxy.server.shutdown() } }
+        let port = proxy.server.port
+        let response = try await blocking {
+            try HTTPConnection(host: "127.0.0.1", port: port).sendRaw(Array(request.utf8), method: "GET").response
+        }
+        #expect(response.status == status)
+        #expect(response.headers["connection"] == "close")
+        #expect(response.headers["served-by"] == "banyan")
+        #expect(response.bodyText.hasPrefix("banyan: request refused: "))
+        // The same connection setup forwards a valid request: the upstream would have seen the bad one.
+        #expect(legacy.received.isEmpty && candidate.received.isEmpty)
+        let valid = try await proxy.get("/")
+        #expect(valid.status == 200)
+        #expect(!legacy.received.isEmpty)
+    }
+
+    @Test("an upstream that refuses gets 502, one that does not answer 504, each with a clear body")
+    func gatewayErrors() async throws {
+        let hung = try RecordingUpstream(hang: true)
+        let closedPort = try #require(findFreePort())
+        var settings = ProxySettings()
+        settings.legacyTimeout = .milliseconds(300)
+        let proxy = try await TestProxy.start(
+            legacy: hung.base, candidate: BaseURL(host: "127.0.0.1", port: closedPort), routes: ["GET /new"],
+            configure: { routes in routes[0].mode = .new }, settings: settings)
+        defer { Task { await proxy.server.shutdown() } }
+        let refused = try await proxy.get("/new")
+        #expect(refused.status == 502)
+        #expect(
+            refused.bodyText
+                == "banyan: the candidate service refused the connection or could not be reached (GET /new)\n")
+        let timedOut = try await proxy.get("/old")
+        #expect(timedOut.status == 504)
+        #expect(timedOut.bodyText == "banyan: the legacy service did not answer in time (GET /old)\n")
+        #expect(timedOut.headers["served-by"] == "banyan")
+    }
+
+    @Test("HTTP/1.0 without Host, pipelined requests and a chunked request body reach Express intact")
+    func wireDetails() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(legacy: legacy.base, candidate: candidate.base, routes: [])
+        defer { Task { await proxy.server.shutdown() } }
+        let port = proxy.server.port
+        let responses = try await blocking { () throws -> [HTTPResponse] in
+            let old = try HTTPConnection(host: "127.0.0.1", port: port).sendRaw(
+                Array("GET /users/1 HTTP/1.0\r\n\r\n".utf8), method: "GET"
+            ).response
+            let pipelined = try HTTPConnection(host: "127.0.0.1", port: port)
+            let first = try pipelined.sendRaw(
+                Array("GET /users/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /users/2 HTTP/1.1\r\nHost: a\r\n\r\n".utf8),
+                method: "GET"
+            ).response
+            let second = try pipelined.sendRaw([], method: "GET").response
+            let body = #"{"name":"Grace","email":"grace@example.com"}"#
+            let chunked = try HTTPConnection(host: "127.0.0.1", port: port).sendRaw(
+                Array(
+                    ("POST /users HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n10\r\n\(body.prefix(16))\r\n"
+                        + "\(String(body.count - 16, radix: 16))\r\n\(body.dropFirst(16))\r\n0\r\n\r\n").utf8),
+                method: "POST"
+            ).response
+            return [old, first, second, chunked]
+        }
+        #expect(responses[0].status == 200)
+        #expect(responses[0].headers["connection"] == "close")
+        #expect(responses[0].bodyText == #"{"id":1,"name":"Ada","email":"ada@example.com"}"#)
+        #expect(responses[1].bodyText == #"{"id":1,"name":"Ada","email":"ada@example.com"}"#)
+        #expect(responses[2].bodyText == #"{"id":2,"name":"Linus","email":"linus@example.com"}"#)
+        #expect(responses[3].status == 201)
+        #expect(responses[3].bodyText.contains(#""name":"Grace""#))
+    }
+
+    @Test("shutdown lets a request in flight finish, then stops accepting")
+    func drain() async throws {
+        let slow = try RecordingUpstream(delay: 0.4)
+        let proxy = try await TestProxy.start(legacy: slow.base, candidate: slow.base, routes: [])
+        let port = proxy.server.port
+        let inFlight = Task.detached {
+            try await blocking { try proxy.client.send(HTTPRequest(method: "GET", target: "/slow")).response }
+        }
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(proxy.server.engine.requestsInFlight == 1)
+        await proxy.server.shutdown()
+        let response = try await inFlight.value
+        #expect(response.status == 200)
+        #expect(response.bodyText == "ok")
+        #expect(response.headers["connection"] == "close")
+        #expect(!waitUntilListening(port: port, timeout: 0.2))
+    }
+
+    @Test("the admin API requires its bearer token, and a token off loopback")
+    func adminToken() async throws {
+        let upstream = try RecordingUpstream()
+        var configuration = Configuration(
+            legacy: upstream.base, candidate: upstream.base, listen: ListenAddress(host: "127.0.0.1", port: 0),
+            admin: ListenAddress(host: "0.0.0.0", port: 0),
+            state: "sqlite:\(FileManager.default.temporaryDirectory.path)/banyan-admin-\(UUID()).sqlite")
+        await #expect(throws: ProxyError.self) { try await ProxyServer.start(configuration: configuration) }
+        configuration.admin = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.adminToken = "s3cret"
+        let server = try await ProxyServer.start(configuration: configuration)
+        defer { Task { await server.shutdown() } }
+        let admin = HTTPClient(base: BaseURL(host: "127.0.0.1", port: server.adminPort))
+        let statuses = try await blocking { () throws -> [Int] in
+            let anonymous = try admin.send(HTTPRequest(method: "GET", target: "/api/routes")).response.status
+            let wrong = try admin.send(
+                HTTPRequest(method: "GET", target: "/api/routes", headers: HTTPHeaders([("Authorization", "Bearer x")]))
+            ).response.status
+            let right = try admin.send(
+                HTTPRequest(
+                    method: "GET", target: "/api/routes", headers: HTTPHeaders([("Authorization", "Bearer s3cret")]))
+            ).response.status
+            return [anonymous, wrong, right]
+        }
+        #expect(statuses == [401, 401, 200])
+    }
+
+    @Test("shadow differences of the naive port are stored per route, kind and place with samples")
+    func storedDifferences() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try ServiceProcess.port(naive: true)
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id"],
+            configure: { routes in routes[0].mode = .shadow })
+        defer { Task { await proxy.server.shutdown() } }
+        for target in ["/users/abc", "/users/99", "/users/98", "/users/1"] {
+            _ = try await proxy.get(target)
+        }
+        try await proxy.server.settleShadows()
+        let aggregates = try await proxy.server.store.differenceAggregates()
+        let status = try #require(aggregates.first { $0.kind == .status })
+        #expect(status.route == "GET /users/:id")
+        #expect(status.count == 1)
+        #expect(status.severity == .breaking)
+        #expect(status.samples.map(\.target) == ["/users/abc"])
+        #expect(status.samples.first?.legacyStatus == 404)
+        #expect(status.samples.first?.candidateStatus == 400)
+        let details = try #require(aggregates.first { $0.kind == .bodyNullVsAbsent && $0.location == "$.details" })
+        #expect(details.count == 2)
+        #expect(details.samples.map(\.target) == ["/users/99", "/users/98"])
+        let totals = try await proxy.server.store.shadowTotals()
+        #expect(totals.first?.compared == 4)
+    }
+}
