@@ -10,6 +10,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // The core: JSON model, route patterns, rollout decisions, diff engine, policy. No I/O.
@@ -20,10 +24,23 @@ let package = Package(
         .target(name: "BanyanHTTP", dependencies: ["BanyanCore"]),
         // Record, verify, probe and diff: the wire contract between legacy and candidate.
         .target(name: "BanyanContract", dependencies: ["BanyanCore", "BanyanHTTP"]),
+        // Move the data: SQLite and PostgreSQL connections, backfill, reconcile, phases.
+        .target(
+            name: "BanyanData",
+            dependencies: [
+                "BanyanCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "banyan",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract",
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +49,7 @@ let package = Package(
             name: "DiffThroughput", dependencies: ["BanyanCore"], path: "Benchmarks/diff-throughput/Sources"),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
+        .testTarget(name: "BanyanDataTests", dependencies: ["BanyanCore", "BanyanData"]),
         .testTarget(
             name: "IntegrationTests", dependencies: ["BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract"]
         ),

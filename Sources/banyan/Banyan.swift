@@ -14,6 +14,7 @@ struct BanyanCommand: ParsableCommand {
         version: Banyan.version,
         subcommands: [
             ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self, DiffCommand.self,
+            DataCommand.self,
         ]
     )
 }
