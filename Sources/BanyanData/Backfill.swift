@@ -90,7 +90,8 @@ public struct BackfillReport: Sendable, Equatable {
         if !dryRun {
             lines.append("  rows written    \(rowsWritten)")
             lines.append(
-                "  not newer       \(rowsNotNewer)\(versionColumn.map { " (\($0) in the target as new or newer)" } ?? "")")
+                "  not newer       \(rowsNotNewer)\(versionColumn.map { " (\($0) in the target as new or newer)" } ?? "")"
+            )
         }
         if rowsRejected > 0 { lines.append("  rejected        \(rowsRejected)") }
         lines.append("  done: \(rowsDone) rows, checkpoint=\(lastKey ?? "none")")
@@ -160,7 +161,9 @@ public enum Backfill {
                         throw DataError.row(located + "; fix the row or the mapping, or pass --on-error skip")
                     }
                     report.rowsRejected += 1
-                    if rejects == nil { rejects = try openRejectFile(options.rejectFile ?? "\(sourceInfo.name).rejects.jsonl") }
+                    if rejects == nil {
+                        rejects = try openRejectFile(options.rejectFile ?? "\(sourceInfo.name).rejects.jsonl")
+                    }
                     let line = JSONValue.object([
                         JSONMember(key: "table", value: .string(sourceInfo.name)),
                         JSONMember(key: "key", value: .string(error.key.description)),

@@ -98,7 +98,8 @@ enum Bisection {
         let low = min(l?.0 ?? Int64.max, n?.0 ?? Int64.max)
         let high = max(l?.1 ?? Int64.min, n?.1 ?? Int64.min)
         let total = Int(l?.2 ?? 0)
-        let progress = ProgressBar(label: "reconcile \(plan.legacyInfo.name)", total: total, enabled: options.showProgress)
+        let progress = ProgressBar(
+            label: "reconcile \(plan.legacyInfo.name)", total: total, enabled: options.showProgress)
         defer { progress.finish() }
         var verified = 0
         let legacyHash = rowHash(columns.map(\.0))

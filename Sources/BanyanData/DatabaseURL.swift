@@ -21,7 +21,9 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         if text.hasPrefix("sqlite:") {
             var path = String(text.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
-            guard !path.isEmpty else { throw DataError.usage("'\(text)': write sqlite:PATH, for example sqlite:legacy.db") }
+            guard !path.isEmpty else {
+                throw DataError.usage("'\(text)': write sqlite:PATH, for example sqlite:legacy.db")
+            }
             self = .sqlite(path: path)
             return
         }

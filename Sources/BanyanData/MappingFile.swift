@@ -30,7 +30,9 @@ public enum MappingFile {
     public static func parse(_ text: String, file: String = "mapping") throws(DataError) -> TableMapping {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw DataError.usage("\(file): the mapping file is empty") }
+            guard let node = try Yams.compose(yaml: text) else {
+                throw DataError.usage("\(file): the mapping file is empty")
+            }
             root = node
         } catch let error as DataError {
             throw error
@@ -70,7 +72,9 @@ public enum MappingFile {
             mapping.timeZoneOffsetMinutes = minutes
         }
         if let columns = top["columns"] {
-            guard let entries = columns.mapping else { throw fail(columns, "columns", "expected a mapping of target columns") }
+            guard let entries = columns.mapping else {
+                throw fail(columns, "columns", "expected a mapping of target columns")
+            }
             for (keyNode, value) in entries {
                 guard let target = keyNode.string else { throw fail(keyNode, "columns", "a column name must be text") }
                 let path = "columns.\(target)"
@@ -86,7 +90,9 @@ public enum MappingFile {
                     }
                     if let from = fields["from"]?.string { column.source = .column(from) }
                     if let exprNode = fields["expr"] {
-                        guard fields["from"] == nil else { throw fail(exprNode, path, "give either from: or expr:, not both") }
+                        guard fields["from"] == nil else {
+                            throw fail(exprNode, path, "give either from: or expr:, not both")
+                        }
                         do {
                             column.source = try Expression.parse(exprNode.string ?? "")
                         } catch {
@@ -137,8 +143,10 @@ public enum MappingFile {
             case "trim", "lower", "lowercase", "empty_is_null":
                 if value.bool ?? false { try flag(name, keyNode) }
             case "precision":
-                let digits: [String: Int] = ["s": 0, "second": 0, "seconds": 0, "ms": 3, "millisecond": 3,
-                    "milliseconds": 3, "us": 6, "microsecond": 6, "microseconds": 6]
+                let digits: [String: Int] = [
+                    "s": 0, "second": 0, "seconds": 0, "ms": 3, "millisecond": 3,
+                    "milliseconds": 3, "us": 6, "microsecond": 6, "microseconds": 6,
+                ]
                 guard let count = value.string.flatMap({ digits[$0] }) else {
                     throw fail(value, "\(path).precision", "expected s, ms or us")
                 }
@@ -149,7 +157,8 @@ public enum MappingFile {
                 }
                 rule.numericScale = scale
             default:
-                throw fail(keyNode, "\(path).\(name)", "unknown key; allowed: trim, lower, empty_is_null, precision, scale")
+                throw fail(
+                    keyNode, "\(path).\(name)", "unknown key; allowed: trim, lower, empty_is_null, precision, scale")
             }
         }
         return rule

@@ -57,7 +57,8 @@ public struct PhaseStore: Sendable {
             case .integer(let drift) = row[3]
         else { return nil }
         return ReconcileRecord(
-            table: table, at: at, clean: row[1].truthy, checked: Int(checked), drift: Int(drift), partial: row[4].truthy)
+            table: table, at: at, clean: row[1].truthy, checked: Int(checked), drift: Int(drift), partial: row[4].truthy
+        )
     }
 
     /// Records a reconcile result for the gate.

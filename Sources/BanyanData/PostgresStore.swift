@@ -257,7 +257,12 @@ public final class PostgresStore: DataStore {
                 "CREATE TABLE IF NOT EXISTS \(checkpointTable) (job text PRIMARY KEY, last_key text NOT NULL, "
                     + "rows_done bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
         }
-        let stage = quoted("banyan_stage_\(table.name)")
+        let stageName = "banyan_stage_\(table.name)"
+        let stage = quoted(stageName)
+        if let odd = ([table.name] + columns).first(where: { $0.contains("\"") }) {
+            throw DataError.usage(
+                "table \(table.name): the name \(odd) contains a double quote, which COPY cannot take")
+        }
         try await execute("BEGIN")
         do {
             var applied = 0
@@ -278,7 +283,7 @@ public final class PostgresStore: DataStore {
                 }
                 do {
                     try await connection.copyFrom(
-                        table: stage, columns: columns.map(quoted), format: .text(.init()), logger: logger
+                        table: stageName, columns: columns, format: .text(.init()), logger: logger
                     ) { writer in try await writer.write(buffer) }
                 } catch let error as PSQLError {
                     let message = error.serverInfo?[.message] ?? String(reflecting: error)
@@ -292,9 +297,11 @@ public final class PostgresStore: DataStore {
                 if updates.isEmpty {
                     sql += "NOTHING"
                 } else {
-                    sql += "UPDATE SET " + updates.map { "\(quoted($0)) = EXCLUDED.\(quoted($0))" }.joined(separator: ", ")
+                    sql +=
+                        "UPDATE SET " + updates.map { "\(quoted($0)) = EXCLUDED.\(quoted($0))" }.joined(separator: ", ")
                     if let version {
-                        sql += " WHERE t.\(quoted(version)) IS NULL OR EXCLUDED.\(quoted(version)) > t.\(quoted(version))"
+                        sql +=
+                            " WHERE t.\(quoted(version)) IS NULL OR EXCLUDED.\(quoted(version)) > t.\(quoted(version))"
                     }
                 }
                 sql += " RETURNING 1) SELECT count(*) FROM written"

@@ -91,13 +91,15 @@ public enum Reconcile {
                     "--method bisect needs both stores in PostgreSQL, a single integer key and every column "
                         + "copied or renamed with the same type; use --method merge (or auto)")
             }
-            try await Bisection.run(plan: plan, columns: columns, legacy: legacy, new: new, options: options, into: &report)
+            try await Bisection.run(
+                plan: plan, columns: columns, legacy: legacy, new: new, options: options, into: &report)
         case .auto where bisectable != nil:
             try await Bisection.run(
                 plan: plan, columns: bisectable!, legacy: legacy, new: new, options: options, into: &report)
         default:
             let total = try await legacy.count(legacyInfo.name, filter: legacyFilter)
-            let progress = ProgressBar(label: "reconcile \(legacyInfo.name)", total: total, enabled: options.showProgress)
+            let progress = ProgressBar(
+                label: "reconcile \(legacyInfo.name)", total: total, enabled: options.showProgress)
             defer { progress.finish() }
             try await merge(
                 plan: plan, legacy: legacy, new: new, after: nil, through: nil, chunkSize: options.chunkSize,
@@ -238,18 +240,22 @@ public enum Reconcile {
     static func watermarkFilters(
         since: String, options: ReconcileOptions, transform: RowTransform, legacyInfo: TableInfo, newInfo: TableInfo
     ) throws -> (WatermarkFilter, WatermarkFilter) {
-        guard let versionIndex = transform.versionIndex ?? options.watermark.flatMap({ name in
-            transform.targetColumns.firstIndex { column in
-                if case .column(let source) = options.mapping.columns.first(where: { $0.target == column })?.source
-                    ?? .column(column)
-                {
-                    return source == name
-                }
-                return false
-            }
-        })
+        guard
+            let versionIndex = transform.versionIndex
+                ?? options.watermark.flatMap({ name in
+                    transform.targetColumns.firstIndex { column in
+                        if case .column(let source) = options.mapping.columns.first(where: { $0.target == column })?
+                            .source
+                            ?? .column(column)
+                        {
+                            return source == name
+                        }
+                        return false
+                    }
+                })
         else {
-            throw DataError.usage("--since needs a watermark column: map a version column (updated_at) or pass --watermark")
+            throw DataError.usage(
+                "--since needs a watermark column: map a version column (updated_at) or pass --watermark")
         }
         let newColumn = transform.targetColumns[versionIndex]
         let mappingColumn = options.mapping.columns.first { $0.target == newColumn }

@@ -21,7 +21,9 @@ public final class SQLiteStore: DataStore {
     public static func open(_ url: DatabaseURL) async throws -> SQLiteStore {
         guard case .sqlite(let path) = url else { throw DataError.usage("\(url) is not an SQLite URL") }
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        if !folder.isEmpty {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
         var logger = Logger(label: "banyan.sqlite")
         logger.logLevel = .critical
         let connection: SQLiteConnection
@@ -138,13 +140,16 @@ public final class SQLiteStore: DataStore {
                 if updates.isEmpty {
                     conflict += "NOTHING"
                 } else {
-                    conflict += "UPDATE SET " + updates.map { "\(quoted($0)) = excluded.\(quoted($0))" }.joined(separator: ", ")
+                    conflict +=
+                        "UPDATE SET " + updates.map { "\(quoted($0)) = excluded.\(quoted($0))" }.joined(separator: ", ")
                     if let version {
                         let versionType = types[columns.firstIndex(of: version)!]
                         let (incoming, stored) =
                             versionType == .timestamp
-                            ? ("unixepoch(excluded.\(quoted(version)), 'subsec')",
-                                "unixepoch(\(quoted(table.name)).\(quoted(version)), 'subsec')")
+                            ? (
+                                "unixepoch(excluded.\(quoted(version)), 'subsec')",
+                                "unixepoch(\(quoted(table.name)).\(quoted(version)), 'subsec')"
+                            )
                             : ("excluded.\(quoted(version))", "\(quoted(table.name)).\(quoted(version))")
                         conflict += " WHERE \(stored) IS NULL OR \(incoming) > \(stored)"
                     }

@@ -23,7 +23,8 @@ struct MappingOptions: ParsableArguments {
     @Option(help: "The target (new) table, when its name differs and no mapping file names it.")
     var targetTable: String?
 
-    @Option(name: .customLong("map"), help: "A mapping file (YAML): renames, computed columns, types, canonical forms.",
+    @Option(
+        name: .customLong("map"), help: "A mapping file (YAML): renames, computed columns, types, canonical forms.",
         completion: .file(extensions: ["yaml", "yml"]))
     var mapFile: String?
 
@@ -224,7 +225,8 @@ struct DataReconcileCommand: ParsableCommand {
     @Option(help: "With --watch, stop after this many runs.")
     var runs: Int?
 
-    @Option(help: "With --watch (or alone), write the drift metric here in Prometheus text format.",
+    @Option(
+        help: "With --watch (or alone), write the drift metric here in Prometheus text format.",
         completion: .file())
     var metricsFile: String?
 
@@ -247,7 +249,10 @@ struct DataReconcileCommand: ParsableCommand {
             guard let text = try? String(contentsOfFile: allowFile, encoding: .utf8) else {
                 throw UsageError("--allow-file: cannot read \(allowFile)")
             }
-            allowed.formUnion(text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            allowed.formUnion(
+                text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    !$0.isEmpty
+                })
         }
         options.allow = allowed
         if let progress { options.showProgress = progress }
@@ -370,7 +375,8 @@ struct DataPhaseCommand: ParsableCommand {
             }
             for step in history {
                 lines.append(
-                    "  \(UTCTimestamp.iso8601(micros: step.at * 1000))  \(step.from.rawValue) → \(step.to.rawValue)  \(step.reason)")
+                    "  \(UTCTimestamp.iso8601(micros: step.at * 1000))  \(step.from.rawValue) → \(step.to.rawValue)  \(step.reason)"
+                )
             }
             print(lines.joined(separator: "\n"))
         case .json:
@@ -383,7 +389,8 @@ struct DataPhaseCommand: ParsableCommand {
                 ])
             }
             var members = [
-                JSONMember(key: "table", value: .string(table)), JSONMember(key: "phase", value: .string(phase.rawValue)),
+                JSONMember(key: "table", value: .string(table)),
+                JSONMember(key: "phase", value: .string(phase.rawValue)),
                 JSONMember(key: "writes_legacy", value: .bool(phase.writesLegacy)),
                 JSONMember(key: "writes_new", value: .bool(phase.writesNew)),
                 JSONMember(key: "reads_new", value: .bool(phase.readsNew)),

@@ -38,9 +38,12 @@ struct DataTransformTests {
         #expect(try DataValue.text("12.5").converted(to: .numeric(scale: 2)) == .numeric("12.50"))
         #expect(try DataValue.text("1e3").converted(to: .numeric(scale: nil)) == .numeric("1000"))
         #expect(try DataValue.text("-0.004").converted(to: .numeric(scale: 2)) == .numeric("0.00"))
-        #expect(try DataValue.text("2026-06-02T10:00:00.5Z").converted(to: .timestamp) == .timestamp(1_780_394_400_500_000))
+        #expect(
+            try DataValue.text("2026-06-02T10:00:00.5Z").converted(to: .timestamp) == .timestamp(1_780_394_400_500_000))
         #expect(try DataValue.text(" 42 ").converted(to: .integer) == .integer(42))
-        #expect(throws: ConversionError("\"4x\" is not an integer")) { try DataValue.text("4x").converted(to: .integer) }
+        #expect(throws: ConversionError("\"4x\" is not an integer")) {
+            try DataValue.text("4x").converted(to: .integer)
+        }
         #expect(try DataValue.null.converted(to: .boolean) == .null)
         #expect(ColumnType(name: "numeric(12,2)") == .numeric(scale: 2))
         #expect(ColumnType(name: "timestamp with time zone") == .timestamp)
@@ -75,7 +78,12 @@ struct DataTransformTests {
         #expect(try Expression.parse("replace(last, 'ace', 'ACE')").evaluate(row) == .text("LovelACE"))
         #expect(try Expression.parse("'it''s'").evaluate(row) == .text("it's"))
         #expect(try Expression.parse("concat(a, 'x')").description == "concat(a, 'x')")
-        #expect(throws: ExpressionError(message: "unknown function 'split'; known: after, before, coalesce, concat, lower, nullif, replace, split_part, trim, upper", offset: 0)) {
+        #expect(
+            throws: ExpressionError(
+                message:
+                    "unknown function 'split'; known: after, before, coalesce, concat, lower, nullif, replace, split_part, trim, upper",
+                offset: 0)
+        ) {
             try Expression.parse("split(a)")
         }
         #expect(throws: ExpressionError(message: "before takes 2 argument(s), not 1", offset: 9)) {
@@ -92,7 +100,8 @@ struct DataTransformTests {
             ColumnMapping(target: "id", source: .column("id")),
             ColumnMapping(target: "first_name", source: .call("before", [.column("full_name"), .literal(.text(" "))])),
             ColumnMapping(target: "last_name", source: .call("after", [.column("full_name"), .literal(.text(" "))])),
-            ColumnMapping(target: "email", source: .column("email"), canonical: CanonicalRule(trim: true, lowercase: true)),
+            ColumnMapping(
+                target: "email", source: .column("email"), canonical: CanonicalRule(trim: true, lowercase: true)),
             ColumnMapping(target: "created_at", source: .column("created_ms"), type: .timestamp),
             ColumnMapping(target: "is_verified", source: .column("verified")),
             ColumnMapping(target: "updated_at", source: .column("updated_at"), type: .timestamp),
@@ -108,7 +117,10 @@ struct DataTransformTests {
             mapping: Self.mapping, sourceColumns: ["id", "full_name", "email", "created_ms", "verified", "updated_at"],
             sourceKey: ["id"], targetTypes: Self.targetTypes)
         #expect(transform.sourceColumns == ["id", "full_name", "email", "created_ms", "verified", "updated_at"])
-        #expect(transform.targetColumns == ["id", "first_name", "last_name", "email", "created_at", "is_verified", "updated_at"])
+        #expect(
+            transform.targetColumns == [
+                "id", "first_name", "last_name", "email", "created_at", "is_verified", "updated_at",
+            ])
         #expect(transform.versionIndex == 6)
         let row: [DataValue] = [
             .integer(7), .text("Ada Lovelace"), .text("ada@x.io"), .integer(1_700_000_000_123), .integer(1),
@@ -125,9 +137,11 @@ struct DataTransformTests {
         #expect(
             transform.apply(bad)
                 == .failure(
-                    RowError(key: RowKey([.integer(7)]), column: "is_verified", message: "5 is not 0 or 1 (to boolean)")))
+                    RowError(key: RowKey([.integer(7)]), column: "is_verified", message: "5 is not 0 or 1 (to boolean)")
+                ))
         #expect(throws: MappingError.self) {
-            try RowTransform(mapping: Self.mapping, sourceColumns: ["id", "email"], sourceKey: ["id"], targetTypes: Self.targetTypes)
+            try RowTransform(
+                mapping: Self.mapping, sourceColumns: ["id", "email"], sourceKey: ["id"], targetTypes: Self.targetTypes)
         }
     }
 
@@ -135,7 +149,9 @@ struct DataTransformTests {
         let transform = try RowTransform(
             mapping: Self.mapping, sourceColumns: ["id", "full_name", "email", "created_ms", "verified", "updated_at"],
             sourceKey: ["id"], targetTypes: Self.targetTypes)
-        let legacy: [DataValue] = [.integer(1), .text("Ada"), .text(""), .text("ada@x.io"), .timestamp(5_000), .boolean(true), .null]
+        let legacy: [DataValue] = [
+            .integer(1), .text("Ada"), .text(""), .text("ada@x.io"), .timestamp(5_000), .boolean(true), .null,
+        ]
         var new = legacy
         new[3] = .text("  ADA@x.io ")
         #expect(transform.differences(legacy: transform.canonical(legacy), new: transform.canonical(new)) == [])
@@ -164,7 +180,10 @@ struct DataTransformTests {
     }
 
     @Test func phasesMoveForwardOneStepAtATime() {
-        #expect(MigrationPhase.allCases.map(\.rawValue) == ["LegacyOnly", "DualWrite", "Backfilling", "NewPrimary", "NewOnly"])
+        #expect(
+            MigrationPhase.allCases.map(\.rawValue) == [
+                "LegacyOnly", "DualWrite", "Backfilling", "NewPrimary", "NewOnly",
+            ])
         #expect(MigrationPhase.allCases.map(\.writesLegacy) == [true, true, true, true, false])
         #expect(MigrationPhase.allCases.map(\.writesNew) == [false, true, true, true, true])
         #expect(MigrationPhase(name: "new-primary") == .newPrimary)
@@ -172,13 +191,19 @@ struct DataTransformTests {
         func check(_ from: MigrationPhase, _ to: MigrationPhase, _ record: ReconcileRecord? = clean, now: Int64 = 2_000)
             -> String?
         {
-            PhaseRules.check(table: "users", from: from, to: to, lastReconcile: record, now: now, maxAgeMilliseconds: 60_000)?
+            PhaseRules.check(
+                table: "users", from: from, to: to, lastReconcile: record, now: now, maxAgeMilliseconds: 60_000)?
                 .message
         }
         #expect(check(.legacyOnly, .dualWrite) == nil)
-        #expect(check(.legacyOnly, .backfilling) == "users: phases move one step at a time; the next after LegacyOnly is DualWrite")
+        #expect(
+            check(.legacyOnly, .backfilling)
+                == "users: phases move one step at a time; the next after LegacyOnly is DualWrite")
         #expect(check(.backfilling, .newPrimary) == nil)
-        #expect(check(.backfilling, .newPrimary, now: 100_000) == "users: the last clean reconcile is 99 s old, more than the 60 s allowed (--max-age); reconcile again")
+        #expect(
+            check(.backfilling, .newPrimary, now: 100_000)
+                == "users: the last clean reconcile is 99 s old, more than the 60 s allowed (--max-age); reconcile again"
+        )
         #expect(check(.newPrimary, .newOnly) == nil)
         #expect(check(.newOnly, .newOnly) == "users is already in NewOnly")
         #expect(check(.newPrimary, .dualWrite)?.hasPrefix("users: phases only move forward") == true)

@@ -134,7 +134,8 @@ import Testing
                 let line = try String(contentsOfFile: "\(folder)/rejects.jsonl", encoding: .utf8)
                 #expect(
                     line.hasPrefix(
-                        #"{"table":"users","key":"6","column":"is_verified","message":"7 is not 0 or 1 (to boolean)","row":{"#))
+                        #"{"table":"users","key":"6","column":"is_verified","message":"7 is not 0 or 1 (to boolean)","row":{"#
+                    ))
             }
         }
     }

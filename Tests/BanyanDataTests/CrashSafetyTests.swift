@@ -105,7 +105,9 @@ import Testing
                 try await Fixtures.prepare(legacy: l, new: n, rows: 30)
             }
         }
-        let backfill = try Self.banyan(["data", "backfill", "--from", legacy, "--to", new, "--map", mapFile, "--no-progress"])
+        let backfill = try Self.banyan([
+            "data", "backfill", "--from", legacy, "--to", new, "--map", mapFile, "--no-progress",
+        ])
         #expect(backfill.status == 0)
         #expect(backfill.output.contains("done: 30 rows, checkpoint=30"))
         for phase in ["DualWrite", "backfilling"] {
@@ -138,7 +140,8 @@ import Testing
         ])
         #expect(clean.status == 0)
         let moved = try Self.banyan([
-            "data", "phase", "users", "--to", "new-primary", "--reason", "reconcile clean", "--state", state, "--format",
+            "data", "phase", "users", "--to", "new-primary", "--reason", "reconcile clean", "--state", state,
+            "--format",
             "json",
         ])
         #expect(moved.status == 0)

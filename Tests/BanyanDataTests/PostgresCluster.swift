@@ -22,7 +22,9 @@ final class PostgresCluster: Sendable {
 
     private init() throws(TestSupportError) {
         let bin = try Self.binaryFolder()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-pg-\(UUID().uuidString.prefix(8))").path
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "banyan-pg-\(UUID().uuidString.prefix(8))"
+        ).path
         let data = folder + "/data"
         do {
             try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
@@ -36,7 +38,8 @@ final class PostgresCluster: Sendable {
                 ? try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", "\(bin)/\(tool)"] + arguments)
                 : try Self.run("\(bin)/\(tool)", arguments)
         }
-        _ = try asOwner("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync"])
+        _ = try asOwner(
+            "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync"])
         var lastError: TestSupportError?
         for _ in 0..<5 {
             let port = Int.random(in: 20_000..<60_000)
@@ -51,7 +54,8 @@ final class PostgresCluster: Sendable {
                     ])
                 self.folder = folder
                 self.port = port
-                let stop = asRoot
+                let stop =
+                    asRoot
                     ? "/usr/sbin/runuser -u postgres -- \(bin)/pg_ctl -D \(data) -m immediate stop"
                     : "\(bin)/pg_ctl -D \(data) -m immediate stop"
                 PostgresCluster.stopCommands.append("\(stop) >/dev/null 2>&1; rm -rf \(folder)")
@@ -93,25 +97,29 @@ final class PostgresCluster: Sendable {
         throw TestSupportError("PostgreSQL's initdb is not installed; scripts/setup.sh installs postgresql")
     }
 
+    /// Runs a tool to completion with posix_spawn and waitpid (Foundation's Process can miss the
+    /// exit of a tool whose children outlive it, as pg_ctl's server does), output to a file.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws(TestSupportError) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        do {
-            try process.run()
-        } catch {
-            throw TestSupportError("cannot run \(executable): \(error)")
-        }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) failed:\n\(text)")
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-run-\(UUID().uuidString)").path
+        defer { unlink(log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestSupportError("cannot run \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        guard exited && (status >> 8) & 0xff == 0 else {
+            throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) failed (\(status)):\n\(text)")
         }
         return text
     }
@@ -124,7 +132,9 @@ struct TestSupportError: Error, CustomStringConvertible {
 
 /// A fresh temporary folder for SQLite files.
 func temporaryFolder() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-data-\(UUID().uuidString.prefix(8))").path
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "banyan-data-\(UUID().uuidString.prefix(8))"
+    ).path
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
 }
@@ -136,7 +146,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// The built `banyan` executable.
 func banyanExecutable() throws -> String {
     let path =
-        ProcessInfo.processInfo.environment["BANYAN_BIN"] ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
+        ProcessInfo.processInfo.environment["BANYAN_BIN"]
+        ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
     guard FileManager.default.isExecutableFile(atPath: path) else {
         throw TestSupportError("banyan is not built at \(path): run 'swift build' first, or set BANYAN_BIN")
     }

@@ -133,10 +133,12 @@ import Testing
                 for store in [legacy, new] {
                     try await store.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, verified BOOLEAN)")
                 }
-                try await legacy.execute("INSERT INTO users VALUES (1, 'ada@x.io', 1), (2, 'alan@x.io', 0), (3, 'grace@x.io', 1)")
+                try await legacy.execute(
+                    "INSERT INTO users VALUES (1, 'ada@x.io', 1), (2, 'alan@x.io', 0), (3, 'grace@x.io', 1)")
                 try await new.execute("INSERT INTO users VALUES (1, 'Ada@x.io ', 1), (2, 'alan@x.io', 1)")
                 let mapping = try MappingFile.parse(
-                    "table: users\ncolumns:\n  id: id\n  email: { from: email, canonical: [trim, lower] }\n  verified: verified\n")
+                    "table: users\ncolumns:\n  id: id\n  email: { from: email, canonical: [trim, lower] }\n  verified: verified\n"
+                )
                 var options = ReconcileOptions(legacy: legacyURL, new: newURL, mapping: mapping)
                 options.showProgress = false
                 let report = try await Reconcile.run(options, legacy: legacy, new: new)
@@ -147,7 +149,9 @@ import Testing
                     report.mismatched == [
                         .init(
                             key: RowKey([.integer(2)]),
-                            columns: [ColumnDifference(column: "verified", legacy: .boolean(false), new: .boolean(true))])
+                            columns: [
+                                ColumnDifference(column: "verified", legacy: .boolean(false), new: .boolean(true))
+                            ])
                     ])
                 #expect(!report.isClean)
                 #expect(
@@ -196,24 +200,38 @@ import Testing
             let hour: Int64 = 3_600_000
             let now: Int64 = 1_800_000_000_000
             #expect(try await phases.phase(of: "users") == .legacyOnly)
-            _ = try await phases.move(table: "users", to: .dualWrite, reason: "shadow writes on", maxAgeMilliseconds: hour, now: now)
+            _ = try await phases.move(
+                table: "users", to: .dualWrite, reason: "shadow writes on", maxAgeMilliseconds: hour, now: now)
             await #expect(throws: PhaseError.self) {
                 try await phases.move(table: "users", to: .newPrimary, reason: "", maxAgeMilliseconds: hour, now: now)
             }
-            _ = try await phases.move(table: "users", to: .backfilling, reason: "backfill started", maxAgeMilliseconds: hour, now: now)
+            _ = try await phases.move(
+                table: "users", to: .backfilling, reason: "backfill started", maxAgeMilliseconds: hour, now: now)
             func refusal() async throws -> String {
                 do {
-                    _ = try await phases.move(table: "users", to: .newPrimary, reason: "cut over", maxAgeMilliseconds: hour, now: now)
+                    _ = try await phases.move(
+                        table: "users", to: .newPrimary, reason: "cut over", maxAgeMilliseconds: hour, now: now)
                     return "moved"
                 } catch let error as PhaseError {
                     return error.message
                 }
             }
-            #expect(try await refusal() == "users: moving to NewPrimary needs a clean reconcile; none is recorded (run banyan data reconcile)")
-            try await phases.record(ReconcileReport(table: "users", newTable: "customers", checked: 3, missingInNew: [RowKey([.integer(3)])]), at: now - 10)
-            #expect(try await refusal() == "users: the last reconcile found 1 differing row(s); repair them and reconcile again")
-            try await phases.record(ReconcileReport(table: "users", newTable: "customers", checked: 3, since: "15m"), at: now - 5)
-            #expect(try await refusal() == "users: the last reconcile checked only recent rows (--since); the gate needs a full one")
+            #expect(
+                try await refusal()
+                    == "users: moving to NewPrimary needs a clean reconcile; none is recorded (run banyan data reconcile)"
+            )
+            try await phases.record(
+                ReconcileReport(
+                    table: "users", newTable: "customers", checked: 3, missingInNew: [RowKey([.integer(3)])]),
+                at: now - 10)
+            #expect(
+                try await refusal()
+                    == "users: the last reconcile found 1 differing row(s); repair them and reconcile again")
+            try await phases.record(
+                ReconcileReport(table: "users", newTable: "customers", checked: 3, since: "15m"), at: now - 5)
+            #expect(
+                try await refusal()
+                    == "users: the last reconcile checked only recent rows (--since); the gate needs a full one")
             try await phases.record(ReconcileReport(table: "users", newTable: "customers", checked: 3), at: now - 1)
             #expect(try await refusal() == "moved")
             #expect(try await phases.phase(of: "users") == .newPrimary)
@@ -225,11 +243,13 @@ import Testing
             #expect(history.map(\.reason) == ["shadow writes on", "backfill started", "cut over"])
             #expect(history.map(\.at) == [now, now, now])
             // A clean reconcile that is too old does not open the gate.
-            try await phases.record(ReconcileReport(table: "orders", newTable: "orders", checked: 3), at: now - 2 * hour)
+            try await phases.record(
+                ReconcileReport(table: "orders", newTable: "orders", checked: 3), at: now - 2 * hour)
             _ = try await phases.move(table: "orders", to: .dualWrite, reason: "", maxAgeMilliseconds: hour, now: now)
             _ = try await phases.move(table: "orders", to: .backfilling, reason: "", maxAgeMilliseconds: hour, now: now)
             do {
-                _ = try await phases.move(table: "orders", to: .newPrimary, reason: "", maxAgeMilliseconds: hour, now: now)
+                _ = try await phases.move(
+                    table: "orders", to: .newPrimary, reason: "", maxAgeMilliseconds: hour, now: now)
                 Issue.record("moved with a stale reconcile")
             } catch let error as PhaseError {
                 #expect(

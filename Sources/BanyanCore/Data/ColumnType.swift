@@ -97,7 +97,8 @@ extension DataValue {
                 return .integer(integer)
             case .numeric(let lexeme), .text(let lexeme):
                 if let integer = Int64(lexeme.trimmingSpaces()) { return .integer(integer) }
-                if let decimal = DecimalText(lexeme: lexeme.trimmingSpaces()), decimal.fraction.allSatisfy({ $0 == 48 }),
+                if let decimal = DecimalText(lexeme: lexeme.trimmingSpaces()),
+                    decimal.fraction.allSatisfy({ $0 == 48 }),
                     let integer = Int64(decimal.rounded(scale: 0).lexeme)
                 {
                     return .integer(integer)
@@ -184,7 +185,8 @@ extension DataValue {
                     throw ConversionError("\(JSONValue.string(text).serializedText) is not JSON: \(error)")
                 }
                 return .json(text)
-            case .blob(let bytes): return try DataValue.text(String(decoding: bytes, as: UTF8.self)).converted(to: .json)
+            case .blob(let bytes):
+                return try DataValue.text(String(decoding: bytes, as: UTF8.self)).converted(to: .json)
             default: return .json(jsonValue.serializedText)
             }
         case .blob:

@@ -27,7 +27,8 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .column(let name): name
-        case .literal(.text(let text)): "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        case .literal(.text(let text)):
+            "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
         case .literal(let value): value.displayText
         case .call(let name, let arguments): "\(name)(\(arguments.map(\.description).joined(separator: ", ")))"
         }

@@ -96,7 +96,8 @@ public enum PhaseRules {
         guard let next = from.next else { return PhaseError(message: "\(table) is in NewOnly, the last phase") }
         if to != next {
             return PhaseError(
-                message: "\(table): phases move one step at a time; the next after \(from.rawValue) is \(next.rawValue)")
+                message: "\(table): phases move one step at a time; the next after \(from.rawValue) is \(next.rawValue)"
+            )
         }
         if to == .newPrimary {
             guard let record = lastReconcile else {

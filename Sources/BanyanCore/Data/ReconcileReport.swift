@@ -102,7 +102,8 @@ public struct ReconcileReport: Sendable, Equatable {
         for mismatch in mismatched.prefix(limit) {
             for column in mismatch.columns {
                 lines.append(
-                    "    \(mismatch.key)  \(column.column): legacy \(column.legacy.displayText), new \(column.new.displayText)")
+                    "    \(mismatch.key)  \(column.column): legacy \(column.legacy.displayText), new \(column.new.displayText)"
+                )
             }
         }
         if mismatched.count > limit { lines.append("    … (\(mismatched.count - limit) more rows)") }

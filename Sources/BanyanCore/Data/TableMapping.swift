@@ -173,7 +173,8 @@ public struct RowTransform: Sendable {
         }
         let key = mapping.key.isEmpty ? sourceKey : mapping.key
         guard !key.isEmpty else {
-            throw MappingError("table \(mapping.sourceTable) has no primary key; name the key columns in the mapping (key:)")
+            throw MappingError(
+                "table \(mapping.sourceTable) has no primary key; name the key columns in the mapping (key:)")
         }
         var read = [String]()
         func index(of column: String, for target: String) throws(MappingError) -> Int {
