@@ -69,11 +69,22 @@ function shadowWriter(url) {
   const { Pool } = require('pg');
   const pool = new Pool({ connectionString: url, max: 4 });
   const schema = fs.readFileSync(path.join(__dirname, 'new-schema.postgres.sql'), 'utf8');
-  const ready = pool.query(schema);
+  // A new store that is down must not take the service down: errors are only counted.
+  pool.on('error', () => {});
+  let ready = null; // the schema, created once the new store answers (retried until then)
+  const ensureSchema = () => {
+    if (!ready) {
+      ready = pool.query(schema).catch((error) => {
+        ready = null;
+        throw error;
+      });
+    }
+    return ready;
+  };
   let failures = 0;
   async function attempt(table, id, work) {
     try {
-      await ready;
+      await ensureSchema();
       await work(pool);
     } catch (error) {
       failures += 1;
