@@ -141,3 +141,79 @@ import Testing
         #expect(log.contains(#""dual_write_shadow_failures":2"#))
     }
 }
+
+/// The Swift port in its own SQLite store (the rewrite's schema), filled by a backfill from the
+/// Express service's PostgreSQL: the port then answers exactly as Express does.
+@Suite struct PortStoreTests {
+    final class Port: @unchecked Sendable {
+        // @unchecked: the Process is touched only in init and deinit, which do not overlap.
+        let process = Process()
+        let port: Int
+
+        init(database: String) throws {
+            let path =
+                ProcessInfo.processInfo.environment["BANYAN_SHOPPORT_BIN"]
+                ?? repositoryRoot.appendingPathComponent("Examples/ShopPort/.build/debug/ShopPort").path
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw TestSupportError(
+                    "the Swift port is not built at \(path): run scripts/test.sh or set BANYAN_SHOPPORT_BIN")
+            }
+            guard let port = findFreePort() else { throw TestSupportError("no free port") }
+            self.port = port
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = ["--port", String(port), "--database", database]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            guard waitUntilListening(port: port, timeout: 30) else {
+                process.terminate()
+                throw TestSupportError("ShopPort --database did not listen")
+            }
+        }
+
+        deinit {
+            process.terminate()
+            process.waitUntilExit()
+        }
+
+        func get(_ target: String) throws -> String {
+            let response = try HTTPClient(base: BaseURL(host: "127.0.0.1", port: port)).send(
+                HTTPRequest(method: "GET", target: target)
+            ).response
+            return "\(response.status) \(response.bodyText)"
+        }
+    }
+
+    @Test func thePortServesTheBackfilledRowsAsExpressDoes() async throws {
+        let cluster = try PostgresCluster.get()
+        let legacyURL = try await cluster.makeDatabase("shop_legacy")
+        let express = try ExampleStoreTests.Legacy(["DATABASE_URL": cluster.urlText(legacyURL.databaseName)])
+        _ = try express.send("POST", "/users", #"{"name":"Ada  King Lovelace","email":"ada@x.io"}"#)
+        _ = try express.send("DELETE", "/users/2")
+        let file = try temporaryFolder() + "/shop.sqlite"
+        let schema = try String(
+            contentsOf: repositoryRoot.appendingPathComponent("Examples/ShopPort/schema.sqlite.sql"), encoding: .utf8)
+        try await withStore(.sqlite(path: file)) { store in
+            for statement in schema.split(separator: ";") where statement.contains("CREATE") {
+                try await store.execute(String(statement))
+            }
+        }
+        for map in ["users", "orders"] {
+            let mapping = try MappingFile.load(
+                path: repositoryRoot.appendingPathComponent("Examples/data/\(map).yaml").path)
+            var options = BackfillOptions(source: legacyURL, target: .sqlite(path: file), mapping: mapping)
+            options.showProgress = false
+            _ = try await Backfill.run(options)
+            var reconcile = ReconcileOptions(legacy: legacyURL, new: .sqlite(path: file), mapping: mapping)
+            reconcile.showProgress = false
+            #expect(try await Reconcile.run(reconcile).isClean)
+        }
+        let port = try Port(database: "sqlite:\(file)")
+        for target in ["/users", "/users?limit=20", "/users/13", "/users/2", "/orders/ord_123", "/orders/ord_124"] {
+            let wire = try express.send("GET", target)
+            let status = wire.prefix { $0 != "\n" }
+            let body = wire.components(separatedBy: "\n\n").dropFirst().joined(separator: "\n\n")
+            #expect(try port.get(target) == "\(status) \(body)", "\(target)")
+        }
+    }
+}
