@@ -49,7 +49,10 @@ let package = Package(
             name: "DiffThroughput", dependencies: ["BanyanCore"], path: "Benchmarks/diff-throughput/Sources"),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
-        .testTarget(name: "BanyanDataTests", dependencies: ["BanyanCore", "BanyanData", "BanyanHTTP"]),
+        .testTarget(
+            name: "BanyanDataTests",
+            dependencies: ["BanyanCore", "BanyanData", "BanyanHTTP", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "IntegrationTests", dependencies: ["BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract"]
         ),

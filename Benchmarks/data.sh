@@ -101,7 +101,7 @@ for db in legacy_side new_side; do
     psql_ $db "INSERT INTO events SELECT g, (g * 7919) % 50000, 'user' || g || '@example.com',
         (ARRAY['paid','shipped','pending','refunded'])[g % 4 + 1], ((g * 31) % 100000) / 100.0,
         CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || g END, 1700000000000 + g * 997, 1700000000000 + g * 998
-        FROM generate_series(1, $rows) g"
+        FROM generate_series(1::bigint, $rows) g"
     psql_ $db "VACUUM ANALYZE events"
 done
 # 25 missing, 25 extra, 50 changed values, spread over the key range.

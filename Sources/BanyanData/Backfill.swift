@@ -133,7 +133,7 @@ public enum Backfill {
         report.versionColumn = version
         if options.restart && !options.dryRun { try await target.clearCheckpoint(job: job) }
         let checkpoint = options.restart ? nil : try await target.readCheckpoint(job: job)
-        var after = checkpoint?.lastKey
+        let after = checkpoint?.lastKey
         var done = checkpoint?.rowsDone ?? 0
         report.resumedFrom = checkpoint?.lastKey.description
         let total = try await source.count(sourceInfo.name, filter: nil)
@@ -143,66 +143,85 @@ public enum Backfill {
         var sizer = options.chunkSize.map { ChunkSizer(fixed: $0) } ?? ChunkSizer()
         var rejects: FileHandle?
         defer { try? rejects?.close() }
-        while true {
-            let chunkStarted = Date()
-            let requested = sizer.size
+        /// Reads the chunk after `key` and maps it (a pure step), off the writing path.
+        @Sendable func fetch(after key: RowKey?, limit: Int) async throws -> FetchedChunk {
             let rows = try await source.readChunk(
-                table: sourceInfo, columns: transform.sourceColumns, key: sourceKey, after: after, through: nil,
-                limit: requested, filter: nil)
-            guard let last = rows.last else { break }
-            var mapped = [[DataValue]]()
-            mapped.reserveCapacity(rows.count)
+                table: sourceInfo, columns: transform.sourceColumns, key: sourceKey, after: key, through: nil,
+                limit: limit, filter: nil)
+            var chunk = FetchedChunk(count: rows.count, requested: limit, lastKey: rows.last.map(transform.sourceKey))
+            chunk.mapped.reserveCapacity(rows.count)
             for row in rows {
                 switch transform.apply(row) {
-                case .success(let values): mapped.append(values)
-                case .failure(let error):
-                    let located = "table \(sourceInfo.name), key \(error.key), column \(error.column): \(error.message)"
-                    guard options.onError == .skip else {
-                        throw DataError.row(located + "; fix the row or the mapping, or pass --on-error skip")
-                    }
-                    report.rowsRejected += 1
-                    if rejects == nil {
-                        rejects = try openRejectFile(options.rejectFile ?? "\(sourceInfo.name).rejects.jsonl")
-                    }
-                    let line = JSONValue.object([
-                        JSONMember(key: "table", value: .string(sourceInfo.name)),
-                        JSONMember(key: "key", value: .string(error.key.description)),
-                        JSONMember(key: "column", value: .string(error.column)),
-                        JSONMember(key: "message", value: .string(error.message)),
-                        JSONMember(
-                            key: "row",
-                            value: .object(
-                                zip(transform.sourceColumns, row).map { JSONMember(key: $0.0, value: $0.1.jsonValue) })),
-                    ])
-                    rejects?.write(Data((line.serializedText + "\n").utf8))
+                case .success(let values): chunk.mapped.append(values)
+                case .failure(let error): chunk.failures.append((error, row))
                 }
             }
-            let lastKey = transform.sourceKey(last)
+            return chunk
+        }
+        var chunkStarted = Date()
+        var current = try await fetch(after: after, limit: sizer.size)
+        while let lastKey = current.lastKey {
+            // The next chunk is read and mapped while this one is written: reading SQLite or
+            // PostgreSQL and writing the target overlap on two cores.
+            let more = current.count == current.requested
+            let nextLimit = sizer.size
+            async let prefetched: FetchedChunk? = more ? fetch(after: lastKey, limit: nextLimit) : nil
+            for (error, row) in current.failures {
+                let located = "table \(sourceInfo.name), key \(error.key), column \(error.column): \(error.message)"
+                guard options.onError == .skip else {
+                    throw DataError.row(located + "; fix the row or the mapping, or pass --on-error skip")
+                }
+                report.rowsRejected += 1
+                if rejects == nil {
+                    rejects = try openRejectFile(options.rejectFile ?? "\(sourceInfo.name).rejects.jsonl")
+                }
+                let line = JSONValue.object([
+                    JSONMember(key: "table", value: .string(sourceInfo.name)),
+                    JSONMember(key: "key", value: .string(error.key.description)),
+                    JSONMember(key: "column", value: .string(error.column)),
+                    JSONMember(key: "message", value: .string(error.message)),
+                    JSONMember(
+                        key: "row",
+                        value: .object(
+                            zip(transform.sourceColumns, row).map { JSONMember(key: $0.0, value: $0.1.jsonValue) })),
+                ])
+                rejects?.write(Data((line.serializedText + "\n").utf8))
+            }
             if !options.dryRun {
                 let result = try await target.writeChunk(
                     table: targetInfo, columns: transform.targetColumns, types: transform.targetTypes, key: targetKey,
-                    version: version, rows: mapped,
-                    checkpoint: Checkpoint(job: job, lastKey: lastKey, rowsDone: done + rows.count))
+                    version: version, rows: current.mapped,
+                    checkpoint: Checkpoint(job: job, lastKey: lastKey, rowsDone: done + current.count))
                 report.rowsWritten += result.applied
-                report.rowsNotNewer += mapped.count - result.applied
+                report.rowsNotNewer += current.mapped.count - result.applied
             }
-            done += rows.count
-            report.rowsRead += rows.count
+            done += current.count
+            report.rowsRead += current.count
             report.chunks += 1
-            after = lastKey
             report.lastKey = lastKey.description
-            sizer.record(rows: rows.count, seconds: Date().timeIntervalSince(chunkStarted))
             progress.update(done: done, total: max(total, done))
             if let rate = options.rowsPerSecond, rate > 0 {
                 let due = Double(report.rowsRead) / rate - Date().timeIntervalSince(started)
                 if due > 0 { try await Task.sleep(nanoseconds: UInt64(due * 1e9)) }
             }
-            if rows.count < requested { break }
+            guard let next = try await prefetched else { break }
+            sizer.record(rows: current.count, seconds: Date().timeIntervalSince(chunkStarted))
+            chunkStarted = Date()
+            current = next
         }
         report.rowsDone = done
         if report.lastKey == nil { report.lastKey = checkpoint?.lastKey.description }
         report.seconds = Date().timeIntervalSince(started)
         return report
+    }
+
+    /// One chunk read and mapped, waiting to be written.
+    struct FetchedChunk: Sendable {
+        var count: Int
+        var requested: Int
+        var lastKey: RowKey?
+        var mapped: [[DataValue]] = []
+        var failures: [(RowError, [DataValue])] = []
     }
 
     static func openRejectFile(_ path: String) throws -> FileHandle {

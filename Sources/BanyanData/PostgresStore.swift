@@ -13,6 +13,8 @@ public final class PostgresStore: DataStore {
     /// Text keys are ordered byte-wise (`COLLATE "C"`) unless the database already does so,
     /// so that they merge with SQLite's order.
     let needsByteCollation: Bool
+    /// Whether chunks are first tried as a plain COPY (see `writeChunk`).
+    let directCopy = DirectCopyPolicy()
 
     init(url: DatabaseURL, connection: PostgresConnection, logger: Logger, needsByteCollation: Bool) {
         self.url = url
@@ -263,33 +265,42 @@ public final class PostgresStore: DataStore {
             throw DataError.usage(
                 "table \(table.name): the name \(odd) contains a double quote, which COPY cannot take")
         }
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(rows.count * columns.count * 16)
+        for row in rows {
+            for (index, value) in row.enumerated() {
+                if index > 0 { buffer.writeInteger(UInt8(9)) }
+                Self.writeCopyText(value, to: &buffer)
+            }
+            buffer.writeInteger(UInt8(10))
+        }
         try await execute("BEGIN")
         do {
             var applied = 0
             if !rows.isEmpty {
+                // Fast path: COPY straight into the table, inside a savepoint. It can only insert
+                // (a key that exists fails the whole COPY with unique_violation), so it never
+                // overwrites a row; on a conflict the chunk goes the upsert way below.
+                if directCopy.shouldTry() {
+                    try await execute("SAVEPOINT banyan_direct")
+                    do {
+                        try await copy(buffer, into: table.name, columns: columns)
+                        try await execute("RELEASE SAVEPOINT banyan_direct")
+                        directCopy.record(success: true)
+                        applied = rows.count
+                    } catch is CopyConflict {
+                        try await execute("ROLLBACK TO SAVEPOINT banyan_direct")
+                        directCopy.record(success: false)
+                    }
+                }
+            }
+            if !rows.isEmpty && applied == 0 {
                 // Rows travel by COPY into a temporary twin of the table, then one INSERT … ON
-                // CONFLICT moves them: far fewer round trips than row-by-row upserts.
+                // CONFLICT moves them, newer wins: far fewer round trips than row-by-row upserts.
                 try await execute(
                     "CREATE TEMP TABLE IF NOT EXISTS \(stage) (LIKE \(quoted(table.name)) INCLUDING DEFAULTS) "
                         + "ON COMMIT DELETE ROWS")
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(rows.count * columns.count * 16)
-                for row in rows {
-                    for (index, value) in row.enumerated() {
-                        if index > 0 { buffer.writeInteger(UInt8(9)) }
-                        Self.writeCopyText(value, to: &buffer)
-                    }
-                    buffer.writeInteger(UInt8(10))
-                }
-                do {
-                    try await connection.copyFrom(
-                        table: stageName, columns: columns, format: .text(.init()), logger: logger
-                    ) { writer in try await writer.write(buffer) }
-                } catch let error as PSQLError {
-                    let message = error.serverInfo?[.message] ?? String(reflecting: error)
-                    let context = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
-                    throw DataError.row("table \(table.name): \(message)\(context)")
-                }
+                try await copy(buffer, into: stageName, columns: columns)
                 let updates = columns.filter { !key.contains($0) }
                 var sql =
                     "WITH written AS (INSERT INTO \(quoted(table.name)) AS t (\(quotedList(columns))) "
@@ -325,35 +336,85 @@ public final class PostgresStore: DataStore {
         }
     }
 
+    /// A COPY that failed because a key already exists.
+    struct CopyConflict: Error {}
+
+    func copy(_ buffer: ByteBuffer, into table: String, columns: [String]) async throws {
+        do {
+            try await connection.copyFrom(table: table, columns: columns, format: .text(.init()), logger: logger) {
+                writer in try await writer.write(buffer)
+            }
+        } catch let error as PSQLError {
+            if error.serverInfo?[.sqlState] == "23505" { throw CopyConflict() }
+            let message = error.serverInfo?[.message] ?? String(reflecting: error)
+            let context = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
+            throw DataError.row("table \(table): \(message)\(context)")
+        }
+    }
+
     /// One value in COPY's text format: `\N` for NULL, backslash escapes for tab, newline, CR, backslash.
     static func writeCopyText(_ value: DataValue, to buffer: inout ByteBuffer) {
         switch value {
         case .null: buffer.writeStaticString("\\N")
-        case .integer(let v): buffer.writeString(String(v))
+        case .integer(let v): writeDecimal(v, to: &buffer)
         case .real(let v):
             if v.isNaN {
                 buffer.writeStaticString("NaN")
             } else if v.isInfinite {
                 buffer.writeString(v > 0 ? "Infinity" : "-Infinity")
             } else {
-                buffer.writeString(String(v))
+                buffer.writeString(v.description)
             }
         case .numeric(let v): buffer.writeString(v)
         case .boolean(let v): buffer.writeStaticString(v ? "t" : "f")
         case .timestamp(let micros): buffer.writeString(UTCTimestamp.iso8601(micros: micros))
         case .blob(let bytes):
             buffer.writeStaticString("\\\\x")
-            buffer.writeString(bytes.map { String(format: "%02x", $0) }.joined())
-        case .text(let text), .json(let text):
-            for byte in text.utf8 {
-                switch byte {
-                case 92: buffer.writeStaticString("\\\\")
-                case 9: buffer.writeStaticString("\\t")
-                case 10: buffer.writeStaticString("\\n")
-                case 13: buffer.writeStaticString("\\r")
-                default: buffer.writeInteger(byte)
+            let digits: StaticString = "0123456789abcdef"
+            for byte in bytes {
+                buffer.writeInteger(digits.utf8Start[Int(byte >> 4)])
+                buffer.writeInteger(digits.utf8Start[Int(byte & 15)])
+            }
+        case .text(var text), .json(var text):
+            text.withUTF8 { bytes in
+                // Most text needs no escape: copy it whole.
+                guard bytes.contains(where: { $0 == 92 || $0 == 9 || $0 == 10 || $0 == 13 }) else {
+                    buffer.writeBytes(bytes)
+                    return
+                }
+                for byte in bytes {
+                    switch byte {
+                    case 92: buffer.writeStaticString("\\\\")
+                    case 9: buffer.writeStaticString("\\t")
+                    case 10: buffer.writeStaticString("\\n")
+                    case 13: buffer.writeStaticString("\\r")
+                    default: buffer.writeInteger(byte)
+                    }
                 }
             }
+        }
+    }
+
+    /// Writes an integer's decimal digits without building a String.
+    static func writeDecimal(_ value: Int64, to buffer: inout ByteBuffer) {
+        if value == 0 {
+            buffer.writeInteger(UInt8(48))
+            return
+        }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while magnitude > 0 {
+                raw[23 - count] = UInt8(48 + magnitude % 10)
+                magnitude /= 10
+                count += 1
+            }
+            if value < 0 {
+                raw[23 - count] = 45
+                count += 1
+            }
+            buffer.writeBytes(UnsafeRawBufferPointer(rebasing: raw[(24 - count)...]))
         }
     }
 
@@ -375,5 +436,27 @@ public final class PostgresStore: DataStore {
         var binds = PostgresBindings()
         binds.append(job)
         _ = try await query("DELETE FROM \(checkpointTable) WHERE job = $1", binds)
+    }
+}
+
+/// After a chunk had to fall back from the direct COPY (its keys were partly there already), the
+/// next 8 chunks go straight to the upsert before the direct COPY is tried again.
+final class DirectCopyPolicy: @unchecked Sendable {
+    // @unchecked: `skip` is guarded by `lock`.
+    private let lock = NSLock()
+    private var skip = 0
+
+    func shouldTry() -> Bool {
+        lock.withLock {
+            if skip > 0 {
+                skip -= 1
+                return false
+            }
+            return true
+        }
+    }
+
+    func record(success: Bool) {
+        lock.withLock { skip = success ? 0 : 8 }
     }
 }
