@@ -88,7 +88,7 @@ for db in via_banyan via_pgloader; do
             FROM information_schema.columns WHERE table_name = 'events'")"
     [ "$loaded" = "$rows" ] || { echo "$db loaded $loaded rows, not $rows; see $work/pgloader.log" >&2; exit 1; }
 done
-printf '  banyan    %8ss  %10s rows/s  (resumable: checkpoint per chunk, newer-wins upsert into an indexed table)\n' \
+printf '  banyan    %8ss  %10s rows/s  (resumable: chunk + checkpoint per transaction, into the indexed table)\n' \
     "$banyan_backfill" "$(rate "$rows" "$banyan_backfill")"
 printf '  pgloader  %8ss  %10s rows/s  (one-shot: COPY into a fresh table, indexes built afterwards)\n' \
     "$pgloader_backfill" "$(rate "$rows" "$pgloader_backfill")"
@@ -126,5 +126,5 @@ python3 Benchmarks/data/diffsets.py "$work/reconcile.json" "$work/reladiff.jsonl
 
 echo
 echo "conditions: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), \
-pgloader $(pgloader --version | head -1 | awk '{print $3}'), reladiff $("$work/venv/bin/reladiff" --version 2>&1 | awk '{print $NF}'), \
+pgloader $(pgloader --version 2>/dev/null >"$work/pgloader.version"; awk 'NR==1 {print $3}' "$work/pgloader.version"), reladiff $("$work/venv/bin/reladiff" --version 2>&1 | awk '{print $NF}'), \
 $(swift --version 2>&1 | head -1 | sed 's/ (.*//')"
