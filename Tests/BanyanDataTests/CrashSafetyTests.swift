@@ -149,6 +149,16 @@ import Testing
         #expect(shown["phase"] == .string("NewPrimary"))
         #expect(shown["writes_legacy"] == .bool(true))
         #expect(shown["history"]?[2]?["reason"] == .string("reconcile clean"))
+        // --watch runs on a schedule and refreshes the metric each time.
+        let watched = try Self.banyan([
+            "data", "reconcile", "--legacy", legacy, "--new", new, "--map", mapFile, "--no-record", "--watch", "0.2s",
+            "--runs", "2", "--metrics-file", "\(folder)/watch.prom", "--no-progress",
+        ])
+        #expect(watched.status == 0)
+        #expect(watched.output.components(separatedBy: "clean: safe to cut over").count == 3)
+        #expect(
+            try String(contentsOfFile: "\(folder)/watch.prom", encoding: .utf8).contains(
+                "banyan_data_drift_rows{table=\"users\"} 0\n"))
         let usage = try Self.banyan(["data", "backfill", "--from", "mysql://x", "--to", new, "--table", "users"])
         #expect(usage.status == 2)
         #expect(
