@@ -176,6 +176,16 @@ import Testing
             process.waitUntilExit()
         }
 
+        func send(_ method: String, _ target: String, _ body: String? = nil) throws -> String {
+            var request = HTTPRequest(method: method, target: target)
+            if let body {
+                request.headers = HTTPHeaders([("Content-Type", "application/json")])
+                request.body = Array(body.utf8)
+            }
+            let response = try HTTPClient(base: BaseURL(host: "127.0.0.1", port: port)).send(request).response
+            return "\(response.status) \(response.bodyText)"
+        }
+
         func get(_ target: String) throws -> String {
             let response = try HTTPClient(base: BaseURL(host: "127.0.0.1", port: port)).send(
                 HTTPRequest(method: "GET", target: target)
@@ -215,5 +225,35 @@ import Testing
             let body = wire.components(separatedBy: "\n\n").dropFirst().joined(separator: "\n\n")
             #expect(try port.get(target) == "\(status) \(body)", "\(target)")
         }
+    }
+
+    /// An empty file gets the seed; writes reach the file and survive a restart.
+    @Test func thePortsDatabaseKeepsWritesAcrossRestarts() async throws {
+        let file = try temporaryFolder() + "/shop.sqlite"
+        do {
+            let port = try Port(database: file)
+            #expect(try port.get("/users/12") == #"200 {"id":12,"name":"Tim","email":"tim@example.com"}"#)
+            #expect(
+                try port.send("POST", "/users", #"{"name":"Grace Brewster Hopper","email":"grace@x.io"}"#)
+                    == #"201 {"id":13,"name":"Grace Brewster Hopper","email":"grace@x.io"}"#)
+            #expect(try port.send("DELETE", "/users/1") == "204 ")
+            // The writer task is asynchronous: wait until the file has the change.
+            var written = false
+            for _ in 0..<100 where !written {
+                let rows = try await withStore(.sqlite(path: file)) { store in
+                    try await store.select(
+                        "SELECT id, first_name, last_name FROM customers WHERE id IN (1, 13) ORDER BY id", [])
+                }
+                written = rows == [[.integer(13), .text("Grace"), .text("Brewster Hopper")]]
+                if !written { try await Task.sleep(nanoseconds: 50_000_000) }
+            }
+            #expect(written)
+        }
+        let restarted = try Port(database: "sqlite:\(file)")
+        #expect(try restarted.get("/users/13") == #"200 {"id":13,"name":"Grace Brewster Hopper","email":"grace@x.io"}"#)
+        #expect(try restarted.get("/users/1") == #"404 {"error":"User not found"}"#)
+        #expect(
+            try restarted.send("POST", "/users", #"{"name":"Ken","email":"ken@x.io"}"#)
+                == #"201 {"id":14,"name":"Ken","email":"ken@x.io"}"#)
     }
 }
