@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
@@ -56,11 +57,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Move the data: SQLite and PostgreSQL connections, backfill, reconcile, phases.
+        .target(
+            name: "BanyanData",
+            dependencies: [
+                "BanyanCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "banyan",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
-                "BanyanBench", "BanyanAudit",
+                "BanyanBench", "BanyanAudit", "BanyanData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -81,6 +95,10 @@ let package = Package(
         .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
         .testTarget(name: "BanyanProxyTests", dependencies: ["BanyanProxy", "BanyanCore"]),
         .testTarget(name: "BanyanStateTests", dependencies: ["BanyanState", "BanyanCore"]),
+        .testTarget(
+            name: "BanyanDataTests",
+            dependencies: ["BanyanCore", "BanyanData", "BanyanHTTP", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

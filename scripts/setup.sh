@@ -3,6 +3,8 @@
 # Idempotent: a package already present is not installed again. Needs root for apt-get.
 set -euo pipefail
 
+setup_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 [ -f /usr/share/nodejs/express/package.json ] || need+=(node-express)
@@ -14,6 +16,8 @@ command -v cargo >/dev/null 2>&1 || need+=(cargo)
 for crate in hyper tokio serde-json serde-derive serde sha1 base64 httpdate libc; do
     dpkg -s "librust-$crate-dev" >/dev/null 2>&1 || need+=("librust-$crate-dev")
 done
+# The data tests start a throwaway PostgreSQL cluster (initdb, pg_ctl) as the postgres user.
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -gt 0 ]; then
     echo "setup: installing ${need[*]}"
@@ -22,4 +26,25 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-export NODE_PATH=/usr/share/nodejs
+# PostgreSQL's server binaries are not on the PATH in Debian's layout.
+if ! command -v initdb >/dev/null 2>&1; then
+    pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+    [ -n "$pg_bin" ] && export PATH="$PATH:$pg_bin"
+fi
+
+# The Express example's PostgreSQL mode uses `pg`. Debian's node-pg is pure JavaScript, but the
+# installed Node does not satisfy its package dependencies, so it is unpacked (not installed)
+# into a git-ignored folder that goes on NODE_PATH.
+node_vendor="$setup_root/Examples/shop-legacy/.vendor"
+if [ ! -f "$node_vendor/usr/share/nodejs/pg/package.json" ]; then
+    echo "setup: unpacking node-pg into Examples/shop-legacy/.vendor"
+    download=$(mktemp -d)
+    chmod 777 "$download"
+    (cd "$download" && { apt-get download node-pg node-split2 node-xtend node-readable-stream >/dev/null 2>&1 ||
+        { apt-get update -qq && apt-get download node-pg node-split2 node-xtend node-readable-stream >/dev/null; }; })
+    mkdir -p "$node_vendor"
+    for deb in "$download"/*.deb; do dpkg-deb -x "$deb" "$node_vendor"; done
+    rm -rf "$download"
+fi
+
+export NODE_PATH="/usr/share/nodejs:$node_vendor/usr/share/nodejs"

@@ -13,6 +13,8 @@ let package = Package(
         // Both already come with Hummingbird; named here for the connection-header channel handler.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The port's own store (opt-in with --database): SQLite, bundled by the driver.
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
     ],
     targets: [
         // Pure logic: Express-like routing, JSON reading/writing, SHA-1/ETag, the handlers themselves.
@@ -29,10 +31,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The rewrite's schema in an SQLite file: loaded on start, written back in order.
+        .target(
+            name: "ShopStore",
+            dependencies: [
+                "ShopCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "ShopPort",
             dependencies: [
-                "ShopApp",
+                "ShopApp", "ShopCore", "ShopStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

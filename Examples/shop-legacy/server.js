@@ -2,9 +2,11 @@
 
 // shop-legacy: the Express 4 service that the Banyan examples migrate, one route at a time.
 // Run: NODE_PATH=/usr/share/nodejs NODE_ENV=production PORT=3000 HOST=127.0.0.1 node server.js
+// Users and orders live in memory unless DATABASE_URL names a PostgreSQL database (store.js).
 
 const express = require('express');
 const seed = require('./seed');
+const { openStore } = require('./store');
 
 const PRICE_LOOP_N = 1000000;
 const PRICE_SCALE = 1e10;
@@ -16,15 +18,12 @@ const STORE_LATENCY_MS = Number(process.env.SHOP_STORE_LATENCY_MS ?? 0);
 
 function fromStore(handler) {
   if (!(STORE_LATENCY_MS > 0)) return handler;
-  return (req, res) => setTimeout(() => handler(req, res), STORE_LATENCY_MS);
+  return (req, res, next) => setTimeout(() => handler(req, res, next), STORE_LATENCY_MS);
 }
 
-// ---- state (in memory, seeded deterministically on start) ----
+// ---- state (users and orders in the store; the rest in memory, seeded deterministically) ----
 
-const users = new Map(seed.users.map((u) => [u.id, { ...u }]));
-let nextUserId = Math.max(0, ...seed.users.map((u) => u.id)) + 1;
-
-const orders = new Map(seed.orders.map((o) => [o.id, { ...o, createdAt: new Date(o.createdAt) }]));
+let store;
 
 const basePrices = new Map(seed.basePrices);
 const skuPrices = new Map(seed.skuPrices);
@@ -73,14 +72,18 @@ app.get('/health', (req, res) => {
   res.json({ status: 'ok' });
 });
 
-app.get('/users', fromStore((req, res) => {
+// Store failures reach Express's error handler (a 500), as a synchronous throw would.
+// With SHOP_STORE_LATENCY_MS set, a store round trip also waits that long (see fromStore).
+const wrap = (handler) => fromStore((req, res, next) => handler(req, res).catch(next));
+
+app.get('/users', wrap(async (req, res) => {
   const limit = Number(req.query.limit ?? 10);
-  const list = [...users.values()].sort((a, b) => a.id - b.id).slice(0, limit);
+  const list = (await store.listUsers()).slice(0, limit);
   res.json(list);
 }));
 
-app.get('/users/:id', fromStore((req, res) => {
-  const user = users.get(Number(req.params.id));
+app.get('/users/:id', wrap(async (req, res) => {
+  const user = await store.getUser(Number(req.params.id));
   if (!user) {
     res.status(404).json({ error: 'User not found' });
     return;
@@ -88,7 +91,7 @@ app.get('/users/:id', fromStore((req, res) => {
   res.json(user);
 }));
 
-app.post('/users', fromStore((req, res) => {
+app.post('/users', wrap(async (req, res) => {
   const body = req.body;
   const name = typeof body.name === 'string' ? body.name.trim() : '';
   if (name === '') {
@@ -100,18 +103,17 @@ app.post('/users', fromStore((req, res) => {
     res.status(400).json({ error: 'email is invalid' });
     return;
   }
-  const user = { id: nextUserId++, name, email };
-  users.set(user.id, user);
+  const user = await store.createUser(name, email);
   res.status(201).json(user);
 }));
 
-app.delete('/users/:id', fromStore((req, res) => {
-  users.delete(Number(req.params.id));
+app.delete('/users/:id', wrap(async (req, res) => {
+  await store.deleteUser(Number(req.params.id));
   res.status(204).end();
 }));
 
-app.get('/orders/:id', fromStore((req, res) => {
-  const order = orders.get(req.params.id);
+app.get('/orders/:id', wrap(async (req, res) => {
+  const order = await store.getOrder(req.params.id);
   if (!order) {
     res.status(404).json({ error: { code: 'ORDER_NOT_FOUND', message: 'Order not found' } });
     return;
@@ -175,6 +177,15 @@ app.get('/day-of-year', (req, res) => {
 
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
-app.listen(port, host, () => {
-  console.log(`shop-legacy listening on http://${host}:${port}`);
-});
+openStore(process.env).then(
+  (opened) => {
+    store = opened;
+    app.listen(port, host, () => {
+      console.log(`shop-legacy listening on http://${host}:${port}`);
+    });
+  },
+  (error) => {
+    console.error(`shop-legacy: cannot open the store: ${error.message}`);
+    process.exit(1);
+  }
+);

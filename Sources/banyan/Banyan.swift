@@ -16,6 +16,7 @@ struct BanyanCommand: AsyncParsableCommand {
             DemoCommand.self, ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self,
             DiffCommand.self, ProxyCommand.self, StatusCommand.self, RouteCommand.self, RollbackCommand.self,
             BenchCommand.self, RoutesCommand.self, AuditCommand.self, PlanCommand.self,
+            DataCommand.self,
         ]
     )
 }

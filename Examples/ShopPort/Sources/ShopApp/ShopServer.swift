@@ -57,9 +57,9 @@ public struct ShopResponder: HTTPResponder {
 /// Runs the port until the process is stopped.
 public enum ShopServer {
     public static func run(
-        host: String, port: Int, naive: Bool, onReady: @escaping @Sendable (String) -> Void
+        host: String, port: Int, naive: Bool, shop: ShopService? = nil, onReady: @escaping @Sendable (String) -> Void
     ) async throws {
-        let responder = ShopResponder(shop: ShopService(naive: naive))
+        let responder = ShopResponder(shop: shop ?? ShopService(naive: naive))
         let line = "ShopPort listening on http://\(host):\(port)" + (naive ? " (naive)" : "")
         let app = Application(
             responder: responder,

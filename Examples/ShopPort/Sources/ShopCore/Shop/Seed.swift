@@ -4,6 +4,12 @@ public enum Seed {
         public var id: Int
         public var name: String
         public var email: String
+
+        public init(id: Int, name: String, email: String) {
+            self.id = id
+            self.name = name
+            self.email = email
+        }
     }
 
     public struct Order: Sendable {
@@ -15,6 +21,19 @@ public enum Seed {
         /// Milliseconds since the Unix epoch (a JavaScript Date).
         public var createdAtMillis: Int64
         public var coupon: String?
+
+        public init(
+            id: String, accountId: String, amountCents: Int, currency: String, status: String, createdAtMillis: Int64,
+            coupon: String?
+        ) {
+            self.id = id
+            self.accountId = accountId
+            self.amountCents = amountCents
+            self.currency = currency
+            self.status = status
+            self.createdAtMillis = createdAtMillis
+            self.coupon = coupon
+        }
     }
 
     public static let users: [User] = [

@@ -4,6 +4,13 @@ import Synchronization
 ///
 /// With `naive: true` the port reproduces classic porting mistakes, one per request listed in
 /// `naive-differences.json`; every other request behaves exactly like the correct port.
+/// Where the port records its writes when it has a database (`ShopPort --database`): called in
+/// the order the writes happen, under the state lock, so it must not block.
+public protocol ShopJournal: Sendable {
+    func userCreated(_ user: Seed.User)
+    func userDeleted(id: Int)
+}
+
 public final class ShopService: Sendable {
     struct State {
         var users: [Int: Seed.User]
@@ -16,15 +23,22 @@ public final class ShopService: Sendable {
     private let state: Mutex<State>
     private let orders: [String: Seed.Order]
     private let app: ExpressApp<ShopService>
+    private let journal: (any ShopJournal)?
 
-    public init(naive: Bool = false) {
+    /// The shop with the seed's users and orders in memory, or with the rows of a database and a
+    /// journal that writes changes back to it.
+    public init(
+        naive: Bool = false, users: [Seed.User] = Seed.users, orders: [Seed.Order] = Seed.orders,
+        journal: (any ShopJournal)? = nil
+    ) {
         self.naive = naive
-        let users = Dictionary(uniqueKeysWithValues: Seed.users.map { ($0.id, $0) })
+        let byId = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         state = Mutex(
             State(
-                users: users, nextUserId: (Seed.users.map(\.id).max() ?? 0) + 1,
+                users: byId, nextUserId: max(users.map(\.id).max() ?? 0, Seed.users.map(\.id).max() ?? 0) + 1,
                 nextArticleId: Seed.firstArticleId))
-        orders = Dictionary(uniqueKeysWithValues: Seed.orders.map { ($0.id, $0) })
+        self.orders = Dictionary(orders.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        self.journal = journal
         app = Self.routes(naive: naive)
     }
 
@@ -108,6 +122,7 @@ public final class ShopService: Sendable {
             let user = Seed.User(id: state.nextUserId, name: name, email: email)
             state.nextUserId += 1
             state.users[user.id] = user
+            journal?.userCreated(user)
             return user
         }
         res.status(201)
@@ -116,7 +131,11 @@ public final class ShopService: Sendable {
 
     func deleteUser(_ req: Req, _ res: inout Res) {
         let id = Self.userKey(req.params["id"] ?? "")
-        let existed = state.withLock { state in id.map { state.users.removeValue(forKey: $0) != nil } ?? false }
+        let existed = state.withLock { state in
+            guard let id, state.users.removeValue(forKey: id) != nil else { return false }
+            journal?.userDeleted(id: id)
+            return true
+        }
         if naive && !existed {
             // Mistake "delete-not-idempotent": deleting a missing user is reported as 404.
             res.status(404)

@@ -1,0 +1,414 @@
+import ArgumentParser
+import BanyanCore
+import BanyanData
+import Foundation
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Move a table to the new store: backfill, reconcile, and the phase gate.",
+        discussion: """
+            URLs are sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE, in any combination. \
+            See docs/data.md.
+            """,
+        subcommands: [DataBackfillCommand.self, DataReconcileCommand.self, DataPhaseCommand.self]
+    )
+}
+
+/// Options naming a table and its mapping, shared by backfill and reconcile.
+struct MappingOptions: ParsableArguments {
+    @Option(help: "The source (legacy) table; optional when --map names it.")
+    var table: String?
+
+    @Option(help: "The target (new) table, when its name differs and no mapping file names it.")
+    var targetTable: String?
+
+    @Option(
+        name: .customLong("map"), help: "A mapping file (YAML): renames, computed columns, types, canonical forms.",
+        completion: .file(extensions: ["yaml", "yml"]))
+    var mapFile: String?
+
+    func load() throws -> TableMapping {
+        var mapping: TableMapping
+        if let mapFile {
+            do {
+                mapping = try MappingFile.load(path: mapFile)
+            } catch {
+                throw UsageError(error.description)
+            }
+            if let table, table != mapping.sourceTable {
+                throw UsageError("--table \(table) differs from the mapping file's table: \(mapping.sourceTable)")
+            }
+        } else {
+            guard let table else { throw UsageError("name the table: --table NAME (or --map FILE)") }
+            mapping = .identity(table: table)
+        }
+        if let targetTable { mapping.targetTable = targetTable }
+        return mapping
+    }
+}
+
+func parseDatabaseURL(_ text: String, option: String) throws -> DatabaseURL {
+    do {
+        return try DatabaseURL(parsing: text)
+    } catch {
+        throw UsageError("\(option): \(error.description)")
+    }
+}
+
+/// Runs async library code from a synchronous command, mapping data errors to exit statuses:
+/// usage and connection problems 2, a row that cannot be converted 1.
+/// The result of an async body, handed from its task to the waiting thread.
+private final class Outcome<T: Sendable>: @unchecked Sendable {
+    // @unchecked: written once by the task before `done.signal()`, read after `done.wait()`.
+    var result: Result<T, any Error>?
+}
+
+func runData<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    let outcome = Outcome<T>()
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        do {
+            outcome.result = .success(try await body())
+        } catch {
+            outcome.result = .failure(error)
+        }
+        done.signal()
+    }
+    done.wait()
+    switch outcome.result! {
+    case .success(let value): return value
+    case .failure(let error as DataError):
+        switch error.kind {
+        case .row:
+            printError("error: \(error.description)")
+            throw ExitCode(1)
+        case .usage, .database: throw UsageError(error.description)
+        }
+    case .failure(let error as PhaseError):
+        printError("refused: \(error.description)")
+        throw ExitCode(1)
+    case .failure(let error): throw error
+    }
+}
+
+struct DataBackfillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backfill",
+        abstract: "Copy a table's rows in resumable, idempotent keyset chunks.",
+        discussion: """
+            Each chunk and its checkpoint commit in one transaction in the target, so a run that is \
+            killed resumes from the last committed chunk. Rows are upserted; with a version column \
+            (updated_at) a row is written only when it is strictly newer than the target's. Exit status: \
+            0 done, 1 a row could not be converted (the message names the table, key and column), 2 usage \
+            or connection errors.
+            """
+    )
+
+    @Option(help: "The source database URL (sqlite:PATH or postgres://…).")
+    var from: String
+
+    @Option(help: "The target database URL.")
+    var to: String
+
+    @OptionGroup var mapping: MappingOptions
+
+    @Option(help: "Rows per chunk (default: adaptive, about half a second a chunk).")
+    var chunkSize: Int?
+
+    @Option(help: "At most this many rows a second.")
+    var rate: Double?
+
+    @Option(help: "What a row that cannot be converted does: stop or skip (to the reject file).")
+    var onError: RowErrorPolicy = .stop
+
+    @Option(help: "Where skipped rows go, as JSON lines (default: TABLE.rejects.jsonl).")
+    var rejectFile: String?
+
+    @Flag(help: "Read and convert every row, write nothing.")
+    var dryRun = false
+
+    @Option(help: "The checkpoint's name (default: SOURCE->TARGET table names).")
+    var job: String?
+
+    @Flag(help: "Forget the checkpoint and start again from the first key.")
+    var restart = false
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error (default: when it is a terminal).")
+    var progress: Bool?
+
+    func validate() throws {
+        if let chunkSize, chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
+        if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+    }
+
+    func run() throws {
+        var options = BackfillOptions(
+            source: try parseDatabaseURL(from, option: "--from"), target: try parseDatabaseURL(to, option: "--to"),
+            mapping: try mapping.load())
+        options.chunkSize = chunkSize
+        options.rowsPerSecond = rate
+        options.onError = onError
+        options.rejectFile = rejectFile
+        options.dryRun = dryRun
+        options.job = job
+        options.restart = restart
+        if let progress { options.showProgress = progress }
+        let settings = options
+        let report = try runData { try await Backfill.run(settings) }
+        switch format {
+        case .text: print(report.plainText)
+        case .json: print(report.jsonValue.prettyText())
+        }
+    }
+}
+
+extension RowErrorPolicy: ExpressibleByArgument {}
+extension ReconcileMethod: ExpressibleByArgument {}
+
+struct DataReconcileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reconcile",
+        abstract: "Compare every row of the legacy table, through the mapping, with the new one.",
+        discussion: """
+            Reports checked, missing_in_new, extra_in_new and mismatched (with the differing columns and \
+            both values), compared in each column's canonical form. The result is recorded in the state \
+            database for the phase gate. Exit status: 0 clean (or every difference in --allow), 1 drift, \
+            2 usage or connection errors.
+            """
+    )
+
+    @Option(help: "The legacy database URL.")
+    var legacy: String
+
+    @Option(help: "The new database URL.")
+    var new: String
+
+    @OptionGroup var mapping: MappingOptions
+
+    @Option(help: "auto (checksum bisection where both stores can hash alike), bisect, or merge.")
+    var method: ReconcileMethod = .auto
+
+    @Option(help: "Only rows with a watermark at or after this: ISO 8601 time, epoch ms, or 15m / 2h / 1d ago.")
+    var since: String?
+
+    @Option(help: "The legacy watermark column for --since (default: the version column's source).")
+    var watermark: String?
+
+    @Option(help: "A key whose difference is accepted (repeatable; composite keys as JSON arrays).")
+    var allow: [String] = []
+
+    @Option(help: "A file of accepted keys, one a line.", completion: .file())
+    var allowFile: String?
+
+    @Option(help: "Write the keys of every differing row, one a line, for repair.", completion: .file())
+    var exportIds: String?
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Flag(help: "Same as --format json.")
+    var json = false
+
+    @Option(help: "The state database where results are recorded for the gate.")
+    var state: String = PhaseStore.defaultURL
+
+    @Flag(help: "Do not record the result in the state database.")
+    var noRecord = false
+
+    @Option(help: "Run again every INTERVAL (30s, 5m, 1h) and export the drift as a metric.")
+    var watch: String?
+
+    @Option(help: "With --watch, stop after this many runs.")
+    var runs: Int?
+
+    @Option(
+        help: "With --watch (or alone), write the drift metric here in Prometheus text format.",
+        completion: .file())
+    var metricsFile: String?
+
+    @Option(help: "Rows read per query in the streaming merge.")
+    var chunkSize: Int = 10_000
+
+    @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error (default: when it is a terminal).")
+    var progress: Bool?
+
+    func run() throws {
+        var options = ReconcileOptions(
+            legacy: try parseDatabaseURL(legacy, option: "--legacy"), new: try parseDatabaseURL(new, option: "--new"),
+            mapping: try mapping.load())
+        options.method = method
+        options.since = since
+        options.watermark = watermark
+        options.chunkSize = max(1, chunkSize)
+        var allowed = Set(allow)
+        if let allowFile {
+            guard let text = try? String(contentsOfFile: allowFile, encoding: .utf8) else {
+                throw UsageError("--allow-file: cannot read \(allowFile)")
+            }
+            allowed.formUnion(
+                text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    !$0.isEmpty
+                })
+        }
+        options.allow = allowed
+        if let progress { options.showProgress = progress }
+        let interval = try watch.map { text -> Double in
+            guard let seconds = parseInterval(text) else {
+                throw UsageError("--watch '\(text)': write an interval like 30s, 5m or 1h")
+            }
+            return seconds
+        }
+        let stateURL = noRecord ? nil : try parseDatabaseURL(state, option: "--state")
+        var run = 0
+        while true {
+            run += 1
+            let settings = options
+            let report = try runData { () -> ReconcileReport in
+                let report = try await Reconcile.run(settings)
+                if let stateURL {
+                    try await withStore(stateURL) { store in try await PhaseStore(store: store).record(report) }
+                }
+                return report
+            }
+            switch json ? .json : format {
+            case .text: print(report.plainText())
+            case .json: print(report.jsonValue.prettyText())
+            }
+            if let exportIds {
+                let text = report.differingKeys.map(\.description).joined(separator: "\n")
+                try Data((text.isEmpty ? "" : text + "\n").utf8).write(to: URL(fileURLWithPath: exportIds))
+            }
+            if let metricsFile {
+                try Data(report.metricText().utf8).write(to: URL(fileURLWithPath: metricsFile), options: .atomic)
+            }
+            guard let interval, runs.map({ run < $0 }) ?? true else {
+                if !report.isClean { throw ExitCode(1) }
+                return
+            }
+            Thread.sleep(forTimeInterval: interval)
+        }
+    }
+}
+
+/// `30s`, `5m`, `1h`, `1d`, or plain seconds.
+func parseInterval(_ text: String) -> Double? {
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+    if let seconds = Double(text), seconds > 0 { return seconds }
+    guard let unit = text.last, let scale = units[unit], let amount = Double(text.dropLast()), amount > 0 else {
+        return nil
+    }
+    return amount * scale
+}
+
+struct DataPhaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "phase",
+        abstract: "Show or move a table's migration phase.",
+        discussion: """
+            LegacyOnly → DualWrite → Backfilling → NewPrimary → NewOnly, one step at a time, forward only, \
+            each change stored with when and why. Moving to NewPrimary needs a clean full reconcile no older \
+            than --max-age. Exit status: 0 shown or moved, 1 refused, 2 usage errors.
+            """
+    )
+
+    @Argument(help: "The table.")
+    var table: String
+
+    @Option(help: "Move to this phase: DualWrite, Backfilling, NewPrimary or NewOnly.")
+    var to: String?
+
+    @Option(help: "Why (recorded in the history).")
+    var reason: String?
+
+    @Option(help: "How old the last clean reconcile may be for NewPrimary (30m, 1h, 1d).")
+    var maxAge: String = "1h"
+
+    @Option(help: "The state database.")
+    var state: String = PhaseStore.defaultURL
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        let stateURL = try parseDatabaseURL(state, option: "--state")
+        guard let maxAgeSeconds = parseInterval(maxAge) else {
+            throw UsageError("--max-age '\(maxAge)': write an interval like 30m, 1h or 1d")
+        }
+        let target: MigrationPhase? = try to.map { name in
+            guard let phase = MigrationPhase(name: name) else {
+                throw UsageError(
+                    "--to '\(name)': unknown phase; phases: "
+                        + MigrationPhase.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            return phase
+        }
+        let table = self.table
+        let reason = self.reason ?? "banyan data phase --to \(to ?? "")"
+        let (phase, history, last) = try runData {
+            try await withStore(stateURL) { store -> (MigrationPhase, [PhaseTransition], ReconcileRecord?) in
+                let phases = PhaseStore(store: store)
+                if let target {
+                    _ = try await phases.move(
+                        table: table, to: target, reason: reason, maxAgeMilliseconds: Int64(maxAgeSeconds * 1000))
+                }
+                return (
+                    try await phases.phase(of: table), try await phases.history(of: table),
+                    try await phases.lastReconcile(of: table)
+                )
+            }
+        }
+        switch format {
+        case .text:
+            var lines = ["\(table): \(phase.rawValue)"]
+            lines.append(
+                "  writes legacy \(phase.writesLegacy ? "yes" : "no"), writes new \(phase.writesNew ? "yes" : "no"), "
+                    + "reads from \(phase.readsNew ? "new" : "legacy")")
+            if let last {
+                lines.append(
+                    "  last reconcile \(UTCTimestamp.iso8601(micros: last.at * 1000)): "
+                        + (last.clean ? "clean" : "\(last.drift) differing row(s)") + ", \(last.checked) checked"
+                        + (last.partial ? " (recent rows only)" : ""))
+            }
+            for step in history {
+                lines.append(
+                    "  \(UTCTimestamp.iso8601(micros: step.at * 1000))  \(step.from.rawValue) → \(step.to.rawValue)  \(step.reason)"
+                )
+            }
+            print(lines.joined(separator: "\n"))
+        case .json:
+            let steps: [JSONValue] = history.map {
+                .object([
+                    JSONMember(key: "from", value: .string($0.from.rawValue)),
+                    JSONMember(key: "to", value: .string($0.to.rawValue)),
+                    JSONMember(key: "at", value: .string(UTCTimestamp.iso8601(micros: $0.at * 1000))),
+                    JSONMember(key: "reason", value: .string($0.reason)),
+                ])
+            }
+            var members = [
+                JSONMember(key: "table", value: .string(table)),
+                JSONMember(key: "phase", value: .string(phase.rawValue)),
+                JSONMember(key: "writes_legacy", value: .bool(phase.writesLegacy)),
+                JSONMember(key: "writes_new", value: .bool(phase.writesNew)),
+                JSONMember(key: "reads_new", value: .bool(phase.readsNew)),
+                JSONMember(key: "history", value: .array(steps)),
+            ]
+            if let last {
+                members.append(
+                    JSONMember(
+                        key: "last_reconcile",
+                        value: .object([
+                            JSONMember(key: "at", value: .string(UTCTimestamp.iso8601(micros: last.at * 1000))),
+                            JSONMember(key: "clean", value: .bool(last.clean)),
+                            JSONMember(key: "checked", value: .number(JSONNumber(last.checked))),
+                            JSONMember(key: "drift", value: .number(JSONNumber(last.drift))),
+                            JSONMember(key: "partial", value: .bool(last.partial)),
+                        ])))
+            }
+            print(JSONValue.object(members).prettyText())
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import BanyanCore
+import Foundation
+import Testing
+
+@testable import BanyanData
+
+/// Runs the `banyan` executable as an operator would, and kills it with SIGKILL.
+@Suite struct CrashSafetyTests {
+    struct Run {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func banyan(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try banyanExecutable())
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+            error: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Kills the backfill at a dozen random moments (start-up, mid-chunk, between chunks, at commit),
+    /// checks after each kill that the target holds exactly the rows its checkpoint covers, resumes,
+    /// and proves with reconcile that the target equals the mapped source.
+    @Test func sigkillAtRandomMomentsLosesNothingAndDoublesNothing() async throws {
+        let folder = try temporaryFolder()
+        let rowCount = 4000
+        let source = DatabaseURL.sqlite(path: "\(folder)/legacy.sqlite")
+        let target = try await PostgresCluster.get().makeDatabase("crash")
+        let mapFile = "\(folder)/users.yaml"
+        try Fixtures.mappingYAML.write(toFile: mapFile, atomically: true, encoding: .utf8)
+        try await withStore(source) { legacy in
+            try await withStore(target) { new in try await Fixtures.prepare(legacy: legacy, new: new, rows: rowCount) }
+        }
+        let arguments = [
+            "data", "backfill", "--from", "sqlite:\(folder)/legacy.sqlite", "--to",
+            try PostgresCluster.get().urlText(target.databaseName), "--map", mapFile, "--chunk-size", "40", "--rate",
+            "6000", "--format", "json", "--no-progress",
+        ]
+        var checkpoints = Set<Int>()
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<12 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: try banyanExecutable())
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(nanoseconds: UInt64.random(in: 30_000_000...450_000_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            try await withStore(target) { new in
+                let checkpoint = try await new.readCheckpoint(job: "users->customers")
+                let count = try await new.integer("SELECT count(*) FROM customers")
+                let highest = try await new.integer("SELECT coalesce(max(id), 0) FROM customers")
+                let done = checkpoint?.rowsDone ?? 0
+                // Nothing lost, nothing beyond the checkpoint: the chunk and its checkpoint commit together.
+                #expect(Int(count) == done)
+                #expect(Int(highest) == done)
+                if let checkpoint { #expect(checkpoint.lastKey == RowKey([.integer(Int64(done))])) }
+                checkpoints.insert(done)
+            }
+        }
+        #expect(checkpoints.count >= 4, "kills should land at several places: \(checkpoints.sorted())")
+        let finish = try Self.banyan(arguments)
+        #expect(finish.status == 0, "\(finish.error)")
+        let report = try JSONParser.parse(finish.output)
+        #expect(report["rows_done"] == .number(JSONNumber(rowCount)))
+        #expect(report["last_key"] == .string(String(rowCount)))
+        let reconcile = try Self.banyan([
+            "data", "reconcile", "--legacy", "sqlite:\(folder)/legacy.sqlite", "--new",
+            try PostgresCluster.get().urlText(target.databaseName), "--map", mapFile, "--json", "--state",
+            "sqlite:\(folder)/state.sqlite", "--no-progress",
+        ])
+        #expect(reconcile.status == 0, "\(reconcile.output)\(reconcile.error)")
+        let result = try JSONParser.parse(reconcile.output)
+        #expect(result["checked"] == .number(JSONNumber(rowCount)))
+        #expect(result["clean"] == .bool(true))
+        #expect(result["missing_in_new"] == .array([]))
+        #expect(result["extra_in_new"] == .array([]))
+        #expect(result["mismatched"] == .array([]))
+    }
+
+    /// The command line: exit statuses, --export-ids, the metric, and the phase gate reading the
+    /// recorded reconcile.
+    @Test func reconcileAndPhaseOnTheCommandLine() async throws {
+        let folder = try temporaryFolder()
+        let legacy = "sqlite:\(folder)/legacy.sqlite"
+        let new = "sqlite:\(folder)/new.sqlite"
+        let state = "sqlite:\(folder)/state.sqlite"
+        let mapFile = "\(folder)/users.yaml"
+        try Fixtures.mappingYAML.write(toFile: mapFile, atomically: true, encoding: .utf8)
+        try await withStore(.sqlite(path: "\(folder)/legacy.sqlite")) { l in
+            try await withStore(.sqlite(path: "\(folder)/new.sqlite")) { n in
+                try await Fixtures.prepare(legacy: l, new: n, rows: 30)
+            }
+        }
+        let backfill = try Self.banyan([
+            "data", "backfill", "--from", legacy, "--to", new, "--map", mapFile, "--no-progress",
+        ])
+        #expect(backfill.status == 0)
+        #expect(backfill.output.contains("done: 30 rows, checkpoint=30"))
+        for phase in ["DualWrite", "backfilling"] {
+            #expect(try Self.banyan(["data", "phase", "users", "--to", phase, "--state", state]).status == 0)
+        }
+        try await withStore(.sqlite(path: "\(folder)/new.sqlite")) { n in
+            try await n.execute("DELETE FROM customers WHERE id IN (4, 7)")
+        }
+        let dirty = try Self.banyan([
+            "data", "reconcile", "--legacy", legacy, "--new", new, "--map", mapFile, "--state", state, "--export-ids",
+            "\(folder)/repair.txt", "--metrics-file", "\(folder)/drift.prom", "--no-progress",
+        ])
+        #expect(dirty.status == 1)
+        #expect(dirty.output.contains("  missing_in_new  2: 4, 7\n"))
+        #expect(try String(contentsOfFile: "\(folder)/repair.txt", encoding: .utf8) == "4\n7\n")
+        #expect(
+            try String(contentsOfFile: "\(folder)/drift.prom", encoding: .utf8).contains(
+                "banyan_data_drift_rows{table=\"users\"} 2\n"))
+        let refused = try Self.banyan(["data", "phase", "users", "--to", "NewPrimary", "--state", state])
+        #expect(refused.status == 1)
+        #expect(refused.error.contains("users: the last reconcile found 2 differing row(s)"))
+        // Repair by backfilling again from the start (idempotent), reconcile, then the gate opens.
+        let repair = try Self.banyan([
+            "data", "backfill", "--from", legacy, "--to", new, "--map", mapFile, "--restart", "--format", "json",
+            "--no-progress",
+        ])
+        #expect(try JSONParser.parse(repair.output)["rows_written"] == .number(JSONNumber(2)))
+        let clean = try Self.banyan([
+            "data", "reconcile", "--legacy", legacy, "--new", new, "--map", mapFile, "--state", state, "--no-progress",
+        ])
+        #expect(clean.status == 0)
+        let moved = try Self.banyan([
+            "data", "phase", "users", "--to", "new-primary", "--reason", "reconcile clean", "--state", state,
+            "--format",
+            "json",
+        ])
+        #expect(moved.status == 0)
+        let shown = try JSONParser.parse(moved.output)
+        #expect(shown["phase"] == .string("NewPrimary"))
+        #expect(shown["writes_legacy"] == .bool(true))
+        #expect(shown["history"]?[2]?["reason"] == .string("reconcile clean"))
+        // --watch runs on a schedule and refreshes the metric each time.
+        let watched = try Self.banyan([
+            "data", "reconcile", "--legacy", legacy, "--new", new, "--map", mapFile, "--no-record", "--watch", "0.2s",
+            "--runs", "2", "--metrics-file", "\(folder)/watch.prom", "--no-progress",
+        ])
+        #expect(watched.status == 0)
+        #expect(watched.output.components(separatedBy: "clean: safe to cut over").count == 3)
+        #expect(
+            try String(contentsOfFile: "\(folder)/watch.prom", encoding: .utf8).contains(
+                "banyan_data_drift_rows{table=\"users\"} 0\n"))
+        let usage = try Self.banyan(["data", "backfill", "--from", "mysql://x", "--to", new, "--table", "users"])
+        #expect(usage.status == 2)
+        #expect(
+            usage.error
+                == "error: --from: 'mysql://x' is not a database URL; write sqlite:PATH or "
+                + "postgres://USER:PASSWORD@HOST:PORT/DATABASE\n")
+    }
+}
+
+extension DatabaseURL {
+    var databaseName: String {
+        if case .postgres(let target) = self { return target.database }
+        return ""
+    }
+}

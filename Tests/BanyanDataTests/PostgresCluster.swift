@@ -1,0 +1,155 @@
+import BanyanData
+import Foundation
+import Testing
+
+/// A throwaway PostgreSQL cluster in a temporary folder: `initdb` on first use (as the `postgres`
+/// user when the tests run as root, since the server refuses root), one server on a free loopback
+/// port, stopped and deleted when the test process exits. Each test gets its own database.
+final class PostgresCluster: Sendable {
+    let folder: String
+    let port: Int
+
+    /// The cluster shared by every test of this process, started on first use.
+    static let shared: Result<PostgresCluster, any Error> = {
+        do {
+            return .success(try PostgresCluster())
+        } catch {
+            return .failure(error)
+        }
+    }()
+
+    static func get() throws -> PostgresCluster { try shared.get() }
+
+    private init() throws(TestSupportError) {
+        let bin = try Self.binaryFolder()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "banyan-pg-\(UUID().uuidString.prefix(8))"
+        ).path
+        let data = folder + "/data"
+        do {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        } catch {
+            throw TestSupportError("cannot create \(data): \(error)")
+        }
+        let asRoot = getuid() == 0
+        if asRoot { try Self.run("/bin/chown", ["-R", "postgres:postgres", folder]) }
+        func asOwner(_ tool: String, _ arguments: [String]) throws(TestSupportError) -> String {
+            asRoot
+                ? try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", "\(bin)/\(tool)"] + arguments)
+                : try Self.run("\(bin)/\(tool)", arguments)
+        }
+        _ = try asOwner(
+            "initdb", ["-D", data, "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8", "--no-sync"])
+        var lastError: TestSupportError?
+        for _ in 0..<5 {
+            let port = Int.random(in: 20_000..<60_000)
+            do {
+                _ = try asOwner(
+                    "pg_ctl",
+                    [
+                        "-D", data, "-w", "-t", "60", "-l", folder + "/server.log", "-o",
+                        "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
+                            + "-c max_connections=100",
+                        "start",
+                    ])
+                self.folder = folder
+                self.port = port
+                let stop =
+                    asRoot
+                    ? "/usr/sbin/runuser -u postgres -- \(bin)/pg_ctl -D \(data) -m immediate stop"
+                    : "\(bin)/pg_ctl -D \(data) -m immediate stop"
+                PostgresCluster.stopCommands.append("\(stop) >/dev/null 2>&1; rm -rf \(folder)")
+                atexit {
+                    for command in PostgresCluster.stopCommands { _ = system(command) }
+                }
+                return
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? TestSupportError("PostgreSQL did not start")
+    }
+
+    nonisolated(unsafe) static var stopCommands: [String] = []
+
+    /// `postgres://postgres@127.0.0.1:PORT/NAME`
+    func url(_ database: String) -> DatabaseURL {
+        try! DatabaseURL(parsing: "postgres://postgres@127.0.0.1:\(port)/\(database)")
+    }
+
+    func urlText(_ database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)" }
+
+    /// Creates a fresh database and returns its URL.
+    func makeDatabase(_ prefix: String = "t") async throws -> DatabaseURL {
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        try await withStore(url("postgres")) { store in try await store.execute("CREATE DATABASE \(name)") }
+        return url(name)
+    }
+
+    static func binaryFolder() throws(TestSupportError) -> String {
+        var candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        if let versions = try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            candidates += versions.sorted().reversed().map { "/usr/lib/postgresql/\($0)/bin" }
+        }
+        for folder in candidates where FileManager.default.isExecutableFile(atPath: "\(folder)/initdb") {
+            return folder
+        }
+        throw TestSupportError("PostgreSQL's initdb is not installed; scripts/setup.sh installs postgresql")
+    }
+
+    /// Runs a tool to completion with posix_spawn and waitpid (Foundation's Process can miss the
+    /// exit of a tool whose children outlive it, as pg_ctl's server does), output to a file.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws(TestSupportError) -> String {
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-run-\(UUID().uuidString)").path
+        defer { unlink(log) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid = pid_t()
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw TestSupportError("cannot run \(executable): error \(spawned)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        let exited = status & 0x7f == 0
+        guard exited && (status >> 8) & 0xff == 0 else {
+            throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) failed (\(status)):\n\(text)")
+        }
+        return text
+    }
+}
+
+struct TestSupportError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A fresh temporary folder for SQLite files.
+func temporaryFolder() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "banyan-data-\(UUID().uuidString.prefix(8))"
+    ).path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// The repository's root folder, found from this file's location.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// The built `banyan` executable.
+func banyanExecutable() throws -> String {
+    let path =
+        ProcessInfo.processInfo.environment["BANYAN_BIN"]
+        ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        throw TestSupportError("banyan is not built at \(path): run 'swift build' first, or set BANYAN_BIN")
+    }
+    return path
+}
