@@ -114,16 +114,8 @@ public enum Backfill {
         -> BackfillReport
     {
         let started = Date()
-        let sourceInfo = try await source.tableInfo(options.mapping.sourceTable)
-        let targetInfo = try await target.tableInfo(options.mapping.targetTable)
-        let transform: RowTransform
-        do {
-            transform = try RowTransform(
-                mapping: options.mapping, sourceColumns: sourceInfo.columns.map(\.name),
-                sourceKey: sourceInfo.primaryKey, targetTypes: targetInfo.types)
-        } catch {
-            throw DataError.usage(error.message)
-        }
+        let (sourceInfo, targetInfo, transform) = try await RowTransform.prepare(
+            options.mapping, source: source, target: target)
         let sourceKey = transform.sourceKeyIndexes.map { transform.sourceColumns[$0] }
         let targetKey = transform.targetKeyIndexes.map { transform.targetColumns[$0] }
         let version = transform.versionIndex.map { transform.targetColumns[$0] }
@@ -235,5 +227,26 @@ public enum Backfill {
         }
         handle.seekToEndOfFile()
         return handle
+    }
+}
+
+extension RowTransform {
+    /// Reads the shapes of both tables and builds the mapping's transform between them; a mapping
+    /// that does not fit the tables is a usage error. Shared by backfill and reconcile.
+    static func prepare(
+        _ mapping: TableMapping,
+        source: any DataStore,
+        target: any DataStore
+    ) async throws -> (source: TableInfo, target: TableInfo, transform: RowTransform) {
+        let sourceInfo = try await source.tableInfo(mapping.sourceTable)
+        let targetInfo = try await target.tableInfo(mapping.targetTable)
+        do {
+            let transform = try RowTransform(
+                mapping: mapping, sourceColumns: sourceInfo.columns.map(\.name),
+                sourceKey: sourceInfo.primaryKey, targetTypes: targetInfo.types)
+            return (sourceInfo, targetInfo, transform)
+        } catch {
+            throw DataError.usage(error.message)
+        }
     }
 }

@@ -61,16 +61,8 @@ public enum Reconcile {
         -> ReconcileReport
     {
         let started = Date()
-        let legacyInfo = try await legacy.tableInfo(options.mapping.sourceTable)
-        let newInfo = try await new.tableInfo(options.mapping.targetTable)
-        let transform: RowTransform
-        do {
-            transform = try RowTransform(
-                mapping: options.mapping, sourceColumns: legacyInfo.columns.map(\.name),
-                sourceKey: legacyInfo.primaryKey, targetTypes: newInfo.types)
-        } catch {
-            throw DataError.usage(error.message)
-        }
+        let (legacyInfo, newInfo, transform) = try await RowTransform.prepare(
+            options.mapping, source: legacy, target: new)
         var legacyFilter: WatermarkFilter?
         var newFilter: WatermarkFilter?
         if let since = options.since {
