@@ -57,18 +57,7 @@ extension BenchReport {
                 }
             }
             body += "<h2>Memory over time (RSS)</h2>\n" + memoryChart(memory)
-            var rows = [
-                ["target", "pid", "runtime", "build", "RSS idle", "RSS load", "RSS peak", "CPU ms/req", "verdict"]
-            ]
-            for target in measured {
-                guard let p = target.process else { continue }
-                rows.append([
-                    target.name, "\(p.facts.pid)", p.facts.runtime.rawValue, p.facts.buildProfile,
-                    megabytes(p.rssIdleBytes), megabytes(p.rssLoadBytes), megabytes(p.rssPeakBytes),
-                    p.cpuSecondsPerRequest.map { String(format: "%.3f", $0 * 1000) } ?? "-",
-                    target.verdict.map { "\($0.kind.rawValue): \($0.explanation)" } ?? "-",
-                ])
-            }
+            let rows = processCostRows(measured) { "\($0.kind.rawValue): \($0.explanation)" }
             body += "<h2>The servers' own cost</h2>\n" + htmlTable(rows, id: "cost")
         }
         let closed = targets.filter { $0.closedLoop != nil }

@@ -48,19 +48,7 @@ extension BenchReport {
         if !measured.isEmpty {
             out.append("")
             out.append("the servers' own cost (from /proc):")
-            var rows = [
-                ["target", "pid", "runtime", "build", "RSS idle", "RSS load", "RSS peak", "CPU ms/req", "verdict"]
-            ]
-            for target in measured {
-                guard let p = target.process else { continue }
-                rows.append([
-                    target.name, "\(p.facts.pid)", p.facts.runtime.rawValue, p.facts.buildProfile,
-                    megabytes(p.rssIdleBytes), megabytes(p.rssLoadBytes), megabytes(p.rssPeakBytes),
-                    p.cpuSecondsPerRequest.map { String(format: "%.3f", $0 * 1000) } ?? "-",
-                    target.verdict?.kind.rawValue ?? "-",
-                ])
-            }
-            out += table(rows)
+            out += table(processCostRows(measured) { $0.kind.rawValue })
             for target in measured {
                 if let verdict = target.verdict { out.append("  \(target.name): \(verdict.explanation)") }
             }
@@ -158,6 +146,22 @@ func ratioText(_ ratio: Double) -> String {
 }
 
 /// Megabytes of 10⁶ bytes, as the gate counts them.
+/// The servers' own cost, one row per measured target, as the text and HTML reports show it;
+/// `verdict` renders the last column.
+func processCostRows(_ targets: [TargetReport], verdict: (CostVerdict) -> String) -> [[String]] {
+    var rows = [["target", "pid", "runtime", "build", "RSS idle", "RSS load", "RSS peak", "CPU ms/req", "verdict"]]
+    for target in targets {
+        guard let p = target.process else { continue }
+        rows.append([
+            target.name, "\(p.facts.pid)", p.facts.runtime.rawValue, p.facts.buildProfile,
+            megabytes(p.rssIdleBytes), megabytes(p.rssLoadBytes), megabytes(p.rssPeakBytes),
+            p.cpuSecondsPerRequest.map { String(format: "%.3f", $0 * 1000) } ?? "-",
+            target.verdict.map { verdict($0) } ?? "-",
+        ])
+    }
+    return rows
+}
+
 func megabytes(_ bytes: Int) -> String {
     String(format: "%.1f MB", Double(bytes) / 1e6)
 }
