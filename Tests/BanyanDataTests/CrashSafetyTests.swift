@@ -45,7 +45,9 @@ import Testing
         let arguments = [
             "data", "backfill", "--from", "sqlite:\(folder)/legacy.sqlite", "--to",
             try PostgresCluster.get().urlText(target.databaseName), "--map", mapFile, "--chunk-size", "40", "--rate",
-            "6000", "--format", "json", "--no-progress",
+            // Slow enough that the 4,000 rows take longer than the twelve kill windows together, so
+            // the kills land at several checkpoints instead of after the backfill has finished.
+            "1500", "--format", "json", "--no-progress",
         ]
         var checkpoints = Set<Int>()
         var generator = SystemRandomNumberGenerator()
