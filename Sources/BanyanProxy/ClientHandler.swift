@@ -223,10 +223,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         guard let pair = exchange.shadow, let route = exchange.route else { return }
         let shadowHead = exchange.upstreamHead(
             for: .candidate, allocator: context.channel.allocator, extra: "x-banyan-shadow: 1\r\n")
-        let call = ShadowCall(
-            engine: engine, loop: loop, route: route, pair: pair, head: shadowHead, body: exchange.retained,
-            isHead: exchange.head.method == "HEAD")
-        call.start()
+        pair.callStarted = true
+        route.stats.recordShadowSent()
+        loop.shadows.send(
+            ShadowCall(
+                route: route, pair: pair, head: shadowHead, body: exchange.retained,
+                isHead: exchange.head.method == "HEAD", pipelinable: exchange.isIdempotent, now: .now()))
     }
 
     private func failRequestBody(_ exchange: Exchange, reason: String) {

@@ -21,6 +21,11 @@ public struct ProxySettings: Sendable {
     public var retainedBodyLimit = 1 << 20
     /// The largest response kept for a shadow comparison.
     public var shadowResponseLimit = 4 << 20
+    /// How long a shadow copy may wait for others to go out with it (zero: the end of the
+    /// event loop's current turn).
+    public var shadowBatchWindow: TimeAmount = .milliseconds(1)
+    /// How many shadow copies one connection carries at once, pipelined (1: no pipelining).
+    public var shadowPipelineDepth = 16
     /// How often differences are written to the state database.
     public var flushInterval: Duration = .milliseconds(500)
 
@@ -154,8 +159,8 @@ final class LoopContext {
     let candidatePool: UpstreamPool
     /// Shadow copies use their own connections, so a slow candidate cannot take the canary's.
     let shadowPool: UpstreamPool
+    let shadows: ShadowDispatcher
     var clients: [ObjectIdentifier: ClientHandler] = [:]
-    var shadows: [ObjectIdentifier: ShadowCall] = [:]
     private var sweeping = false
 
     init(eventLoop: any EventLoop, engine: ProxyEngine) {
@@ -170,6 +175,9 @@ final class LoopContext {
         shadowPool = UpstreamPool(
             eventLoop: eventLoop, address: engine.candidateAddress, connectTimeout: settings.connectTimeout,
             idleTimeout: settings.upstreamIdleTimeout)
+        shadows = ShadowDispatcher(
+            pool: shadowPool, window: settings.shadowBatchWindow, depth: settings.shadowPipelineDepth,
+            responseLimit: settings.shadowResponseLimit)
     }
 
     func pool(for backend: Backend) -> UpstreamPool {
@@ -188,7 +196,7 @@ final class LoopContext {
         eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(50)) { [self] in
             let now = NIODeadline.now()
             for client in Array(clients.values) { client.checkDeadlines(now: now) }
-            for shadow in Array(shadows.values) { shadow.checkDeadline(now: now) }
+            shadows.checkDeadlines(now: now)
             legacyPool.closeExpired(now: now)
             candidatePool.closeExpired(now: now)
             shadowPool.closeExpired(now: now)

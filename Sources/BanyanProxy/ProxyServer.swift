@@ -232,6 +232,7 @@ public final class ProxyServer: Sendable {
                 for client in Array(loop.clients.values) { client.checkDeadlines(now: .distantFuture) }
                 loop.legacyPool.closeAll()
                 loop.candidatePool.closeAll()
+                loop.shadows.abandonAll()
                 loop.shadowPool.closeAll()
             }.get()
         }

@@ -65,24 +65,30 @@ struct TestProxy {
 }
 
 /// A TCP server for tests: records every byte it receives and answers each request head with a
-/// fixed 200, or never answers at all (`hang`).
+/// fixed 200, or never answers at all (`hang`); it can close each connection after a number of
+/// answers, the way nginx's `keepalive_requests` does.
 final class RecordingUpstream: @unchecked Sendable {
     // @unchecked: `received` and `descriptors` are guarded by `lock`; the rest is set in init.
     let port: Int
     private let listener: Int32
     private let hang: Bool
     private let delay: Double
+    private let closeAfter: Int?
     private let lock = NIOLock()
     private var bytes: [UInt8] = []
+    private var accepted = 0
+    private var mostHeadsInOneRead = 0
     private var descriptors: [Int32] = []
     private var stopped = false
 
     /// - Parameters:
     ///   - hang: accept nothing and never answer.
     ///   - delay: seconds to wait before each answer.
-    init(hang: Bool = false, delay: Double = 0) throws {
+    ///   - closeAfter: answers per connection; the last one says `Connection: close`.
+    init(hang: Bool = false, delay: Double = 0, closeAfter: Int? = nil) throws {
         self.hang = hang
         self.delay = delay
+        self.closeAfter = closeAfter
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -112,11 +118,20 @@ final class RecordingUpstream: @unchecked Sendable {
     /// Everything received so far.
     var received: [UInt8] { lock.withLock { bytes } }
 
+    /// Connections accepted so far.
+    var connections: Int { lock.withLock { accepted } }
+
+    /// The most request heads that one read brought in (above 1: the client pipelines).
+    var mostPipelined: Int { lock.withLock { mostHeadsInOneRead } }
+
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 { return }
-            lock.withLock { descriptors.append(connection) }
+            lock.withLock {
+                descriptors.append(connection)
+                accepted += 1
+            }
             Thread.detachNewThread { [self] in serve(connection) }
         }
     }
@@ -124,16 +139,27 @@ final class RecordingUpstream: @unchecked Sendable {
     private func serve(_ fd: Int32) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         var pending: [UInt8] = []
+        var answered = 0
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count <= 0 { return }
             lock.withLock { bytes += buffer[0..<count] }
             pending += buffer[0..<count]
+            var heads = 0
             while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
                 pending.removeSubrange(0..<end.upperBound)
+                heads += 1
+                answered += 1
+                lock.withLock { mostHeadsInOneRead = max(mostHeadsInOneRead, heads) }
                 if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
-                let answer = Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
+                let last = closeAfter.map { answered >= $0 } ?? false
+                let answer = Array(
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\(last ? "Connection: close\r\n" : "")\r\nok".utf8)
                 _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if last {
+                    shutdown(fd, Int32(SHUT_RDWR))
+                    return
+                }
             }
         }
     }

@@ -199,6 +199,58 @@ struct ProxyTests {
         #expect(counters.shadowCompared == 0)
     }
 
+    @Test(
+        "shadow copies go out pipelined in batches; each is answered and compared once, also when the candidate closes its connections every 3 answers"
+    )
+    func pipelinedShadows() async throws {
+        let legacy = try RecordingUpstream()
+        let steady = try RecordingUpstream()
+        let closing = try RecordingUpstream(closeAfter: 3)
+        var settings = ProxySettings()
+        // A long window so that the copies of the six clients below go out together.
+        settings.shadowBatchWindow = .milliseconds(20)
+        for candidate in [steady, closing] {
+            let proxy = try await TestProxy.start(
+                legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id"],
+                configure: { routes in routes[0].mode = .shadow }, settings: settings)
+            let port = proxy.server.port
+            let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for client in 0..<6 {
+                    group.addTask {
+                        try await blocking {
+                            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+                            return try (0..<10).map { index in
+                                try connection.send(HTTPRequest(method: "GET", target: "/users/\(client * 10 + index)"))
+                                    .response.status
+                            }
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            try await proxy.server.settleShadows()
+            let counters = try #require(proxy.server.engine.snapshot.route(named: "GET /users/:id")).stats.counters
+            await proxy.server.shutdown()
+            #expect(statuses == Array(repeating: 200, count: 60))
+            #expect(counters.shadowSent == 60)
+            #expect(counters.shadow.requests == 60)
+            #expect(counters.shadowCompared == 60)
+            #expect(counters.shadowDiffering == 0)
+            #expect(counters.shadowErrors == 0)
+            #expect(counters.shadowTimeouts == 0)
+            #expect(counters.shadowSkipped == [:])
+            // Every copy reached the candidate: each target once, apart from copies sent again
+            // after a connection closed under them.
+            let targets = Set(
+                String(decoding: candidate.received, as: UTF8.self).components(separatedBy: "\r\n")
+                    .filter { $0.hasPrefix("GET /users/") })
+            #expect(targets == Set((0..<60).map { "GET /users/\($0) HTTP/1.1" }))
+            #expect(candidate.mostPipelined > 1)
+        }
+        #expect(steady.connections < 60)
+        #expect(closing.connections >= 20)
+    }
+
     @Test("a rollback applies to the very next request and survives a restart")
     func rollback() async throws {
         let legacy = try ServiceProcess.legacy()
