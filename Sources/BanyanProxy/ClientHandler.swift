@@ -103,13 +103,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         let route = match.map { snapshot.routes[$0.value] }
         var decision = RolloutDecision(primary: .legacy)
         if let route {
-            let config = route.config
             decision = RolloutDecision.decide(
-                mode: route.mode, method: head.method, fallback: config.fallback, shadowSample: config.shadow.sample,
-                shadowNonIdempotent: config.shadowNonIdempotent,
+                mode: route.mode, method: head.method, fallback: route.config.fallback,
+                shadowSample: route.config.shadow.sample, shadowNonIdempotent: route.config.shadowNonIdempotent,
                 bucket: {
                     StickyBucket.bucket(
-                        for: self.stickyValue(config.sticky, head: head, headBytes: headBytes, match: match))
+                        for: self.stickyValue(route.config.sticky, head: head, headBytes: headBytes, match: match))
                 },
                 draw: { Double.random(in: 0..<1) })
             switch decision.shadow {
@@ -253,7 +252,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             now
             + (backend == .candidate
                 ? .nanoseconds(Int64((exchange.route?.config.timeout ?? 30) * 1e9)) : engine.settings.legacyTimeout)
-        loop.pool(for: backend).acquire(fresh: fresh) { [self] result in
+        let pool = loop.pool(for: backend)
+        if !fresh, let connection = pool.takeIdle() {
+            send(exchange, on: connection, reused: true)
+            return
+        }
+        pool.acquire(fresh: fresh) { [self] result in
             guard self.exchange === exchange, exchange.attempt == attempt, !closed else {
                 if case .success(let (connection, _)) = result { connection.pool.release(connection) }
                 return
@@ -262,19 +266,24 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             case .failure:
                 attemptFailed(exchange, .refused)
             case .success(let (connection, reused)):
-                exchange.connection = connection
-                exchange.connectionReused = reused
-                connection.delegate = self
-                connection.write(exchange.upstreamHead(for: backend, allocator: context.channel.allocator))
-                if exchange.retaining || (exchange.attempt > 1 && exchange.replayable) {
-                    if let retained = exchange.retained { connection.write(retained) }
-                } else if let pending = exchange.pending {
-                    connection.write(pending)
-                    exchange.pending = nil
-                }
-                connection.flush()
+                send(exchange, on: connection, reused: reused)
             }
         }
+    }
+
+    /// Writes the request (head, and the body so far) to the connection the attempt got.
+    private func send(_ exchange: Exchange, on connection: UpstreamConnection, reused: Bool) {
+        exchange.connection = connection
+        exchange.connectionReused = reused
+        connection.delegate = self
+        connection.write(exchange.upstreamHead(for: exchange.backend, allocator: context.channel.allocator))
+        if exchange.retaining || (exchange.attempt > 1 && exchange.replayable) {
+            if let retained = exchange.retained { connection.write(retained) }
+        } else if let pending = exchange.pending {
+            connection.write(pending)
+            exchange.pending = nil
+        }
+        connection.flush()
     }
 
     private func attemptFailed(_ exchange: Exchange, _ failure: CandidateFailure) {
@@ -391,21 +400,33 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 }
                 exchange.response = response
                 exchange.responseBuffer = nil
-                writeClientHead(exchange, response, raw)
-                if case .length(let count) = response.framing { exchange.responseRemaining = count }
+                var out = clientHead(exchange, response, raw, room: buffer.readableBytes)
+                if case .length(let count) = response.framing {
+                    exchange.responseRemaining = count
+                    // A small body that is already here goes out in the same write as the head.
+                    if count <= buffer.readableBytes && count <= 16_384 {
+                        var body = buffer.readSlice(length: count)!
+                        out.writeBuffer(&body)
+                        exchange.responseRemaining = 0
+                    }
+                }
+                context.write(wrapOutboundOut(out), promise: nil)
                 return buffer
             }
         }
         return nil
     }
 
-    private func writeClientHead(_ exchange: Exchange, _ response: ResponseHead, _ raw: ByteBuffer) {
+    /// The head the client gets, with `room` bytes to spare for a body that may follow it.
+    private func clientHead(
+        _ exchange: Exchange, _ response: ResponseHead, _ raw: ByteBuffer, room: Int
+    ) -> ByteBuffer {
         let http10 = exchange.head.minorVersion == 0
         exchange.dechunk = http10 && response.framing == .chunked
         exchange.closeClient =
             !exchange.head.keepAlive || response.framing == .untilClose || exchange.dechunk || engine.isDraining
             || !exchange.requestComplete
-        var out = context.channel.allocator.buffer(capacity: response.length + 64)
+        var out = context.channel.allocator.buffer(capacity: response.length + 64 + min(room, 16_384))
         raw.withUnsafeReadableBytes { p in
             out.writeBytes(UnsafeRawBufferPointer(rebasing: p[0..<response.statusLineEnd]))
             for line in response.keptLines {
@@ -433,7 +454,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         } else {
             out.writeStaticString("\r\n")
         }
-        context.write(wrapOutboundOut(out), promise: nil)
+        return out
     }
 
     private func forwardBody(_ exchange: Exchange, _ buffer: inout ByteBuffer) {

@@ -116,18 +116,22 @@ final class UpstreamPool {
         self.idleTimeout = idleTimeout
     }
 
+    /// An idle connection, if one is open.
+    func takeIdle() -> UpstreamConnection? {
+        while let connection = idle.popLast() {
+            if connection.isActive { return connection }
+        }
+        return nil
+    }
+
     /// An idle connection when there is one, else a new one. `reused` says which.
     func acquire(
         fresh: Bool = false,
         _ completion: @escaping (Result<(UpstreamConnection, reused: Bool), any Error>) -> Void
     ) {
-        if !fresh {
-            while let connection = idle.popLast() {
-                if connection.isActive {
-                    completion(.success((connection, true)))
-                    return
-                }
-            }
+        if !fresh, let connection = takeIdle() {
+            completion(.success((connection, true)))
+            return
         }
         let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
