@@ -2,6 +2,8 @@ import BanyanCore
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
+import _ConnectionPoolModule
 
 /// The state store for a fleet: tables in one schema of a PostgreSQL database, shared by every
 /// proxy of a migration, reached through a small connection pool.
@@ -21,6 +23,7 @@ public final class PostgresStateStore: StateStore {
     private let running: Task<Void, Never>
     private let logger: Logger
     private let tables: Tables
+    private let closed = Mutex(false)
 
     /// The tables' names, qualified with the schema.
     private struct Tables {
@@ -345,6 +348,7 @@ public final class PostgresStateStore: StateStore {
 
     /// Stops the pool and waits until its connections are closed.
     public func close() async throws {
+        closed.withLock { $0 = true }
         running.cancel()
         await running.value
     }
@@ -355,6 +359,7 @@ public final class PostgresStateStore: StateStore {
     /// description) into a ``StateStoreError`` that names the server and says what failed.
     private func run<T: Sendable>(_ body: (PostgresClient, Logger, Tables) async throws -> T) async throws -> T {
         do {
+            guard !closed.withLock({ $0 }) else { throw Closed() }
             return try await body(client, logger, tables)
         } catch {
             throw StateStoreError(
@@ -362,6 +367,9 @@ public final class PostgresStateStore: StateStore {
                     + Self.describe(error))
         }
     }
+
+    /// A use of the store after ``close()``.
+    private struct Closed: Error {}
 
     private static func connectFailure(_ location: PostgresStateLocation, _ error: any Error) -> String {
         if let error = error as? PSQLError, error.serverInfo != nil {
@@ -385,6 +393,16 @@ public final class PostgresStateStore: StateStore {
             return cause.map(describe) ?? String(reflecting: error)
         case let error as NIOConnectionError:
             return error.connectionErrors.first.map { describe($0.error) } ?? "no address for \(error.host)"
+        case is Closed:
+            return "the store is closed"
+        case let error as ConnectionPoolError:
+            // PostgresClient passes its pool's errors on as they are.
+            switch error {
+            case .connectionCreationCircuitBreakerTripped:
+                return "no connection can be made: the server is down or refuses connections (retrying)"
+            case .poolShutdown: return "the store is closed"
+            default: return "the request was cancelled"
+            }
         case let error as IOError:
             return String(cString: strerror(error.errnoCode)).lowercased()
         default:

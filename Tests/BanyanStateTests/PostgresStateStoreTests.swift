@@ -197,6 +197,62 @@ struct PostgresStateStoreTests {
         try await overTCP.close()
     }
 
+    @Test("closing the store closes every connection it opened")
+    func closeReleasesConnections() async throws {
+        let cluster = try PostgresCluster.get()
+        let database = try await cluster.createDatabase("close")
+        let store = try await openStateStore(cluster.urlText(database))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for route in 0..<8 {
+                group.addTask {
+                    try await store.mergeDifferences([], totals: [ShadowTotals(route: "GET /\(route)", compared: 1)])
+                }
+            }
+            try await group.waitForAll()
+        }
+        let connected = "SELECT count(*)::int8 FROM pg_stat_activity WHERE datname = '\(database)'"
+        #expect((1...4).contains(try await cluster.integer(connected)))
+        try await store.close()
+        // A server process leaves pg_stat_activity a moment after its client hangs up.
+        var left = try await cluster.integer(connected)
+        for _ in 0..<50 where left > 0 {
+            try await Task.sleep(for: .milliseconds(100))
+            left = try await cluster.integer(connected)
+        }
+        #expect(left == 0)
+        await #expect {
+            try await store.shadowTotals()
+        } throws: { error in
+            (error as? StateStoreError)?.description
+                == "state: PostgreSQL at 127.0.0.1:\(cluster.port), database '\(database)': the store is closed"
+        }
+    }
+
+    @Test("the store reconnects after the server drops its connections")
+    func reconnects() async throws {
+        let cluster = try PostgresCluster.get()
+        let database = try await cluster.createDatabase("drop")
+        let store = try await openStateStore(cluster.urlText(database))
+        try await store.mergeDifferences([], totals: [ShadowTotals(route: "GET /", compared: 1)])
+        let dropped = try await cluster.integer(
+            "SELECT count(pg_terminate_backend(pid))::int8 FROM pg_stat_activity WHERE datname = '\(database)'")
+        #expect(dropped == 1)
+        // The first write may still meet the dropped connection, if the pool has not noticed the
+        // hang-up yet; the ones after it get a new connection.
+        var written = 1
+        for attempt in 0..<3 {
+            do {
+                try await store.mergeDifferences([], totals: [ShadowTotals(route: "GET /", compared: 1)])
+                written += 1
+            } catch {
+                #expect(attempt == 0, "\(error)")
+            }
+        }
+        #expect(written >= 3)
+        #expect(try await store.shadowTotals() == [ShadowTotals(route: "GET /", compared: written)])
+        try await store.close()
+    }
+
     @Test("a failed query names the server, the database and the cause")
     func failedQuery() async throws {
         let cluster = try PostgresCluster.get()

@@ -106,6 +106,24 @@ public final class PostgresCluster: Sendable {
         try await connection.close()
     }
 
+    /// Runs a query that answers one integer (`SELECT count(*) …`) in `database`.
+    public func integer(_ sql: String, database: String = "postgres") async throws -> Int {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: "127.0.0.1", port: port, username: "postgres", password: nil, database: database,
+                tls: .disable),
+            id: 0, logger: Self.logger)
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).collect()
+            try await connection.close()
+            guard let value = try rows.first?.decode(Int.self) else { throw TestSupportError("\(sql): no row") }
+            return value
+        } catch {
+            try? await connection.close()
+            throw TestSupportError("\(sql): \(String(reflecting: error))")
+        }
+    }
+
     static func binaryFolder() throws(TestSupportError) -> String {
         var candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         if let versions = try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
