@@ -253,6 +253,27 @@ struct PostgresStateStoreTests {
         try await store.close()
     }
 
+    @Test("a user who may not create the schema is told so, naming schema, database and server")
+    func cannotCreateSchema() async throws {
+        let cluster = try PostgresCluster.get()
+        let database = try await cluster.createDatabase("perm")
+        let role = "reader_\(database.suffix(8))"
+        try await cluster.execute("CREATE ROLE \(role) LOGIN")
+        await #expect {
+            try await openStateStore("postgres://\(role)@127.0.0.1:\(cluster.port)/\(database)")
+        } throws: { error in
+            (error as? StateLocationError)?.description
+                == "state: cannot create the state tables in schema 'banyan' of database '\(database)' at "
+                + "127.0.0.1:\(cluster.port): permission denied for database \(database)"
+        }
+        // A schema an administrator made and handed over is used as it is.
+        try await cluster.execute("CREATE SCHEMA banyan AUTHORIZATION \(role)", database: database)
+        let store = try await openStateStore("postgres://\(role)@127.0.0.1:\(cluster.port)/\(database)")
+        try await store.mergeDifferences([], totals: [ShadowTotals(route: "GET /", compared: 2)])
+        #expect(try await store.shadowTotals() == [ShadowTotals(route: "GET /", compared: 2)])
+        try await store.close()
+    }
+
     @Test("a failed query names the server, the database and the cause")
     func failedQuery() async throws {
         let cluster = try PostgresCluster.get()
