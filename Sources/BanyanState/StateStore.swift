@@ -115,7 +115,8 @@ public protocol StateStore: Sendable {
     func removeOverride(route: String) async throws
     /// The mode changes, newest first.
     func events(limit: Int) async throws -> [RouteEvent]
-    /// Adds counts, aggregates and (up to the sample limit) samples.
+    /// Adds the counts to the stored ones (keeping the earliest first and the latest last time
+    /// seen, and the given severity and explanation) and keeps samples up to the sample limit.
     func mergeDifferences(_ aggregates: [DifferenceAggregate], totals: [ShadowTotals]) async throws
     /// Every difference aggregate, most frequent first.
     func differenceAggregates() async throws -> [DifferenceAggregate]
