@@ -39,10 +39,17 @@ let package = Package(
         ),
         // Know what to migrate: route inventory from the Express app, dependency audit, migration plan.
         .target(name: "BanyanAudit", dependencies: ["BanyanCore"], resources: [.copy("Resources/knowledge-base.json")]),
-        // Route state and shadow difference aggregates: an embedded SQLite file (a protocol for other stores).
+        // Route state and shadow difference aggregates: an embedded SQLite file, or PostgreSQL for a fleet.
         .target(
             name: "BanyanState",
-            dependencies: ["BanyanCore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+            dependencies: [
+                "BanyanCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // Its error type, which PostgresClient throws as it is.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The strangler-fig proxy: SwiftNIO data plane, shadow dispatch, fallback, admin API, metrics.
         .target(
@@ -94,16 +101,28 @@ let package = Package(
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),
         .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
         .testTarget(name: "BanyanProxyTests", dependencies: ["BanyanProxy", "BanyanCore"]),
-        .testTarget(name: "BanyanStateTests", dependencies: ["BanyanState", "BanyanCore"]),
+        // A throwaway PostgreSQL cluster for the tests that need a real server.
+        .target(
+            name: "PostgresTestSupport",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/PostgresTestSupport"
+        ),
+        .testTarget(
+            name: "BanyanStateTests", dependencies: ["BanyanState", "BanyanCore", "BanyanHTTP", "PostgresTestSupport"]),
         .testTarget(
             name: "BanyanDataTests",
-            dependencies: ["BanyanCore", "BanyanData", "BanyanHTTP", .product(name: "NIOCore", package: "swift-nio")]
+            dependencies: [
+                "BanyanCore", "BanyanData", "BanyanHTTP", "PostgresTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
-                "BanyanProxy", "BanyanState",
+                "BanyanProxy", "BanyanState", "PostgresTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

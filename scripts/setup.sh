@@ -16,7 +16,7 @@ command -v cargo >/dev/null 2>&1 || need+=(cargo)
 for crate in hyper tokio serde-json serde-derive serde sha1 base64 httpdate libc; do
     dpkg -s "librust-$crate-dev" >/dev/null 2>&1 || need+=("librust-$crate-dev")
 done
-# The data tests start a throwaway PostgreSQL cluster (initdb, pg_ctl) as the postgres user.
+# The data, state and proxy tests start a throwaway PostgreSQL cluster (initdb, pg_ctl) as the postgres user.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -gt 0 ]; then

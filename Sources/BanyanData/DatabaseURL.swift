@@ -1,4 +1,4 @@
-import Foundation
+import BanyanCore
 
 /// Where a table lives: `sqlite:PATH` (a file, created when missing) or
 /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (also `postgresql://`; `?host=/socket/dir` for a
@@ -27,20 +27,21 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             self = .sqlite(path: path)
             return
         }
-        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
-            let components = URLComponents(string: text)
-        else {
+        guard PostgresURL.hasScheme(text) else {
             throw DataError.usage(
                 "'\(text)' is not a database URL; write sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
-        let socket = components.queryItems?.first { $0.name == "host" }?.value
-        let database = String(components.path.drop { $0 == "/" })
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(parsing: text)
+        } catch {
+            throw DataError.usage(error.description)
+        }
+        let user = url.user ?? "postgres"
         self = .postgres(
             PostgresTarget(
-                host: components.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", port: components.port ?? 5432,
-                user: components.user ?? "postgres", password: components.password,
-                database: database.isEmpty ? (components.user ?? "postgres") : database,
-                socketDirectory: socket))
+                host: url.host ?? "127.0.0.1", port: url.port ?? 5432, user: user, password: url.password,
+                database: url.database ?? user, socketDirectory: url.parameter("host")))
     }
 
     /// The URL with its password hidden, for reports and logs.

@@ -145,6 +145,7 @@ public final class SQLiteStateStore: StateStore {
                     INSERT INTO difference_aggregate (route, kind, location, severity, count, first_seen, last_seen,
                     explanation, policy_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (route, kind, location) DO UPDATE SET count = count + excluded.count,
+                    first_seen = min(first_seen, excluded.first_seen),
                     last_seen = max(last_seen, excluded.last_seen), severity = excluded.severity,
                     explanation = excluded.explanation, policy_reason = excluded.policy_reason
                     """,

@@ -100,9 +100,12 @@ public struct RouteEvent: Sendable, Hashable {
     }
 }
 
-/// Where Banyan keeps what must outlive a process: runtime route changes and shadow
-/// differences. The embedded SQLite file is the default; a PostgreSQL store for a fleet of
-/// proxies can implement the same protocol.
+/// Where Banyan keeps what must outlive a process: runtime route changes, the audit trail of
+/// mode changes, and shadow differences.
+///
+/// Two stores implement it: ``SQLiteStateStore``, an embedded file for one proxy (the default),
+/// and ``PostgresStateStore``, tables in a PostgreSQL schema that several proxies share. A proxy
+/// reads the overrides when it starts; the differences of every proxy writing to one store add up.
 public protocol StateStore: Sendable {
     /// Every runtime route change in force.
     func routeOverrides() async throws -> [RouteOverride]
@@ -112,7 +115,8 @@ public protocol StateStore: Sendable {
     func removeOverride(route: String) async throws
     /// The mode changes, newest first.
     func events(limit: Int) async throws -> [RouteEvent]
-    /// Adds counts, aggregates and (up to the sample limit) samples.
+    /// Adds the counts to the stored ones (keeping the earliest first and the latest last time
+    /// seen, and the given severity and explanation) and keeps samples up to the sample limit.
     func mergeDifferences(_ aggregates: [DifferenceAggregate], totals: [ShadowTotals]) async throws
     /// Every difference aggregate, most frequent first.
     func differenceAggregates() async throws -> [DifferenceAggregate]
@@ -125,14 +129,19 @@ public struct StateLocationError: Error, Sendable, CustomStringConvertible {
     public let description: String
 }
 
-/// Opens the store a `state:` value names (`sqlite:PATH`).
+/// A read or write of the state store that failed, naming the store and the cause.
+public struct StateStoreError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// Opens the store a `state:` value names: `sqlite:PATH`, or
+/// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]` (also `postgresql://`).
 public func openStateStore(_ location: String) async throws -> any StateStore {
     if location.hasPrefix("sqlite:") {
         return try await SQLiteStateStore.open(path: String(location.dropFirst("sqlite:".count)))
     }
-    if location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") {
-        throw StateLocationError(
-            description: "state: PostgreSQL is not supported by this build yet; use sqlite:PATH (one proxy per file)")
+    if PostgresURL.hasScheme(location) {
+        return try await PostgresStateStore.open(try PostgresStateLocation(parsing: location))
     }
     throw StateLocationError(description: "state: '\(location)' is neither sqlite:PATH nor postgres://…")
 }

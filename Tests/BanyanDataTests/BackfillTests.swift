@@ -1,5 +1,6 @@
 import BanyanCore
 import Foundation
+import PostgresTestSupport
 import Testing
 
 @testable import BanyanData

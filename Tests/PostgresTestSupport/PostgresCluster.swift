@@ -1,13 +1,15 @@
-import BanyanData
 import Foundation
-import Testing
+import Logging
+import PostgresNIO
 
 /// A throwaway PostgreSQL cluster in a temporary folder: `initdb` on first use (as the `postgres`
 /// user when the tests run as root, since the server refuses root), one server on a free loopback
 /// port, stopped and deleted when the test process exits. Each test gets its own database.
-final class PostgresCluster: Sendable {
-    let folder: String
-    let port: Int
+public final class PostgresCluster: Sendable {
+    /// The folder of the data, the log and the Unix socket.
+    public let folder: String
+    /// The loopback port the server listens on.
+    public let port: Int
 
     /// The cluster shared by every test of this process, started on first use.
     static let shared: Result<PostgresCluster, any Error> = {
@@ -18,7 +20,7 @@ final class PostgresCluster: Sendable {
         }
     }()
 
-    static func get() throws -> PostgresCluster { try shared.get() }
+    public static func get() throws -> PostgresCluster { try shared.get() }
 
     private init() throws(TestSupportError) {
         let bin = try Self.binaryFolder()
@@ -73,17 +75,53 @@ final class PostgresCluster: Sendable {
     nonisolated(unsafe) static var stopCommands: [String] = []
 
     /// `postgres://postgres@127.0.0.1:PORT/NAME`
-    func url(_ database: String) -> DatabaseURL {
-        try! DatabaseURL(parsing: "postgres://postgres@127.0.0.1:\(port)/\(database)")
+    public func urlText(_ database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)" }
+
+    private static let logger: Logger = {
+        var logger = Logger(label: "banyan.tests.postgres")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Creates a fresh database named `PREFIX_` and eight random characters, and returns its name.
+    public func createDatabase(_ prefix: String = "t") async throws -> String {
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        try await execute("CREATE DATABASE \(name)")
+        return name
     }
 
-    func urlText(_ database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)" }
+    /// Runs one statement in `database`, as the `postgres` user.
+    public func execute(_ sql: String, database: String = "postgres") async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: "127.0.0.1", port: port, username: "postgres", password: nil, database: database,
+                tls: .disable),
+            id: 0, logger: Self.logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
+        } catch {
+            try? await connection.close()
+            throw TestSupportError("\(sql): \(String(reflecting: error))")
+        }
+        try await connection.close()
+    }
 
-    /// Creates a fresh database and returns its URL.
-    func makeDatabase(_ prefix: String = "t") async throws -> DatabaseURL {
-        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
-        try await withStore(url("postgres")) { store in try await store.execute("CREATE DATABASE \(name)") }
-        return url(name)
+    /// Runs a query that answers one integer (`SELECT count(*) …`) in `database`.
+    public func integer(_ sql: String, database: String = "postgres") async throws -> Int {
+        let connection = try await PostgresConnection.connect(
+            configuration: .init(
+                host: "127.0.0.1", port: port, username: "postgres", password: nil, database: database,
+                tls: .disable),
+            id: 0, logger: Self.logger)
+        do {
+            let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).collect()
+            try await connection.close()
+            guard let value = try rows.first?.decode(Int.self) else { throw TestSupportError("\(sql): no row") }
+            return value
+        } catch {
+            try? await connection.close()
+            throw TestSupportError("\(sql): \(String(reflecting: error))")
+        }
     }
 
     static func binaryFolder() throws(TestSupportError) -> String {
@@ -125,31 +163,8 @@ final class PostgresCluster: Sendable {
     }
 }
 
-struct TestSupportError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A fresh temporary folder for SQLite files.
-func temporaryFolder() throws -> String {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "banyan-data-\(UUID().uuidString.prefix(8))"
-    ).path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
-}
-
-/// The repository's root folder, found from this file's location.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
-
-/// The built `banyan` executable.
-func banyanExecutable() throws -> String {
-    let path =
-        ProcessInfo.processInfo.environment["BANYAN_BIN"]
-        ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-        throw TestSupportError("banyan is not built at \(path): run 'swift build' first, or set BANYAN_BIN")
-    }
-    return path
+/// A test's environment that is not as the test needs it, with what to do about it.
+public struct TestSupportError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,412 @@
+import BanyanCore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import _ConnectionPoolModule
+
+/// The state store for a fleet: tables in one schema of a PostgreSQL database, shared by every
+/// proxy of a migration, reached through a small connection pool.
+///
+/// Writers never lose each other's counts: differences and totals are added by atomic upserts
+/// inside one transaction, and a sample is inserted only while its aggregate holds fewer than
+/// ``samplesPerAggregate``, checked by the inserting statement itself.
+public final class PostgresStateStore: StateStore {
+    /// How many sample exchanges each aggregate keeps, as in the SQLite store.
+    public static let samplesPerAggregate = SQLiteStateStore.samplesPerAggregate
+
+    public let location: PostgresStateLocation
+    private let client: PostgresClient
+    /// The pool's `run()`. The store is opened in one place and closed in another (the proxy's
+    /// start and shutdown), so no scope can hold the pool; the store owns the task instead, and
+    /// ``close()`` cancels it and waits for the pool to close its connections.
+    private let running: Task<Void, Never>
+    private let logger: Logger
+    private let tables: Tables
+    private let closed = Mutex(false)
+
+    /// The tables' names, qualified with the schema.
+    private struct Tables {
+        let override: String
+        let event: String
+        let aggregate: String
+        let sample: String
+        let totals: String
+
+        init(schema: String) {
+            let prefix = "\"\(schema)\"."
+            override = prefix + "route_override"
+            event = prefix + "route_event"
+            aggregate = prefix + "difference_aggregate"
+            sample = prefix + "difference_sample"
+            totals = prefix + "shadow_totals"
+        }
+    }
+
+    private init(location: PostgresStateLocation, client: PostgresClient, running: Task<Void, Never>, logger: Logger) {
+        self.location = location
+        self.client = client
+        self.running = running
+        self.logger = logger
+        self.tables = Tables(schema: location.schema)
+    }
+
+    deinit { running.cancel() }
+
+    /// Connects, creates the schema and its tables when missing, and starts the pool.
+    ///
+    /// Fails with a ``StateLocationError`` naming the server when it cannot be reached, refuses
+    /// the user or database, or the tables cannot be created.
+    public static func open(_ location: PostgresStateLocation) async throws -> PostgresStateStore {
+        var logger = Logger(label: "banyan.state.postgres")
+        logger.logLevel = .critical
+        // One plain connection first: it reports a refused port or login at once (the pool
+        // would retry in the background), and sets the tables up.
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: connectionConfiguration(location), id: 0, logger: logger)
+        } catch {
+            throw StateLocationError(description: connectFailure(location, error))
+        }
+        do {
+            try await createTables(location.schema, on: connection, logger: logger)
+        } catch {
+            try? await connection.close()
+            throw StateLocationError(
+                description: "state: cannot create the state tables in schema '\(location.schema)' of database "
+                    + "'\(location.database)' at \(location.server): \(describe(error))")
+        }
+        try? await connection.close()
+
+        var configuration: PostgresClient.Configuration
+        if let directory = location.socketDirectory {
+            configuration = .init(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(location.port)", username: location.user,
+                password: location.password, database: location.database)
+        } else {
+            configuration = .init(
+                host: location.host, port: location.port, username: location.user, password: location.password,
+                database: location.database, tls: .disable)
+        }
+        configuration.options.maximumConnections = 4
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let running = Task { await client.run() }
+        return PostgresStateStore(location: location, client: client, running: running, logger: logger)
+    }
+
+    private static func connectionConfiguration(_ location: PostgresStateLocation) -> PostgresConnection.Configuration {
+        if let directory = location.socketDirectory {
+            return .init(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(location.port)", username: location.user,
+                password: location.password, database: location.database)
+        }
+        return .init(
+            host: location.host, port: location.port, username: location.user, password: location.password,
+            database: location.database, tls: .disable)
+    }
+
+    private static func createTables(_ schema: String, on connection: PostgresConnection, logger: Logger) async throws {
+        let tables = Tables(schema: schema)
+        try await connection.withTransaction(logger: logger) { connection in
+            // Proxies starting together would race on CREATE … IF NOT EXISTS (it can fail with a
+            // duplicate key in the catalog); the lock makes them take turns.
+            let lock = "banyan.state.\(schema)"
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lock)))", logger: logger).collect()
+            let exists = try await connection.query(
+                "SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: logger
+            ).collect()
+            // A schema made beforehand by an administrator needs no CREATE right on the database.
+            if exists.isEmpty {
+                _ = try await connection.query(
+                    "CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger
+                ).collect()
+            }
+            for statement: PostgresQuery in [
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.override) (
+                    route TEXT PRIMARY KEY, mode TEXT NOT NULL, file_mode TEXT NOT NULL,
+                    reason TEXT NOT NULL, changed_at DOUBLE PRECISION NOT NULL)
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.event) (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, route TEXT NOT NULL,
+                    from_mode TEXT NOT NULL, to_mode TEXT NOT NULL, reason TEXT NOT NULL,
+                    at DOUBLE PRECISION NOT NULL)
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.aggregate) (
+                    route TEXT NOT NULL, kind TEXT NOT NULL, location TEXT NOT NULL, severity TEXT NOT NULL,
+                    count BIGINT NOT NULL, first_seen DOUBLE PRECISION NOT NULL,
+                    last_seen DOUBLE PRECISION NOT NULL, explanation TEXT NOT NULL, policy_reason TEXT,
+                    PRIMARY KEY (route, kind, location))
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.sample) (
+                    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, route TEXT NOT NULL, kind TEXT NOT NULL,
+                    location TEXT NOT NULL, method TEXT NOT NULL, target TEXT NOT NULL,
+                    legacy_status BIGINT NOT NULL, candidate_status BIGINT NOT NULL, legacy_value TEXT,
+                    candidate_value TEXT, legacy_body TEXT NOT NULL, candidate_body TEXT NOT NULL,
+                    at DOUBLE PRECISION NOT NULL)
+                """,
+                """
+                CREATE INDEX IF NOT EXISTS difference_sample_aggregate
+                ON \(unescaped: tables.sample) (route, kind, location)
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.totals) (
+                    route TEXT PRIMARY KEY, compared BIGINT NOT NULL, differing BIGINT NOT NULL,
+                    failing BIGINT NOT NULL)
+                """,
+            ] {
+                _ = try await connection.query(statement, logger: logger).collect()
+            }
+        }
+    }
+
+    // MARK: Route changes
+
+    public func routeOverrides() async throws -> [RouteOverride] {
+        try await run { client, logger, tables in
+            let rows = try await client.query(
+                """
+                SELECT route, mode, file_mode, reason, changed_at FROM \(unescaped: tables.override)
+                ORDER BY route COLLATE "C"
+                """, logger: logger)
+            var overrides: [RouteOverride] = []
+            for try await (route, mode, fileMode, reason, changedAt) in rows.decode(
+                (String, String, String, String, Double).self)
+            {
+                guard let mode = RouteMode(storageText: mode), let fileMode = RouteMode(storageText: fileMode) else {
+                    continue
+                }
+                overrides.append(
+                    RouteOverride(route: route, mode: mode, fileMode: fileMode, reason: reason, changedAt: changedAt))
+            }
+            return overrides
+        }
+    }
+
+    public func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws {
+        try await run { client, logger, tables in
+            try await client.withTransaction(logger: logger) { connection in
+                _ = try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: tables.override) (route, mode, file_mode, reason, changed_at)
+                    VALUES (\(override.route), \(override.mode.storageText), \(override.fileMode.storageText),
+                    \(override.reason), \(override.changedAt))
+                    ON CONFLICT (route) DO UPDATE SET mode = EXCLUDED.mode, file_mode = EXCLUDED.file_mode,
+                    reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
+                    """, logger: logger
+                ).collect()
+                _ = try await connection.query(
+                    """
+                    INSERT INTO \(unescaped: tables.event) (route, from_mode, to_mode, reason, at)
+                    VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at))
+                    """, logger: logger
+                ).collect()
+            }
+        }
+    }
+
+    public func removeOverride(route: String) async throws {
+        try await run { client, logger, tables in
+            _ = try await client.query(
+                "DELETE FROM \(unescaped: tables.override) WHERE route = \(route)", logger: logger
+            ).collect()
+        }
+    }
+
+    public func events(limit: Int) async throws -> [RouteEvent] {
+        // A negative limit means all of them, as SQLite reads it (LIMIT NULL in PostgreSQL).
+        let limit: Int? = limit < 0 ? nil : limit
+        return try await run { client, logger, tables in
+            let rows = try await client.query(
+                """
+                SELECT route, from_mode, to_mode, reason, at FROM \(unescaped: tables.event)
+                ORDER BY id DESC LIMIT \(limit)
+                """, logger: logger)
+            var events: [RouteEvent] = []
+            for try await (route, from, to, reason, at) in rows.decode((String, String, String, String, Double).self) {
+                events.append(RouteEvent(route: route, from: from, to: to, reason: reason, at: at))
+            }
+            return events
+        }
+    }
+
+    // MARK: Differences
+
+    public func mergeDifferences(_ aggregates: [DifferenceAggregate], totals: [ShadowTotals]) async throws {
+        guard !aggregates.isEmpty || !totals.isEmpty else { return }
+        // Every writer locks rows in the same order (by route, then by aggregate key), so two
+        // proxies merging the same routes wait for each other instead of deadlocking.
+        let totals = totals.sorted { $0.route < $1.route }
+        let aggregates = aggregates.sorted { $0.key < $1.key }
+        let limit = Self.samplesPerAggregate
+        try await run { client, logger, tables in
+            try await client.withTransaction(logger: logger) { connection in
+                for total in totals {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO \(unescaped: tables.totals) AS t (route, compared, differing, failing)
+                        VALUES (\(total.route), \(total.compared), \(total.differing), \(total.failing))
+                        ON CONFLICT (route) DO UPDATE SET compared = t.compared + EXCLUDED.compared,
+                        differing = t.differing + EXCLUDED.differing, failing = t.failing + EXCLUDED.failing
+                        """, logger: logger
+                    ).collect()
+                }
+                for aggregate in aggregates {
+                    // The upsert locks the aggregate's row until the transaction ends, so the
+                    // sample count below is read by one writer of this aggregate at a time.
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO \(unescaped: tables.aggregate) AS t (route, kind, location, severity, count,
+                        first_seen, last_seen, explanation, policy_reason)
+                        VALUES (\(aggregate.route), \(aggregate.kind.rawValue), \(aggregate.location),
+                        \(aggregate.severity.rawValue), \(aggregate.count), \(aggregate.firstSeen),
+                        \(aggregate.lastSeen), \(aggregate.explanation), \(aggregate.policyReason))
+                        ON CONFLICT (route, kind, location) DO UPDATE SET count = t.count + EXCLUDED.count,
+                        first_seen = LEAST(t.first_seen, EXCLUDED.first_seen),
+                        last_seen = GREATEST(t.last_seen, EXCLUDED.last_seen), severity = EXCLUDED.severity,
+                        explanation = EXCLUDED.explanation, policy_reason = EXCLUDED.policy_reason
+                        """, logger: logger
+                    ).collect()
+                    for sample in aggregate.samples.prefix(limit) {
+                        _ = try await connection.query(
+                            """
+                            INSERT INTO \(unescaped: tables.sample) (route, kind, location, method, target,
+                            legacy_status, candidate_status, legacy_value, candidate_value, legacy_body,
+                            candidate_body, at)
+                            SELECT \(aggregate.route), \(aggregate.kind.rawValue), \(aggregate.location),
+                            \(sample.method), \(sample.target), \(sample.legacyStatus), \(sample.candidateStatus),
+                            \(sample.legacyValue), \(sample.candidateValue), \(sample.legacyBody),
+                            \(sample.candidateBody), \(sample.at)
+                            WHERE (SELECT count(*) FROM \(unescaped: tables.sample) WHERE route = \(aggregate.route)
+                            AND kind = \(aggregate.kind.rawValue) AND location = \(aggregate.location)) < \(limit)
+                            """, logger: logger
+                        ).collect()
+                    }
+                }
+            }
+        }
+    }
+
+    public func differenceAggregates() async throws -> [DifferenceAggregate] {
+        try await run { client, logger, tables in
+            let rows = try await client.query(
+                """
+                SELECT route, kind, location, severity, count, first_seen, last_seen, explanation, policy_reason
+                FROM \(unescaped: tables.aggregate)
+                ORDER BY count DESC, route COLLATE "C", kind COLLATE "C", location COLLATE "C"
+                """, logger: logger)
+            var aggregates: [DifferenceAggregate] = []
+            for try await (route, kind, location, severity, count, firstSeen, lastSeen, explanation, policyReason)
+                in rows.decode((String, String, String, String, Int, Double, Double, String, String?).self)
+            {
+                guard let kind = DifferenceKind(rawValue: kind), let severity = Severity(rawValue: severity) else {
+                    continue
+                }
+                aggregates.append(
+                    DifferenceAggregate(
+                        route: route, kind: kind, location: location, severity: severity, count: count,
+                        firstSeen: firstSeen, lastSeen: lastSeen, explanation: explanation,
+                        policyReason: policyReason))
+            }
+            let samples = try await client.query(
+                """
+                SELECT route, kind, location, method, target, legacy_status, candidate_status, legacy_value,
+                candidate_value, legacy_body, candidate_body, at FROM \(unescaped: tables.sample) ORDER BY id
+                """, logger: logger)
+            var byKey: [String: [DifferenceSample]] = [:]
+            for try await row in samples.decode(
+                (String, String, String, String, String, Int, Int, String?, String?, String, String, Double).self)
+            {
+                byKey["\(row.0)\u{1}\(row.1)\u{1}\(row.2)", default: []].append(
+                    DifferenceSample(
+                        method: row.3, target: row.4, legacyStatus: row.5, candidateStatus: row.6, legacyValue: row.7,
+                        candidateValue: row.8, legacyBody: row.9, candidateBody: row.10, at: row.11))
+            }
+            for index in aggregates.indices { aggregates[index].samples = byKey[aggregates[index].key] ?? [] }
+            return aggregates
+        }
+    }
+
+    public func shadowTotals() async throws -> [ShadowTotals] {
+        try await run { client, logger, tables in
+            let rows = try await client.query(
+                """
+                SELECT route, compared, differing, failing FROM \(unescaped: tables.totals)
+                ORDER BY route COLLATE "C"
+                """, logger: logger)
+            var totals: [ShadowTotals] = []
+            for try await (route, compared, differing, failing) in rows.decode((String, Int, Int, Int).self) {
+                totals.append(ShadowTotals(route: route, compared: compared, differing: differing, failing: failing))
+            }
+            return totals
+        }
+    }
+
+    /// Stops the pool and waits until its connections are closed.
+    public func close() async throws {
+        closed.withLock { $0 = true }
+        running.cancel()
+        await running.value
+    }
+
+    // MARK: Errors
+
+    /// Runs `body`, turning PostgresNIO's errors (which hide the server's words from their
+    /// description) into a ``StateStoreError`` that names the server and says what failed.
+    private func run<T: Sendable>(_ body: (PostgresClient, Logger, Tables) async throws -> T) async throws -> T {
+        do {
+            guard !closed.withLock({ $0 }) else { throw Closed() }
+            return try await body(client, logger, tables)
+        } catch {
+            throw StateStoreError(
+                description: "state: PostgreSQL at \(location.server), database '\(location.database)': "
+                    + Self.describe(error))
+        }
+    }
+
+    /// A use of the store after ``close()``.
+    private struct Closed: Error {}
+
+    private static func connectFailure(_ location: PostgresStateLocation, _ error: any Error) -> String {
+        if let error = error as? PSQLError, error.serverInfo != nil {
+            return "state: PostgreSQL at \(location.server) refused the connection (user '\(location.user)', "
+                + "database '\(location.database)'): \(describe(error))"
+        }
+        return "state: cannot connect to PostgreSQL at \(location.server): \(describe(error))"
+    }
+
+    /// The cause in words: the server's message, or the system's for a failed connection.
+    static func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError:
+            if let message = error.serverInfo?[.message] {
+                return message + (error.serverInfo?[.detail].map { " (\($0))" } ?? "")
+            }
+            if let underlying = error.underlying { return describe(underlying) }
+            return String(describing: error.code)
+        case let error as PostgresTransactionError:
+            let cause = error.closureError ?? error.beginError ?? error.commitError ?? error.rollbackError
+            return cause.map(describe) ?? String(reflecting: error)
+        case let error as NIOConnectionError:
+            return error.connectionErrors.first.map { describe($0.error) } ?? "no address for \(error.host)"
+        case is Closed:
+            return "the store is closed"
+        case let error as ConnectionPoolError:
+            // PostgresClient passes its pool's errors on as they are.
+            switch error {
+            case .connectionCreationCircuitBreakerTripped:
+                return "no connection can be made: the server is down or refuses connections (retrying)"
+            case .poolShutdown: return "the store is closed"
+            default: return "the request was cancelled"
+            }
+        case let error as IOError:
+            return String(cString: strerror(error.errnoCode)).lowercased()
+        default:
+            return String(describing: error)
+        }
+    }
+}
