@@ -219,12 +219,15 @@ measure() {
     pause $((duration / 2))
     local rss
     rss=$(rss_kb "$pid")
-    if ! wait "$gen"; then
-        echo "load generator failed ($name, $phase round $round):" >&2
+    local status=0
+    wait "$gen" || status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "load generator failed with status $status ($name, $phase round $round):" >&2
         cat "$output.err" "$output" >&2
         exit 1
     fi
     forget_pid "$gen"
+    check_alive
     local p1 b1 s1 st1 t1
     p1=$(cpu_ticks "$pid"); b1=$(cpu_ticks "$backend_worker"); s1=$(cpu_ticks "$shadow_worker")
     st1=$(stat_ticks); t1=$(date +%s.%N)
@@ -242,18 +245,42 @@ print("\t".join([phase, rnd, pos, name, out, d(p0, p1), d(b0, b1), d(s0, s1), ge
 PY
 }
 
-background() { # COMMAND...: run to completion in the background (interruptible), output discarded
-    "$@" >/dev/null 2>&1 &
-    local job=$!
+background() { # COMMAND...: run to completion in the background (interruptible), output kept on failure
+    "$@" >"$work/background.log" 2>&1 &
+    local job=$! status=0
     pids+=("$job")
-    wait "$job" || { echo "failed: $*" >&2; exit 1; }
+    wait "$job" || status=$?
     forget_pid "$job"
+    if [ "$status" -ne 0 ]; then
+        echo "failed with status $status: $*" >&2
+        cat "$work/background.log" >&2
+        exit 1
+    fi
 }
 
 url() { echo "http://127.0.0.1:${port_of[$1]}/users/1"; }
 
+# Every process the runs depend on must still be the one started above; one stopped from outside
+# (another job's `pkill`) would turn the rest of the run into connection errors.
+declare -A log_of=([haproxy]="$work/haproxy.log" [banyan-legacy]="$work/banyan-legacy.log"
+    [banyan-shadow]="$work/banyan-shadow.log" [nginx]="$work/proxy-error.log"
+    [backend]="$work/backend-error.log" [shadow-backend]="$work/shadow-error.log")
+declare -A alive_pid=([haproxy]=$haproxy_pid [banyan-legacy]=$legacy_pid [banyan-shadow]=$shadowmode_pid
+    [nginx]=$proxy_worker [backend]=$backend_worker [shadow-backend]=$shadow_worker)
+check_alive() {
+    local name
+    for name in "${!alive_pid[@]}"; do
+        if ! kill -0 "${alive_pid[$name]}" 2>/dev/null; then
+            echo "$name (pid ${alive_pid[$name]}) has exited: was it stopped from outside? Its log:" >&2
+            tail -5 "${log_of[$name]}" >&2
+            exit 1
+        fi
+    done
+}
+
 wrk_run() { # round position target
     local name=$3
+    check_alive
     background wrk -t1 -c"$connections" -d"${warmup}s" "$(url "$name")"
     measure saturation "$1" "$2" "$name" "$work/p1-r$1-$name.wrk" \
         wrk -t1 -c"$connections" -d"${duration}s" --latency "$(url "$name")"
@@ -261,6 +288,7 @@ wrk_run() { # round position target
 
 bench_run() { # round position target
     local name=$3
+    check_alive
     local args=(--target "$name=$(url "$name")" --pid "$name=${pid_of[$name]}" --rate "$rate"
         --connections "$connections" --rounds 1 --warmup 0s --low-load-duration 0s --json)
     background "$banyan" bench "${args[@]}" --duration "${warmup}s"
@@ -521,19 +549,25 @@ print()
 print(f"banyan RSS: legacy mode {int(idle_legacy) / 1024:.1f} MB idle, {int(hwm_legacy) / 1024:.1f} MB peak (VmHWM) "
       f"after phase 1; shadow mode {int(idle_shadow) / 1024:.1f} MB idle, {int(hwm_shadow) / 1024:.1f} MB peak")
 
+shares = {t: rate / medians["saturation"][t]["rps"] for t in medians["same-rate"] if medians["saturation"][t]["rps"]}
 late = [r for r in runs if r["phase"] == "same-rate" and r["rps"] < 0.95 * rate]
 print()
 print(f"phase 2 generator: banyan bench (open loop, {rate} req/s offered, {connections} connections); "
       f"achieved {min(r['rps'] for r in runs if r['phase'] == 'same-rate'):,.0f}-"
       f"{max(r['rps'] for r in runs if r['phase'] == 'same-rate'):,.0f} req/s"
       + (f"; {len(late)} run(s) below 95% of the offered rate" if late else ""))
+print("offered rate as a share of each target's phase-1 median req/s: "
+      + ", ".join(f"{t} {share:.0%}" for t, share in shares.items())
+      + ("; above 100% a target is past saturation and its phase-2 latency is queueing"
+         if any(share > 1 for share in shares.values()) else ""))
 
 if json_out:
     text_conditions = dict(line.rstrip("\n").split("\t", 1) for line in open(f"{work}/conditions.tsv"))
     result = {"conditions": {**text_conditions, "cpus": cpus, "clock_ticks_per_s": hz, "duration_s": duration, "warmup_s": 2,
                              "rounds": rounds, "connections": connections, "phase1_generator": "wrk",
                              "phase2_generator": "banyan bench", "phase2_rate": rate},
-              "runs": runs, "medians": medians, "ratios": ratios, "shadow_coverage": coverage,
+              "runs": runs, "medians": medians, "ratios": ratios, "phase2_rate_share_of_saturation": shares,
+              "shadow_coverage": coverage,
               "banyan_memory": memory}
     with open(json_out, "w") as f:
         json.dump(result, f, indent=2)
