@@ -15,7 +15,7 @@
 #      and the shadow backend's CPU per request, wrk's own CPU, steal and idle ticks from
 #      /proc/stat, and the proxy's VmRSS in the middle of the run.
 #   2. same rate: every proxy offered the same open-loop load (`banyan bench`, a constant rate of
-#      about half of nginx's median phase-1 req/s, 32 connections), DURATION s after a 2 s
+#      about half of the slowest proxy's median phase-1 req/s, 32 connections), DURATION s after a 2 s
 #      warm-up at the same rate, p50 and p99 compared; the same per-run records.
 #
 # Ratios are given two ways: the median of the per-round ratios (both targets measured in the same
@@ -322,7 +322,7 @@ condition banyan "$("$banyan" --version 2>/dev/null || echo unknown), one event-
 condition tools "$(nginx -v 2>&1 | head -1 | sed 's/^nginx version: //'); $(haproxy -v 2>&1 | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 condition rounds "$rounds, order alternating (forward, reverse, ...); ${warmup} s warm-up + ${duration} s measured per run"
 condition "phase 1" "wrk -t1 -c$connections -d${duration}s --latency GET /users/1 (47-byte JSON), closed loop"
-condition "phase 2" "banyan bench, open loop at a constant rate (half of nginx's median phase-1 req/s), $connections connections"
+condition "phase 2" "banyan bench, open loop at a constant rate (half of the slowest proxy's median phase-1 req/s), $connections connections"
 condition "CPU per request" "utime+stime from /proc/PID/stat ($hz ticks/s) over the requests answered; nginx: its worker"
 condition "steal and idle" "ticks of all CPUs from /proc/stat during the run ($(nproc) CPUs x ${duration} s = $(($(nproc) * duration * hz)) ticks)"
 banyan_idle_legacy=$(rss_kb "$legacy_pid")
@@ -347,12 +347,13 @@ banyan_hwm_shadow=$(hwm_kb "$shadowmode_pid")
 
 rate=$(python3 - "$runs" <<'PY'
 import csv, re, statistics, sys
-rates = []
+rates = {}
 for row in csv.DictReader(open(sys.argv[1]), delimiter="\t"):
-    if row["phase"] == "saturation" and row["target"] == "nginx":
+    if row["phase"] == "saturation" and row["target"] != "direct":
         m = re.search(r"Requests/sec:\s+([\d.]+)", open(row["output"]).read())
-        rates.append(float(m.group(1)))
-print(max(1, int(statistics.median(rates) / 2)))
+        rates.setdefault(row["target"], []).append(float(m.group(1)))
+# Half of the slowest proxy's median: a load every proxy carries without queueing.
+print(max(1, int(min(statistics.median(values) for values in rates.values()) / 2)))
 PY
 )
 phase2=(nginx haproxy banyan-legacy banyan-shadow)

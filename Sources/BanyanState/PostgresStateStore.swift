@@ -3,10 +3,10 @@ import Foundation
 import Logging
 import PostgresNIO
 import Synchronization
-import _ConnectionPoolModule
 
 /// The state store for a fleet: tables in one schema of a PostgreSQL database, shared by every
-/// proxy of a migration, reached through a small connection pool.
+/// proxy of a migration. Each store uses one connection, one operation at a time (the proxy
+/// writes a batch every half second), made again when the server dropped it.
 ///
 /// Writers never lose each other's counts: differences and totals are added by atomic upserts
 /// inside one transaction, and a sample is inserted only while its aggregate holds fewer than
@@ -16,11 +16,7 @@ public final class PostgresStateStore: StateStore {
     public static let samplesPerAggregate = SQLiteStateStore.samplesPerAggregate
 
     public let location: PostgresStateLocation
-    private let client: PostgresClient
-    /// The pool's `run()`. The store is opened in one place and closed in another (the proxy's
-    /// start and shutdown), so no scope can hold the pool; the store owns the task instead, and
-    /// ``close()`` cancels it and waits for the pool to close its connections.
-    private let running: Task<Void, Never>
+    private let link: Link
     private let logger: Logger
     private let tables: Tables
     private let closed = Mutex(false)
@@ -43,25 +39,21 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    private init(location: PostgresStateLocation, client: PostgresClient, running: Task<Void, Never>, logger: Logger) {
+    private init(location: PostgresStateLocation, connection: PostgresConnection, logger: Logger) {
         self.location = location
-        self.client = client
-        self.running = running
+        self.link = Link(configuration: Self.connectionConfiguration(location), connection: connection, logger: logger)
         self.logger = logger
         self.tables = Tables(schema: location.schema)
     }
 
-    deinit { running.cancel() }
-
-    /// Connects, creates the schema and its tables when missing, and starts the pool.
+    /// Connects, and creates the schema and its tables when missing.
     ///
     /// Fails with a ``StateLocationError`` naming the server when it cannot be reached, refuses
     /// the user or database, or the tables cannot be created.
     public static func open(_ location: PostgresStateLocation) async throws -> PostgresStateStore {
         var logger = Logger(label: "banyan.state.postgres")
         logger.logLevel = .critical
-        // One plain connection first: it reports a refused port or login at once (the pool
-        // would retry in the background), and sets the tables up.
+        // Connecting at once reports a refused port or login when the proxy starts.
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
@@ -77,22 +69,7 @@ public final class PostgresStateStore: StateStore {
                 description: "state: cannot create the state tables in schema '\(location.schema)' of database "
                     + "'\(location.database)' at \(location.server): \(describe(error))")
         }
-        try? await connection.close()
-
-        var configuration: PostgresClient.Configuration
-        if let directory = location.socketDirectory {
-            configuration = .init(
-                unixSocketPath: "\(directory)/.s.PGSQL.\(location.port)", username: location.user,
-                password: location.password, database: location.database)
-        } else {
-            configuration = .init(
-                host: location.host, port: location.port, username: location.user, password: location.password,
-                database: location.database, tls: .disable)
-        }
-        configuration.options.maximumConnections = 4
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        let running = Task { await client.run() }
-        return PostgresStateStore(location: location, client: client, running: running, logger: logger)
+        return PostgresStateStore(location: location, connection: connection, logger: logger)
     }
 
     private static func connectionConfiguration(_ location: PostgresStateLocation) -> PostgresConnection.Configuration {
@@ -167,8 +144,8 @@ public final class PostgresStateStore: StateStore {
     // MARK: Route changes
 
     public func routeOverrides() async throws -> [RouteOverride] {
-        try await run { client, logger, tables in
-            let rows = try await client.query(
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
                 """
                 SELECT route, mode, file_mode, reason, changed_at FROM \(unescaped: tables.override)
                 ORDER BY route COLLATE "C"
@@ -188,8 +165,8 @@ public final class PostgresStateStore: StateStore {
     }
 
     public func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws {
-        try await run { client, logger, tables in
-            try await client.withTransaction(logger: logger) { connection in
+        try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
                 _ = try await connection.query(
                     """
                     INSERT INTO \(unescaped: tables.override) (route, mode, file_mode, reason, changed_at)
@@ -210,8 +187,8 @@ public final class PostgresStateStore: StateStore {
     }
 
     public func removeOverride(route: String) async throws {
-        try await run { client, logger, tables in
-            _ = try await client.query(
+        try await run { connection, logger, tables in
+            _ = try await connection.query(
                 "DELETE FROM \(unescaped: tables.override) WHERE route = \(route)", logger: logger
             ).collect()
         }
@@ -220,8 +197,8 @@ public final class PostgresStateStore: StateStore {
     public func events(limit: Int) async throws -> [RouteEvent] {
         // A negative limit means all of them, as SQLite reads it (LIMIT NULL in PostgreSQL).
         let limit: Int? = limit < 0 ? nil : limit
-        return try await run { client, logger, tables in
-            let rows = try await client.query(
+        return try await run { connection, logger, tables in
+            let rows = try await connection.query(
                 """
                 SELECT route, from_mode, to_mode, reason, at FROM \(unescaped: tables.event)
                 ORDER BY id DESC LIMIT \(limit)
@@ -243,8 +220,8 @@ public final class PostgresStateStore: StateStore {
         let totals = totals.sorted { $0.route < $1.route }
         let aggregates = aggregates.sorted { $0.key < $1.key }
         let limit = Self.samplesPerAggregate
-        try await run { client, logger, tables in
-            try await client.withTransaction(logger: logger) { connection in
+        try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
                 for total in totals {
                     _ = try await connection.query(
                         """
@@ -292,8 +269,8 @@ public final class PostgresStateStore: StateStore {
     }
 
     public func differenceAggregates() async throws -> [DifferenceAggregate] {
-        try await run { client, logger, tables in
-            let rows = try await client.query(
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
                 """
                 SELECT route, kind, location, severity, count, first_seen, last_seen, explanation, policy_reason
                 FROM \(unescaped: tables.aggregate)
@@ -312,7 +289,7 @@ public final class PostgresStateStore: StateStore {
                         firstSeen: firstSeen, lastSeen: lastSeen, explanation: explanation,
                         policyReason: policyReason))
             }
-            let samples = try await client.query(
+            let samples = try await connection.query(
                 """
                 SELECT route, kind, location, method, target, legacy_status, candidate_status, legacy_value,
                 candidate_value, legacy_body, candidate_body, at FROM \(unescaped: tables.sample) ORDER BY id
@@ -332,8 +309,8 @@ public final class PostgresStateStore: StateStore {
     }
 
     public func shadowTotals() async throws -> [ShadowTotals] {
-        try await run { client, logger, tables in
-            let rows = try await client.query(
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
                 """
                 SELECT route, compared, differing, failing FROM \(unescaped: tables.totals)
                 ORDER BY route COLLATE "C"
@@ -346,25 +323,99 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    /// Stops the pool and waits until its connections are closed.
+    /// Closes the connection; later uses fail with "the store is closed".
     public func close() async throws {
         closed.withLock { $0 = true }
-        running.cancel()
-        await running.value
+        await link.close()
     }
 
     // MARK: Errors
 
     /// Runs `body`, turning PostgresNIO's errors (which hide the server's words from their
     /// description) into a ``StateStoreError`` that names the server and says what failed.
-    private func run<T: Sendable>(_ body: (PostgresClient, Logger, Tables) async throws -> T) async throws -> T {
+    private func run<T: Sendable>(_ body: (PostgresConnection, Logger, Tables) async throws -> T) async throws -> T {
         do {
             guard !closed.withLock({ $0 }) else { throw Closed() }
-            return try await body(client, logger, tables)
+            await link.acquire()
+            let connection: PostgresConnection
+            do {
+                connection = try await link.connection()
+            } catch {
+                await link.release()
+                throw error
+            }
+            do {
+                let value = try await body(connection, logger, tables)
+                await link.release()
+                return value
+            } catch {
+                // A statement the server refused leaves the connection usable; anything else
+                // (the server hung up, the network failed) means a new one next time.
+                if (error as? PSQLError)?.serverInfo == nil || connection.isClosed {
+                    await link.forget(connection)
+                }
+                await link.release()
+                throw error
+            }
         } catch {
             throw StateStoreError(
                 description: "state: PostgreSQL at \(location.server), database '\(location.database)': "
                     + Self.describe(error))
+        }
+    }
+
+    /// The store's connection, made again when it was lost, and a turn for one operation at a time.
+    private actor Link {
+        let configuration: PostgresConnection.Configuration
+        let logger: Logger
+        private var current: PostgresConnection?
+        private var nextID = 1
+        private var busy = false
+        private var waiting: [CheckedContinuation<Void, Never>] = []
+        private var closed = false
+
+        init(configuration: PostgresConnection.Configuration, connection: PostgresConnection, logger: Logger) {
+            self.configuration = configuration
+            self.current = connection
+            self.logger = logger
+        }
+
+        func acquire() async {
+            guard busy else {
+                busy = true
+                return
+            }
+            await withCheckedContinuation { waiting.append($0) }
+        }
+
+        func release() {
+            if waiting.isEmpty {
+                busy = false
+            } else {
+                waiting.removeFirst().resume()
+            }
+        }
+
+        func connection() async throws -> PostgresConnection {
+            guard !closed else { throw Closed() }
+            if let current, !current.isClosed { return current }
+            current = nil
+            let connection = try await PostgresConnection.connect(
+                configuration: configuration, id: nextID, logger: logger)
+            nextID += 1
+            current = connection
+            return connection
+        }
+
+        func forget(_ connection: PostgresConnection) async {
+            if current === connection { current = nil }
+            try? await connection.close()
+        }
+
+        func close() async {
+            closed = true
+            if let current { try? await current.close() }
+            current = nil
         }
     }
 
@@ -395,14 +446,6 @@ public final class PostgresStateStore: StateStore {
             return error.connectionErrors.first.map { describe($0.error) } ?? "no address for \(error.host)"
         case is Closed:
             return "the store is closed"
-        case let error as ConnectionPoolError:
-            // PostgresClient passes its pool's errors on as they are.
-            switch error {
-            case .connectionCreationCircuitBreakerTripped:
-                return "no connection can be made: the server is down or refuses connections (retrying)"
-            case .poolShutdown: return "the store is closed"
-            default: return "the request was cancelled"
-            }
         case let error as IOError:
             return String(cString: strerror(error.errnoCode)).lowercased()
         default:
