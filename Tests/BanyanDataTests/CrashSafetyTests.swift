@@ -30,7 +30,8 @@ import Testing
             error: String(decoding: err, as: UTF8.self))
     }
 
-    /// Kills the backfill at a dozen random moments (start-up, mid-chunk, between chunks, at commit),
+    /// Kills the backfill at a dozen moments (two at start-up, then each a random moment after a new
+    /// checkpoint: mid-chunk, between chunks, at commit),
     /// checks after each kill that the target holds exactly the rows its checkpoint covers, resumes,
     /// and proves with reconcile that the target equals the mapped source.
     @Test func sigkillAtRandomMomentsLosesNothingAndDoublesNothing() async throws {
@@ -46,20 +47,33 @@ import Testing
         let arguments = [
             "data", "backfill", "--from", "sqlite:\(folder)/legacy.sqlite", "--to",
             try PostgresCluster.get().urlText(target.databaseName), "--map", mapFile, "--chunk-size", "40", "--rate",
-            // Slow enough that the 4,000 rows take longer than the twelve kill windows together, so
-            // the kills land at several checkpoints instead of after the backfill has finished.
+            // Slow enough that the twelve kills, each a chunk or two after the one before, come
+            // before the 4,000 rows are done.
             "1500", "--format", "json", "--no-progress",
         ]
         var checkpoints = Set<Int>()
         var generator = SystemRandomNumberGenerator()
-        for _ in 0..<12 {
+        var lastDone = 0
+        for attempt in 0..<12 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: try banyanExecutable())
             process.arguments = arguments
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            try await Task.sleep(nanoseconds: UInt64.random(in: 30_000_000...450_000_000, using: &generator))
+            if attempt >= 2 {
+                // Past start-up: wait until this run has committed a chunk beyond the last
+                // checkpoint, so every kill from here on lands at a new place, however busy the
+                // machine is; then a random moment inside the next chunks.
+                try await withStore(target) { new in
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while process.isRunning && ContinuousClock.now < deadline {
+                        if (try await new.readCheckpoint(job: "users->customers")?.rowsDone ?? 0) > lastDone { break }
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
+                }
+            }
+            try await Task.sleep(nanoseconds: UInt64.random(in: 0...60_000_000, using: &generator))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             try await withStore(target) { new in
@@ -72,9 +86,12 @@ import Testing
                 #expect(Int(highest) == done)
                 if let checkpoint { #expect(checkpoint.lastKey == RowKey([.integer(Int64(done))])) }
                 checkpoints.insert(done)
+                lastDone = done
             }
         }
-        #expect(checkpoints.count >= 4, "kills should land at several places: \(checkpoints.sorted())")
+        // The first two kills hit start-up; each of the ten after them came after a new checkpoint.
+        #expect(checkpoints.count >= 10, "kills should land at several places: \(checkpoints.sorted())")
+        #expect(lastDone < rowCount, "the backfill should still have had rows to do at the last kill")
         let finish = try Self.banyan(arguments)
         #expect(finish.status == 0, "\(finish.error)")
         let report = try JSONParser.parse(finish.output)
