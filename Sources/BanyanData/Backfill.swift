@@ -151,6 +151,8 @@ public enum Backfill {
             return chunk
         }
         var chunkStarted = Date()
+        // --rate paces the copy from its first chunk: connecting and counting do not earn a burst.
+        let copyStarted = chunkStarted
         var current = try await fetch(after: after, limit: sizer.size)
         while let lastKey = current.lastKey {
             // The next chunk is read and mapped while this one is written: reading SQLite or
@@ -193,7 +195,7 @@ public enum Backfill {
             report.lastKey = lastKey.description
             progress.update(done: done, total: max(total, done))
             if let rate = options.rowsPerSecond, rate > 0 {
-                let due = Double(report.rowsRead) / rate - Date().timeIntervalSince(started)
+                let due = Double(report.rowsRead) / rate - Date().timeIntervalSince(copyStarted)
                 if due > 0 { try await Task.sleep(nanoseconds: UInt64(due * 1e9)) }
             }
             guard let next = try await prefetched else { break }

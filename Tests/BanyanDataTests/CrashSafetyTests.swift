@@ -13,7 +13,15 @@ import Testing
         var error: String
     }
 
-    static func banyan(_ arguments: [String]) throws -> Run {
+    /// Runs `banyan` to completion on a dispatch thread: a test waiting for it never holds one of
+    /// the few threads that the other tests' tasks (and the kills below) run on.
+    static func banyan(_ arguments: [String]) async throws -> Run {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try runToEnd(arguments) }) }
+        }
+    }
+
+    private static func runToEnd(_ arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try banyanExecutable())
         process.arguments = arguments
@@ -48,8 +56,8 @@ import Testing
             "data", "backfill", "--from", "sqlite:\(folder)/legacy.sqlite", "--to",
             try PostgresCluster.get().urlText(target.databaseName), "--map", mapFile, "--chunk-size", "40", "--rate",
             // Slow enough that the twelve kills, each a chunk or two after the one before, come
-            // before the 4,000 rows are done.
-            "1500", "--format", "json", "--no-progress",
+            // before the 4,000 rows are done, even when this test's tasks wait seconds for a thread.
+            "500", "--format", "json", "--no-progress",
         ]
         var checkpoints = Set<Int>()
         var generator = SystemRandomNumberGenerator()
@@ -92,12 +100,12 @@ import Testing
         // The first two kills hit start-up; each of the ten after them came after a new checkpoint.
         #expect(checkpoints.count >= 10, "kills should land at several places: \(checkpoints.sorted())")
         #expect(lastDone < rowCount, "the backfill should still have had rows to do at the last kill")
-        let finish = try Self.banyan(arguments)
+        let finish = try await Self.banyan(arguments)
         #expect(finish.status == 0, "\(finish.error)")
         let report = try JSONParser.parse(finish.output)
         #expect(report["rows_done"] == .number(JSONNumber(rowCount)))
         #expect(report["last_key"] == .string(String(rowCount)))
-        let reconcile = try Self.banyan([
+        let reconcile = try await Self.banyan([
             "data", "reconcile", "--legacy", "sqlite:\(folder)/legacy.sqlite", "--new",
             try PostgresCluster.get().urlText(target.databaseName), "--map", mapFile, "--json", "--state",
             "sqlite:\(folder)/state.sqlite", "--no-progress",
@@ -125,18 +133,18 @@ import Testing
                 try await Fixtures.prepare(legacy: l, new: n, rows: 30)
             }
         }
-        let backfill = try Self.banyan([
+        let backfill = try await Self.banyan([
             "data", "backfill", "--from", legacy, "--to", new, "--map", mapFile, "--no-progress",
         ])
         #expect(backfill.status == 0)
         #expect(backfill.output.contains("done: 30 rows, checkpoint=30"))
         for phase in ["DualWrite", "backfilling"] {
-            #expect(try Self.banyan(["data", "phase", "users", "--to", phase, "--state", state]).status == 0)
+            #expect(try await Self.banyan(["data", "phase", "users", "--to", phase, "--state", state]).status == 0)
         }
         try await withStore(.sqlite(path: "\(folder)/new.sqlite")) { n in
             try await n.execute("DELETE FROM customers WHERE id IN (4, 7)")
         }
-        let dirty = try Self.banyan([
+        let dirty = try await Self.banyan([
             "data", "reconcile", "--legacy", legacy, "--new", new, "--map", mapFile, "--state", state, "--export-ids",
             "\(folder)/repair.txt", "--metrics-file", "\(folder)/drift.prom", "--no-progress",
         ])
@@ -146,20 +154,20 @@ import Testing
         #expect(
             try String(contentsOfFile: "\(folder)/drift.prom", encoding: .utf8).contains(
                 "banyan_data_drift_rows{table=\"users\"} 2\n"))
-        let refused = try Self.banyan(["data", "phase", "users", "--to", "NewPrimary", "--state", state])
+        let refused = try await Self.banyan(["data", "phase", "users", "--to", "NewPrimary", "--state", state])
         #expect(refused.status == 1)
         #expect(refused.error.contains("users: the last reconcile found 2 differing row(s)"))
         // Repair by backfilling again from the start (idempotent), reconcile, then the gate opens.
-        let repair = try Self.banyan([
+        let repair = try await Self.banyan([
             "data", "backfill", "--from", legacy, "--to", new, "--map", mapFile, "--restart", "--format", "json",
             "--no-progress",
         ])
         #expect(try JSONParser.parse(repair.output)["rows_written"] == .number(JSONNumber(2)))
-        let clean = try Self.banyan([
+        let clean = try await Self.banyan([
             "data", "reconcile", "--legacy", legacy, "--new", new, "--map", mapFile, "--state", state, "--no-progress",
         ])
         #expect(clean.status == 0)
-        let moved = try Self.banyan([
+        let moved = try await Self.banyan([
             "data", "phase", "users", "--to", "new-primary", "--reason", "reconcile clean", "--state", state,
             "--format",
             "json",
@@ -170,7 +178,7 @@ import Testing
         #expect(shown["writes_legacy"] == .bool(true))
         #expect(shown["history"]?[2]?["reason"] == .string("reconcile clean"))
         // --watch runs on a schedule and refreshes the metric each time.
-        let watched = try Self.banyan([
+        let watched = try await Self.banyan([
             "data", "reconcile", "--legacy", legacy, "--new", new, "--map", mapFile, "--no-record", "--watch", "0.2s",
             "--runs", "2", "--metrics-file", "\(folder)/watch.prom", "--no-progress",
         ])
@@ -179,7 +187,7 @@ import Testing
         #expect(
             try String(contentsOfFile: "\(folder)/watch.prom", encoding: .utf8).contains(
                 "banyan_data_drift_rows{table=\"users\"} 0\n"))
-        let usage = try Self.banyan(["data", "backfill", "--from", "mysql://x", "--to", new, "--table", "users"])
+        let usage = try await Self.banyan(["data", "backfill", "--from", "mysql://x", "--to", new, "--table", "users"])
         #expect(usage.status == 2)
         #expect(
             usage.error
