@@ -387,6 +387,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 let raw = buffer.readSlice(length: response.length)!
                 exchange.responseBuffer = buffer
                 if response.isInterim {
+                    exchange.sawInterim = true
                     context.writeAndFlush(wrapOutboundOut(raw), promise: nil)
                     continue
                 }
@@ -537,7 +538,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange))
         if let pair = exchange.shadow {
             if exchange.backend == .legacy, let copy = exchange.legacyCopy {
-                pair.legacyFinished(copy)
+                // The copy starts with the final head unless interim answers came before it.
+                pair.legacyFinished(copy, head: exchange.sawInterim ? nil : exchange.response?.length)
             } else {
                 pair.abandon()
             }

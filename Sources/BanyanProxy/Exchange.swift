@@ -42,6 +42,8 @@ final class Exchange {
     var response: ResponseHead?
     var responseRemaining = 0
     var responseScanner = ChunkedScanner()
+    /// Whether an interim (1xx) answer came before the final one.
+    var sawInterim = false
     /// An HTTP/1.0 client gets chunk data without the chunked coding.
     var dechunk = false
     var closeClient = false

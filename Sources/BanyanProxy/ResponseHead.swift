@@ -58,13 +58,12 @@ public enum ResponseHeadParser {
         i += 1
         let statusLineEnd = i
         var kept: [Range<Int>] = []
-        kept.reserveCapacity(12)
+        kept.reserveCapacity(16)
         var contentLength: Int?
         var chunked = false
         var close = minor == 0
         var keepAlive = false
         var connectionNames: [(Int, Int)] = []
-        var lines: [(range: Range<Int>, nameEnd: Int)] = []
         while true {
             if i >= count { return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete }
             if p[i] == lf {
@@ -132,15 +131,19 @@ public enum ResponseHeadParser {
             case 2 where equalsLower(name, "te"): hopByHop = true
             default: break
             }
-            if !hopByHop { lines.append((lineStart..<i, nameEnd)) }
+            if !hopByHop { kept.append(lineStart..<i) }
         }
         if minor == 0 && keepAlive { close = false }
-        for line in lines {
-            let name = UnsafeRawBufferPointer(rebasing: p[line.range.lowerBound..<line.nameEnd])
-            let named = connectionNames.contains { range in
-                equalsLowerBytes(name, UnsafeRawBufferPointer(rebasing: p[range.0..<range.1]))
+        if !connectionNames.isEmpty {
+            // Fields that Connection names are hop-by-hop too (they may come before it).
+            kept.removeAll { line in
+                var nameEnd = line.lowerBound
+                while p[nameEnd] != colon { nameEnd += 1 }
+                let name = UnsafeRawBufferPointer(rebasing: p[line.lowerBound..<nameEnd])
+                return connectionNames.contains { range in
+                    equalsLowerBytes(name, UnsafeRawBufferPointer(rebasing: p[range.0..<range.1]))
+                }
             }
-            if !named { kept.append(line.range) }
         }
         let framing: BodyFraming
         if isHead || (status >= 100 && status < 200) || status == 204 || status == 304 {

@@ -26,13 +26,19 @@ final class ShadowPair {
         self.engine = engine
     }
 
-    func legacyFinished(_ bytes: ByteBuffer) {
+    private var legacyHead: Int?
+    private var candidateHead: Int?
+
+    /// Legacy's whole answer; `head` is the length of its head (it was parsed on the way).
+    func legacyFinished(_ bytes: ByteBuffer, head: Int?) {
         legacy = bytes
+        legacyHead = head
         compareIfReady()
     }
 
-    func candidateFinished(_ bytes: ByteBuffer) {
+    func candidateFinished(_ bytes: ByteBuffer, head: Int?) {
         candidate = bytes
+        candidateHead = head
         compareIfReady()
     }
 
@@ -56,7 +62,10 @@ final class ShadowPair {
         self.legacy = nil
         self.candidate = nil
         // Equal bytes need no parsing: checked here (a memcmp) rather than waking the comparison worker.
-        if engine.recorder.recordIfIdentical(route: route.config.route, stats: route.stats, legacy, candidate) {
+        if engine.recorder.recordIfIdentical(
+            route: route.config.route, stats: route.stats, legacy, candidate, legacyHead: legacyHead,
+            candidateHead: candidateHead)
+        {
             return
         }
         engine.recorder.submit(
@@ -118,10 +127,15 @@ public final class DifferenceRecorder: Sendable {
     /// Whether two raw answers are the same for every client: same status line, same body bytes,
     /// and the same header lines in the same order apart from the headers the policy ignores.
     /// Most shadow pairs of a healthy migration are, and they then skip parsing and diffing.
-    static func identical(_ a: ByteBuffer, _ b: ByteBuffer, ignoring ignored: [[UInt8]]) -> Bool {
+    /// `headA` and `headB` are the heads' lengths when the caller parsed them already.
+    static func identical(
+        _ a: ByteBuffer, _ b: ByteBuffer, ignoring ignored: [[UInt8]], headA knownA: Int? = nil,
+        headB knownB: Int? = nil
+    ) -> Bool {
         a.withUnsafeReadableBytes { a in
             b.withUnsafeReadableBytes { b in
-                guard let headA = headEnd(a), let headB = headEnd(b), a.count - headA == b.count - headB,
+                guard let headA = knownA ?? headEnd(a), let headB = knownB ?? headEnd(b),
+                    headA <= a.count, headB <= b.count, a.count - headA == b.count - headB,
                     memcmp(a.baseAddress! + headA, b.baseAddress! + headB, a.count - headA) == 0
                 else { return false }
                 var linesA = HeadLines(UnsafeRawBufferPointer(rebasing: a[0..<headA]), ignored: ignored)
@@ -179,8 +193,15 @@ public final class DifferenceRecorder: Sendable {
 
     /// Counts a pair whose answers are byte-identical (apart from ignored headers) as compared
     /// without differences; returns false when they are not.
-    func recordIfIdentical(route: String, stats: RouteStats, _ legacy: ByteBuffer, _ candidate: ByteBuffer) -> Bool {
-        guard Self.identical(legacy, candidate, ignoring: ignoredHeaders.withLockedValue { $0 }) else { return false }
+    func recordIfIdentical(
+        route: String, stats: RouteStats, _ legacy: ByteBuffer, _ candidate: ByteBuffer, legacyHead: Int? = nil,
+        candidateHead: Int? = nil
+    ) -> Bool {
+        guard
+            Self.identical(
+                legacy, candidate, ignoring: ignoredHeaders.withLockedValue { $0 }, headA: legacyHead,
+                headB: candidateHead)
+        else { return false }
         stats.recordComparison(differing: false, failing: false)
         pendingBox.withLockedValue { pending in
             pending.totals[route, default: ShadowTotals(route: route)].compared += 1

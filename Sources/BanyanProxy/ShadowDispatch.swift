@@ -34,14 +34,14 @@ final class ShadowCall {
     }
 
     /// The candidate's whole answer (head and body, as received).
-    func answered(_ bytes: ByteBuffer, status: Int, now: NIODeadline) {
+    func answered(_ bytes: ByteBuffer, head: ResponseHead, now: NIODeadline) {
         guard !done else { return }
         done = true
         route.stats.recordShadowAnswer(
-            status: status, microseconds: UInt64(max(0, (now - sentAt).nanoseconds / 1000)))
+            status: head.status, microseconds: UInt64(max(0, (now - sentAt).nanoseconds / 1000)))
         // The answer reaches the comparison before the slot is free: something waiting for
         // copies in flight and comparisons queued to be zero never sees the gap between them.
-        pair.candidateFinished(bytes)
+        pair.candidateFinished(bytes, head: head.length)
         pair.releaseSlot()
     }
 
@@ -329,7 +329,7 @@ extension ShadowLane: UpstreamDelegate {
             if received!.readableBytes == 0 { received = nil }
             response = nil
             if !head.reusable { reusable = false }
-            calls.removeFirst().answered(answer, status: head.status, now: now)
+            calls.removeFirst().answered(answer, head: head, now: now)
         }
         if received != nil && calls.isEmpty {
             // Bytes nobody asked for: the candidate is out of step; the connection is not reused.
@@ -346,7 +346,7 @@ extension ShadowLane: UpstreamDelegate {
         let now = NIODeadline.now()
         if let head = response, head.framing == .untilClose, let front = calls.first {
             calls.removeFirst()
-            front.answered(received ?? ByteBuffer(), status: head.status, now: now)
+            front.answered(received ?? ByteBuffer(), head: head, now: now)
             received = nil
             response = nil
         }
