@@ -79,10 +79,12 @@ final class ShadowDispatcher {
         self.responseLimit = responseLimit
     }
 
-    /// Queues a copy for the next batch.
+    /// Queues a copy for the next batch. A non-idempotent copy goes out at once, with whatever
+    /// waits before it: the reads a client makes after a write then reach the candidate after it,
+    /// as they reached legacy.
     func send(_ call: ShadowCall) {
         waiting.append(call)
-        if waiting.count >= depth {
+        if waiting.count >= depth || !call.pipelinable {
             flush()
         } else if !flushScheduled {
             flushScheduled = true

@@ -251,6 +251,42 @@ struct ProxyTests {
         #expect(closing.connections >= 20)
     }
 
+    @Test("a shadowed write goes to the candidate at once; reads wait for their batch and come after it")
+    func shadowedWriteIsNotBatched() async throws {
+        let legacy = try RecordingUpstream()
+        let candidate = try RecordingUpstream()
+        var settings = ProxySettings()
+        settings.shadowBatchWindow = .milliseconds(400)
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["POST /orders", "GET /orders/:id"],
+            configure: { routes in
+                routes[0].mode = .shadow
+                routes[0].shadowNonIdempotent = true
+                routes[1].mode = .shadow
+            }, settings: settings)
+        defer { Task { await proxy.server.shutdown() } }
+        // The request lines the candidate received, in order (a line may follow the POST's body).
+        func copies() -> [String] {
+            String(decoding: candidate.received, as: UTF8.self).components(separatedBy: "\r\n")
+                .filter { $0.hasSuffix(" HTTP/1.1") }
+                .map { line in
+                    line.range(of: "GET ").map { String(line[$0.lowerBound...]) } ?? line
+                }
+        }
+        let posted = try await proxy.send(
+            HTTPRequest(
+                method: "POST", target: "/orders", headers: HTTPHeaders([("Content-Length", "2")]),
+                body: Array("{}".utf8)))
+        #expect(posted.status == 200)
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(copies() == ["POST /orders HTTP/1.1"])
+        _ = try await proxy.get("/orders/1")
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(copies() == ["POST /orders HTTP/1.1"])
+        try await proxy.server.settleShadows()
+        #expect(copies() == ["POST /orders HTTP/1.1", "GET /orders/1 HTTP/1.1"])
+    }
+
     @Test("a rollback applies to the very next request and survives a restart")
     func rollback() async throws {
         let legacy = try ServiceProcess.legacy()
