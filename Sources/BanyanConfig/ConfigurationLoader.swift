@@ -107,10 +107,18 @@ struct ConfigurationReader {
         }
         var state = "sqlite:.banyan/state.sqlite"
         if let node = mapping["state"], let text = scalar(node, "state") {
-            if text.hasPrefix("sqlite:") && text.count > "sqlite:".count || text.hasPrefix("postgres://")
-                || text.hasPrefix("postgresql://")
-            {
+            if text.hasPrefix("sqlite:") && text.count > "sqlite:".count {
                 state = text
+            } else if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+                // The same reading the proxy does when it opens the store, so a URL it would
+                // refuse is refused here, with the place in the file.
+                do {
+                    _ = try PostgresStateLocation(parsing: text)
+                    state = text
+                } catch {
+                    let message = error.description
+                    report(node, "state", message.hasPrefix("state: ") ? String(message.dropFirst(7)) : message)
+                }
             } else {
                 report(node, "state", "'\(text)' is not a state database; allowed: sqlite:PATH or postgres://…")
             }

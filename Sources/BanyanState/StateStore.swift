@@ -124,11 +124,6 @@ public protocol StateStore: Sendable {
     func close() async throws
 }
 
-/// A state location that cannot be used.
-public struct StateLocationError: Error, Sendable, CustomStringConvertible {
-    public let description: String
-}
-
 /// A read or write of the state store that failed, naming the store and the cause.
 public struct StateStoreError: Error, Sendable, CustomStringConvertible {
     public let description: String

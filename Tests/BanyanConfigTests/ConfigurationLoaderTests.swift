@@ -196,6 +196,18 @@ struct ConfigurationLoaderTests {
             "banyan.yaml:3:10: express: unknown Express flavour '6'; allowed: 4, 4-debian, 5"
         ),
         (
+            "a PostgreSQL state URL without a database",
+            "state: postgres://banyan@db.internal:5432/\n",
+            "banyan.yaml:3:8: state: 'postgres://banyan@db.internal:5432/' names no database; write "
+                + "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]"
+        ),
+        (
+            "a PostgreSQL state URL with a bad port, password hidden",
+            "state: postgres://banyan:s3cret@db.internal:54x2/shop\n",
+            "banyan.yaml:3:8: state: 'postgres://banyan:***@db.internal:54x2/shop': port '54x2' is not a number "
+                + "from 1 to 65535"
+        ),
+        (
             "shadow timeout without a unit",
             "routes:\n  - route: GET /a\n    mode: shadow\n    shadow: { timeout: soon }\n",
             "banyan.yaml:6:24: routes[0].shadow.timeout: 'soon' is not a duration; write it like 2s or 500ms"

@@ -1,5 +1,3 @@
-import BanyanCore
-
 /// Where a PostgreSQL state store lives: a `state:` value of the form
 /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?schema=NAME]` (also `postgresql://`;
 /// `&host=/socket/folder` for a Unix socket), taken apart and checked.
@@ -84,5 +82,14 @@ public struct PostgresStateLocation: Sendable, Equatable, CustomStringConvertibl
         }
         return isLetter(first)
             && name.utf8.allSatisfy { isLetter($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}
+
+/// A state location that cannot be used.
+public struct StateLocationError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    public init(description: String) {
+        self.description = description
     }
 }
