@@ -100,20 +100,21 @@ let package = Package(
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),
         .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
         .testTarget(name: "BanyanProxyTests", dependencies: ["BanyanProxy", "BanyanCore"]),
-        // A throwaway PostgreSQL cluster for the tests that need a real server.
+        // What several test targets share: a throwaway PostgreSQL cluster for the tests that need a
+        // real server, and running the built `banyan` executable.
         .target(
-            name: "PostgresTestSupport",
+            name: "SharedTestSupport",
             dependencies: [
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/PostgresTestSupport"
+            path: "Tests/SharedTestSupport"
         ),
         .testTarget(
-            name: "BanyanStateTests", dependencies: ["BanyanState", "BanyanCore", "BanyanHTTP", "PostgresTestSupport"]),
+            name: "BanyanStateTests", dependencies: ["BanyanState", "BanyanCore", "BanyanHTTP", "SharedTestSupport"]),
         .testTarget(
             name: "BanyanDataTests",
             dependencies: [
-                "BanyanCore", "BanyanData", "BanyanHTTP", "PostgresTestSupport",
+                "BanyanCore", "BanyanData", "BanyanHTTP", "SharedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
@@ -121,7 +122,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
-                "BanyanProxy", "BanyanState", "PostgresTestSupport",
+                "BanyanProxy", "BanyanState", "SharedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

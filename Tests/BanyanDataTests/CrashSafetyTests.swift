@@ -1,41 +1,16 @@
 import BanyanCore
 import Foundation
-import PostgresTestSupport
+import SharedTestSupport
 import Testing
 
 @testable import BanyanData
 
 /// Runs the `banyan` executable as an operator would, and kills it with SIGKILL.
 @Suite struct CrashSafetyTests {
-    struct Run {
-        var status: Int32
-        var output: String
-        var error: String
-    }
-
     /// Runs `banyan` to completion on a dispatch thread: a test waiting for it never holds one of
     /// the few threads that the other tests' tasks (and the kills below) run on.
-    static func banyan(_ arguments: [String]) async throws -> Run {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try runToEnd(arguments) }) }
-        }
-    }
-
-    private static func runToEnd(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try banyanExecutable())
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            error: String(decoding: err, as: UTF8.self))
+    static func banyan(_ arguments: [String]) async throws -> ProcessOutput {
+        try await runOffThePool(try banyanExecutable(), arguments)
     }
 
     /// Kills the backfill at a dozen moments (two at start-up, then each a random moment after a new

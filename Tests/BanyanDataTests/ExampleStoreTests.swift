@@ -2,7 +2,7 @@ import BanyanCore
 import BanyanData
 import BanyanHTTP
 import Foundation
-import PostgresTestSupport
+import SharedTestSupport
 import Testing
 
 /// The Express example with real stores: the same answers on the wire from PostgreSQL as from

@@ -1,6 +1,6 @@
 import BanyanCore
 import Foundation
-import PostgresTestSupport
+import SharedTestSupport
 import Testing
 
 @testable import BanyanData

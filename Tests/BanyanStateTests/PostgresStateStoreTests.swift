@@ -1,7 +1,7 @@
 import BanyanCore
 import BanyanHTTP
 import Foundation
-import PostgresTestSupport
+import SharedTestSupport
 import Testing
 
 @testable import BanyanState

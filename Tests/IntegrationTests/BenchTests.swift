@@ -1,6 +1,7 @@
 import BanyanBench
 import BanyanCore
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// `banyan bench` against real servers: a server that stalls on a known schedule, and the reference
@@ -104,26 +105,7 @@ import Testing
         #expect(!dom.error.contains("CONSOLE"), "\(dom.error)")
     }
 
-    struct Output {
-        var status: Int32
-        var output: String
-        var error: String
-    }
-
-    func run(_ executable: String, _ arguments: [String]) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Output(
-            status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-            error: String(decoding: err, as: UTF8.self))
+    func run(_ executable: String, _ arguments: [String]) throws -> ProcessOutput {
+        try runToEnd(executable, arguments)
     }
 }

@@ -1,39 +1,13 @@
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// Runs the built `banyan` executable as a user would.
 struct CommandLineTests {
-    struct Result {
-        var status: Int32
-        var output: String
-        var error: String
-    }
+    typealias Result = ProcessOutput
 
     static func banyan(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let path =
-            ProcessInfo.processInfo.environment["BANYAN_BIN"]
-            ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestFailure("banyan is not built at \(path): run 'swift build' first, or set BANYAN_BIN")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        process.currentDirectoryURL = repositoryRoot
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = error.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self),
-            error: String(decoding: errData, as: UTF8.self))
+        try runToEnd(try banyanExecutable(), arguments, environment: environment, directory: repositoryRoot)
     }
 
     static func temporaryFile(_ name: String, _ text: String) throws -> String {

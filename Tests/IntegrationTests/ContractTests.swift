@@ -3,6 +3,7 @@ import BanyanContract
 import BanyanCore
 import BanyanHTTP
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// Record from the Express service, then verify and probe the ports: a correct port (Swift or Rust)

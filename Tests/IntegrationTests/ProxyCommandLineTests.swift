@@ -1,6 +1,7 @@
 import BanyanCore
 import BanyanHTTP
 import Foundation
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -4,7 +4,7 @@ import BanyanHTTP
 import BanyanProxy
 import BanyanState
 import Foundation
-import PostgresTestSupport
+import SharedTestSupport
 import Testing
 
 @Suite("Proxy with PostgreSQL state")

@@ -1,6 +1,7 @@
 import BanyanCore
 import BanyanHTTP
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// The Express service and each of its ports (Swift, Rust), started side by side, must be

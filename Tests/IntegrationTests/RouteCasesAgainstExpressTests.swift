@@ -1,4 +1,5 @@
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// Runs `Tests/Scripts/verify-route-cases.js` against the Express installed on this machine

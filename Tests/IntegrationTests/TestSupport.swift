@@ -1,15 +1,12 @@
 import BanyanCore
 import BanyanHTTP
 import Foundation
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// The repository's root folder, found from this file's location.
-let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
 /// A server process started for a test and stopped when the value goes away.
 final class ServiceProcess: @unchecked Sendable {
