@@ -189,7 +189,7 @@ final class ShadowLane {
             return
         }
         // Copies that timed out while the connection was being made are not sent.
-        calls = CircularBuffer(calls.filter { !$0.done })
+        if calls.contains(where: \.done) { calls = CircularBuffer(calls.filter { !$0.done }) }
         guard !calls.isEmpty else {
             over = true
             connection.pool.release(connection)
