@@ -18,11 +18,16 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private var readingPaused = false
     private var idleSince = NIODeadline.now()
     private let servedBy: String
+    /// The `served-by` field lines, ready to copy.
+    private let servedByLegacy: [UInt8]
+    private let servedByCandidate: [UInt8]
 
     init(engine: ProxyEngine, loop: LoopContext) {
         self.engine = engine
         self.loop = loop
         self.servedBy = engine.snapshot.configuration.servedByHeader
+        self.servedByLegacy = Array("\(servedBy): legacy\r\n".utf8)
+        self.servedByCandidate = Array("\(servedBy): candidate\r\n".utf8)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -99,8 +104,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private func start(head: RequestHead, headBytes: ByteBuffer) {
         let now = NIODeadline.now()
         let snapshot = engine.snapshot
-        let match = snapshot.table.match(method: head.method, path: String(head.path))
-        let route = match.map { snapshot.routes[$0.value] }
+        let path = String(head.path)
+        let route = snapshot.table.matchIndex(method: head.method, path: path).map {
+            snapshot.routes[snapshot.table.entries[$0].value]
+        }
         var decision = RolloutDecision(primary: .legacy)
         if let route {
             decision = RolloutDecision.decide(
@@ -108,7 +115,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 shadowSample: route.config.shadow.sample, shadowNonIdempotent: route.config.shadowNonIdempotent,
                 bucket: {
                     StickyBucket.bucket(
-                        for: self.stickyValue(route.config.sticky, head: head, headBytes: headBytes, match: match))
+                        for: self.stickyValue(
+                            route.config.sticky, head: head, headBytes: headBytes, path: path, table: snapshot.table))
                 },
                 draw: { Double.random(in: 0..<1) })
             switch decision.shadow {
@@ -134,12 +142,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 route.stats.recordShadowSkipped("skipped_busy")
             }
         }
-        startAttempt(exchange, fresh: false)
+        startAttempt(exchange, fresh: false, now: now)
         if exchange.requestComplete { requestFinished(exchange) }
     }
 
     private func stickyValue(
-        _ sticky: StickyKey, head: RequestHead, headBytes: ByteBuffer, match: RouteTableMatch<Int>?
+        _ sticky: StickyKey, head: RequestHead, headBytes: ByteBuffer, path: String, table: RouteTable<Int>
     ) -> String {
         switch sticky {
         case .header(let name):
@@ -149,7 +157,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 cookieValue(named: name, in: $0)
             } ?? clientAddress
         case .param(let name):
-            return match?.parameters?[name] ?? clientAddress
+            return table.match(method: head.method, path: path)?.parameters?[name] ?? clientAddress
         case .client:
             return clientAddress
         }
@@ -243,11 +251,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     // MARK: Attempts
 
-    private func startAttempt(_ exchange: Exchange, fresh: Bool) {
+    private func startAttempt(_ exchange: Exchange, fresh: Bool, now: NIODeadline = .now()) {
         exchange.attempt += 1
         let attempt = exchange.attempt
         let backend = exchange.backend
-        let now = NIODeadline.now()
         exchange.deadline =
             now
             + (backend == .candidate
@@ -283,7 +290,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             connection.write(pending)
             exchange.pending = nil
         }
-        connection.flush()
+        connection.flush(after: loop)
     }
 
     private func attemptFailed(_ exchange: Exchange, _ failure: CandidateFailure) {
@@ -429,25 +436,35 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             || !exchange.requestComplete
         var out = context.channel.allocator.buffer(capacity: response.length + 64 + min(room, 16_384))
         raw.withUnsafeReadableBytes { p in
-            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[0..<response.statusLineEnd]))
+            // The status line and the kept fields go out in runs of consecutive lines.
+            var runEnd = response.statusLineEnd
+            var runStart = 0
             for line in response.keptLines {
-                let bytes = UnsafeRawBufferPointer(rebasing: p[line])
-                if exchange.dechunk && bytes.count > 18
-                    && equalsLower(UnsafeRawBufferPointer(rebasing: bytes[0..<18]), "transfer-encoding:")
+                if exchange.dechunk && line.count > 18
+                    && equalsLower(
+                        UnsafeRawBufferPointer(rebasing: p[line.lowerBound..<line.lowerBound + 18]),
+                        "transfer-encoding:")
                 {
                     continue
                 }
-                out.writeBytes(bytes)
+                if line.lowerBound != runEnd {
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
+                    runStart = line.lowerBound
+                }
+                runEnd = line.upperBound
             }
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
         }
-        out.writeString(servedBy)
-        out.writeStaticString(": ")
-        out.writeString(exchange.backend.rawValue)
         if let reason = exchange.fallbackReason {
+            out.writeString(servedBy)
+            out.writeStaticString(": ")
+            out.writeString(exchange.backend.rawValue)
             out.writeStaticString("; fallback=")
             out.writeString(reason.rawValue)
+            out.writeStaticString("\r\n")
+        } else {
+            out.writeBytes(exchange.backend == .legacy ? servedByLegacy : servedByCandidate)
         }
-        out.writeStaticString("\r\n")
         if exchange.closeClient {
             out.writeStaticString("connection: close\r\n\r\n")
         } else if http10 {
@@ -535,7 +552,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 connection.pool.discard(connection)
             }
         }
-        exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange))
+        let now = NIODeadline.now()
+        exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange, now: now))
         if let pair = exchange.shadow {
             if exchange.backend == .legacy, let copy = exchange.legacyCopy {
                 // The copy starts with the final head unless interim answers came before it.
@@ -548,8 +566,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         if exchange.closeClient {
             flushAndClose()
         } else {
-            context.flush()
-            idleSince = .now()
+            loop.flushAfterPass(context)
+            idleSince = now
             if readingPaused { resumeReading() }
             processInbound()
         }
@@ -579,8 +597,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         finishExchange(exchange)
     }
 
-    private func elapsed(_ exchange: Exchange) -> UInt64 {
-        UInt64(max(0, (NIODeadline.now() - exchange.start).nanoseconds / 1000))
+    private func elapsed(_ exchange: Exchange, now: NIODeadline = .now()) -> UInt64 {
+        UInt64(max(0, (now - exchange.start).nanoseconds / 1000))
     }
 
     // MARK: Answers of the proxy's own

@@ -96,23 +96,42 @@ final class Exchange {
         let prefix = backend == .legacy ? snapshot.legacyPrefix : snapshot.candidatePrefix
         headBytes.withUnsafeReadableBytes { raw in
             let p = UnsafeRawBufferPointer(rebasing: raw[head.leadingBytes...])
-            out.writeString(head.method)
-            out.writeStaticString(" ")
-            if !prefix.isEmpty { out.writeString(prefix) }
-            out.writeString(head.target)
-            out.writeStaticString(" HTTP/1.1\r\n")
+            let lineEnd = head.requestLineEnd
+            if prefix.isEmpty && head.minorVersion == 1 && lineEnd >= 2 && p[lineEnd - 2] == UInt8(ascii: "\r") {
+                // The request line as received is already what goes upstream.
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: p[0..<lineEnd]))
+            } else {
+                out.writeString(head.method)
+                out.writeStaticString(" ")
+                if !prefix.isEmpty { out.writeString(prefix) }
+                out.writeString(head.target)
+                out.writeStaticString(" HTTP/1.1\r\n")
+            }
+            // Fields go out as received, in runs of consecutive lines kept unchanged.
+            var runStart = lineEnd
+            var runEnd = lineEnd
             var sawForwardedFor = false
-            for (index, field) in head.fields.enumerated() where !field.isHopByHop {
-                if index == head.forwardedFor {
+            for (index, field) in head.fields.enumerated() {
+                if !field.isHopByHop && index != head.forwardedFor {
+                    if Int(field.lineStart) != runEnd {
+                        out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
+                        runStart = Int(field.lineStart)
+                    }
+                    runEnd = Int(field.lineEnd)
+                    continue
+                }
+                out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
+                runStart = Int(field.lineEnd)
+                runEnd = runStart
+                if index == head.forwardedFor && !field.isHopByHop {
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(field.lineStart)..<Int(field.valueEnd)]))
                     out.writeStaticString(", ")
                     out.writeString(clientAddress)
                     out.writeStaticString("\r\n")
                     sawForwardedFor = true
-                } else {
-                    out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(field.lineStart)..<Int(field.lineEnd)]))
                 }
             }
+            out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
             if !sawForwardedFor {
                 out.writeStaticString("x-forwarded-for: ")
                 out.writeString(clientAddress)
@@ -140,7 +159,7 @@ final class Exchange {
             let p = UnsafeRawBufferPointer(rebasing: raw[head.leadingBytes...])
             for field in head.fields {
                 let fieldName = UnsafeRawBufferPointer(rebasing: p[Int(field.lineStart)..<Int(field.nameEnd)])
-                if equalsLower(fieldName, name) {
+                if equalsLowerString(fieldName, name) {
                     return String(
                         decoding: UnsafeRawBufferPointer(rebasing: p[Int(field.valueStart)..<Int(field.valueEnd)]),
                         as: UTF8.self)

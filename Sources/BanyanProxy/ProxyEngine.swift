@@ -2,6 +2,7 @@ import BanyanCore
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Tuning that banyan.yaml does not expose (tests and benchmarks set some of it).
 public struct ProxySettings: Sendable {
@@ -102,7 +103,7 @@ public final class ProxyEngine: Sendable {
     let recorder: DifferenceRecorder
     private let shadowInFlight = NIOLockedValueBox<[Int: Int]>([:])
     private let drainingBox = NIOLockedValueBox(false)
-    private let activeExchanges = NIOLockedValueBox(0)
+    private let activeExchanges = Atomic<Int>(0)
 
     init(snapshot: RoutingSnapshot, settings: ProxySettings, recorder: DifferenceRecorder) throws {
         self.settings = settings
@@ -129,9 +130,9 @@ public final class ProxyEngine: Sendable {
     func startDraining() { drainingBox.withLockedValue { $0 = true } }
 
     /// Requests between their head arriving and their answer finishing.
-    public var requestsInFlight: Int { activeExchanges.withLockedValue { $0 } }
-    func exchangeStarted() { activeExchanges.withLockedValue { $0 += 1 } }
-    func exchangeEnded() { activeExchanges.withLockedValue { $0 -= 1 } }
+    public var requestsInFlight: Int { activeExchanges.load(ordering: .acquiring) }
+    func exchangeStarted() { activeExchanges.add(1, ordering: .releasing) }
+    func exchangeEnded() { activeExchanges.subtract(1, ordering: .releasing) }
 
     /// Takes a shadow slot for `route` when fewer than `limit` copies are in flight.
     func acquireShadowSlot(route: Int, limit: Int) -> Bool {
@@ -162,6 +163,8 @@ final class LoopContext {
     let shadows: ShadowDispatcher
     var clients: [ObjectIdentifier: ClientHandler] = [:]
     private var sweeping = false
+    /// Channels written to during this pass over the ready sockets, flushed together after it.
+    private var unflushed: [ChannelHandlerContext] = []
 
     init(eventLoop: any EventLoop, engine: ProxyEngine) {
         self.eventLoop = eventLoop
@@ -178,6 +181,19 @@ final class LoopContext {
         shadows = ShadowDispatcher(
             pool: shadowPool, window: settings.shadowBatchWindow, depth: settings.shadowPipelineDepth,
             responseLimit: settings.shadowResponseLimit)
+    }
+
+    /// Flushes `context` once the event loop has handled every socket that was ready, so the
+    /// writes of one pass leave together: a peer woken by the first finds the others waiting.
+    func flushAfterPass(_ context: ChannelHandlerContext) {
+        if unflushed.isEmpty {
+            eventLoop.assumeIsolated().execute { [self] in
+                let contexts = unflushed
+                unflushed.removeAll(keepingCapacity: true)
+                for context in contexts { context.flush() }
+            }
+        }
+        unflushed.append(context)
     }
 
     func pool(for backend: Backend) -> UpstreamPool {

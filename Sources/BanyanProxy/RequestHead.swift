@@ -245,7 +245,9 @@ public enum RequestHeadParser {
                 let field = fields[index]
                 let fieldName = UnsafeRawBufferPointer(
                     rebasing: p[(start + Int(field.lineStart))..<(start + Int(field.nameEnd))])
-                if connectionNames.contains(where: { equalsLower(fieldName, $0) }) { fields[index].isHopByHop = true }
+                if connectionNames.contains(where: { equalsLowerString(fieldName, $0) }) {
+                    fields[index].isHopByHop = true
+                }
             }
         }
         let framing: BodyFraming =
@@ -366,7 +368,7 @@ func equalsLower(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool
     return true
 }
 
-func equalsLower(_ bytes: UnsafeRawBufferPointer, _ lower: String) -> Bool {
+func equalsLowerString(_ bytes: UnsafeRawBufferPointer, _ lower: String) -> Bool {
     var utf8 = lower.utf8.makeIterator()
     for byte in bytes {
         guard let other = utf8.next(), asciiLower(byte) == other else { return false }

@@ -33,6 +33,10 @@ final class UpstreamConnection {
         handler.flush()
     }
 
+    func flush(after loop: LoopContext) {
+        handler.flush(after: loop)
+    }
+
     func close() {
         guard isActive else { return }
         isActive = false
@@ -68,6 +72,10 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     func flush() {
         context?.flush()
+    }
+
+    func flush(after loop: LoopContext) {
+        if let context { loop.flushAfterPass(context) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

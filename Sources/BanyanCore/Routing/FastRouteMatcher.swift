@@ -72,6 +72,51 @@ struct FastRouteMatcher: Sendable {
         return path.withUTF8 { match(bytes: $0) }
     }
 
+    /// What `match` would conclude, without building the parameter values.
+    enum Check {
+        case noMatch
+        case useRegex
+        /// Matched; `escaped` when a parameter holds `%` (its decoding may still fail).
+        case matched(escaped: Bool)
+    }
+
+    func check(_ path: String) -> Check {
+        var path = path
+        return path.withUTF8 { bytes in
+            let count = bytes.count
+            var position = 0
+            var escaped = false
+            for segment in segments {
+                guard position < count, bytes[position] == UInt8(ascii: "/") else { return .noMatch }
+                position += 1
+                let start = position
+                while position < count && bytes[position] != UInt8(ascii: "/") {
+                    if !needsRegexFor.isEmpty && needsRegexFor.contains(bytes[position]) { return .useRegex }
+                    position += 1
+                }
+                switch segment {
+                case .literal(let literal):
+                    guard position - start == literal.count else { return .noMatch }
+                    for offset in 0..<literal.count where Self.lowercased(bytes[start + offset]) != literal[offset] {
+                        return .noMatch
+                    }
+                case .parameter:
+                    guard position > start else { return .noMatch }
+                    if !escaped {
+                        escaped = UnsafeBufferPointer(rebasing: bytes[start..<position]).contains(UInt8(ascii: "%"))
+                    }
+                }
+            }
+            if position == count || (position + 1 == count && bytes[position] == UInt8(ascii: "/")) {
+                return .matched(escaped: escaped)
+            }
+            if !needsRegexFor.isEmpty && position + 1 == count && needsRegexFor.contains(bytes[position]) {
+                return .useRegex
+            }
+            return .noMatch
+        }
+    }
+
     private func match(bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
         let count = bytes.count
         var position = 0

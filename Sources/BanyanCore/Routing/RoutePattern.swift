@@ -68,6 +68,23 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
         return regex.match(path)
     }
 
+    /// Whether `match(path)` would match (`true`), fail to decode a parameter (`false`), or not
+    /// match (nil), without building the parameters where the fast path applies.
+    public func matches(_ path: String) -> Bool? {
+        if let fast {
+            switch fast.check(path) {
+            case .noMatch: return nil
+            case .matched(escaped: false): return true
+            case .matched(escaped: true), .useRegex: break
+            }
+        }
+        switch match(path) {
+        case .noMatch: return nil
+        case .malformedParameter: return false
+        case .matched: return true
+        }
+    }
+
     /// Matches with the regular expression even where the fast path applies (for tests and
     /// measurements).
     public func matchUsingRegex(_ path: String) -> RouteMatchResult {

@@ -44,6 +44,20 @@ public struct RouteTable<Value: Sendable>: Sendable {
         return nil
     }
 
+    /// The position of the route `match(method:path:)` returns, without decoding parameters.
+    @inlinable
+    public func matchIndex(method: String, path: String) -> Int? {
+        for index in entries.indices {
+            let route = entries[index].route
+            switch route.pattern.matches(path) {
+            case nil: continue
+            case false?: return index
+            case true?: if route.handles(method: method) { return index }
+            }
+        }
+        return nil
+    }
+
     /// The methods Express's automatic `OPTIONS` reply lists for `path` (its `Allow` header):
     /// upper case, in registration order, `HEAD` right after a route's `GET`, each once. Empty
     /// when no route matches (Express answers 404) or a parameter fails to decode (400). `ALL`
