@@ -18,6 +18,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private var readingPaused = false
     private var idleSince = NIODeadline.now()
     private let servedBy: String
+    /// Buffers kept for the next exchange's heads (see `reusedBuffer`).
+    private var upstreamScratch: ByteBuffer?
+    private var clientScratch: ByteBuffer?
     /// The `served-by` field lines, ready to copy.
     private let servedByLegacy: [UInt8]
     private let servedByCandidate: [UInt8]
@@ -283,7 +286,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.connection = connection
         exchange.connectionReused = reused
         connection.delegate = self
-        connection.write(exchange.upstreamHead(for: exchange.backend, allocator: context.channel.allocator))
+        var head = reusedBuffer(&upstreamScratch, capacity: exchange.head.length + 128)
+        exchange.writeUpstreamHead(for: exchange.backend, into: &head)
+        keepScratch(&upstreamScratch, head)
+        connection.write(head)
         if exchange.retaining || (exchange.attempt > 1 && exchange.replayable) {
             if let retained = exchange.retained { connection.write(retained) }
         } else if let pending = exchange.pending {
@@ -418,6 +424,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                         exchange.responseRemaining = 0
                     }
                 }
+                keepScratch(&clientScratch, out)
                 context.write(wrapOutboundOut(out), promise: nil)
                 return buffer
             }
@@ -434,7 +441,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.closeClient =
             !exchange.head.keepAlive || response.framing == .untilClose || exchange.dechunk || engine.isDraining
             || !exchange.requestComplete
-        var out = context.channel.allocator.buffer(capacity: response.length + 64 + min(room, 16_384))
+        var out = reusedBuffer(&clientScratch, capacity: response.length + 64 + min(room, 16_384))
         raw.withUnsafeReadableBytes { p in
             // The status line and the kept fields go out in runs of consecutive lines.
             var runEnd = response.statusLineEnd
@@ -473,6 +480,23 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             out.writeStaticString("\r\n")
         }
         return out
+    }
+
+    /// A buffer for a head (and a small body) this connection sends. The one the last exchange
+    /// used is taken again when its bytes are written and nothing else holds it, so a
+    /// keep-alive connection does not allocate per request.
+    private func reusedBuffer(_ scratch: inout ByteBuffer?, capacity: Int) -> ByteBuffer {
+        if var buffer = scratch {
+            scratch = nil
+            buffer.clear(minimumCapacity: capacity)
+            return buffer
+        }
+        return context.channel.allocator.buffer(capacity: max(capacity, 512))
+    }
+
+    /// Keeps `buffer` for the next exchange unless it grew large.
+    private func keepScratch(_ scratch: inout ByteBuffer?, _ buffer: ByteBuffer) {
+        scratch = buffer.capacity <= 4096 ? buffer : nil
     }
 
     private func forwardBody(_ exchange: Exchange, _ buffer: inout ByteBuffer) {

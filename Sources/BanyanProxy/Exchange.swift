@@ -93,6 +93,12 @@ final class Exchange {
     /// the backend's path prefix in front of the target. `extra` lines go before the empty line.
     func upstreamHead(for backend: Backend, allocator: ByteBufferAllocator, extra: String? = nil) -> ByteBuffer {
         var out = allocator.buffer(capacity: head.length + 96 + (extra?.utf8.count ?? 0))
+        writeUpstreamHead(for: backend, into: &out, extra: extra)
+        return out
+    }
+
+    /// Appends the request head for `backend` (see `upstreamHead`) to `out`.
+    func writeUpstreamHead(for backend: Backend, into out: inout ByteBuffer, extra: String? = nil) {
         let prefix = backend == .legacy ? snapshot.legacyPrefix : snapshot.candidatePrefix
         headBytes.withUnsafeReadableBytes { raw in
             let p = UnsafeRawBufferPointer(rebasing: raw[head.leadingBytes...])
@@ -150,7 +156,6 @@ final class Exchange {
             if let extra { out.writeString(extra) }
             out.writeStaticString("\r\n")
         }
-        return out
     }
 
     /// The value of the first request field called `name` (lower case).

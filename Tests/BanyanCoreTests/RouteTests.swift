@@ -99,6 +99,33 @@ struct RouteTests {
         #expect(routes.allowedMethods(path: "/m/%ZZ") == [])
     }
 
+    @Test func matchIndexAgreesWithMatch() throws {
+        for flavor in [ExpressFlavor.express4, .express4Debian, .express5] {
+            let routes = try table(
+                [
+                    "POST /m/:id", "GET /users/:id", "GET /users/:id/orders/:order", "GET /Static/Path",
+                    "ALL /any/:id", "GET /files/:name.:ext", "GET /m/%ZZ",
+                ], flavor: flavor)
+            let paths = [
+                "/users/1", "/users/1/", "/USERS/abc", "/users/", "/users/1/orders/2", "/users/1/orders",
+                "/static/path", "/static/path/", "/static/paths", "/any/x", "/m/%ZZ", "/m/%41", "/m/%E2%82",
+                "/users/a%20b", "/users/%zz", "/files/a.txt", "/users/a#b", "/users/a?b", "/nope", "/", "",
+            ]
+            for method in ["GET", "HEAD", "POST", "PUT"] {
+                for path in paths {
+                    #expect(
+                        routes.matchIndex(method: method, path: path)
+                            == routes.match(method: method, path: path)?.index,
+                        "\(flavor) \(method) \(path)")
+                }
+            }
+        }
+        let routes = try table(["POST /m/:id", "GET /m/:id"])
+        #expect(routes.matchIndex(method: "GET", path: "/m/%ZZ") == 0)
+        #expect(routes.matchIndex(method: "GET", path: "/m/%41") == 1)
+        #expect(routes.matchIndex(method: "GET", path: "/m/%E2%82") == 0)
+    }
+
     @Test func allowedMethods() throws {
         let routes = try table(["GET /json", "POST /json", "GET /json", "PUT /users/:id", "ALL /json", "OPTIONS /o"])
         #expect(routes.allowedMethods(path: "/json") == ["GET", "HEAD", "POST"])
