@@ -18,6 +18,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private var readingPaused = false
     private var idleSince = NIODeadline.now()
     private let servedBy: String
+    /// Every byte to the client goes through it, in order.
+    private let writer: DirectWriter
     /// Buffers kept for the next exchange's heads (see `reusedBuffer`).
     private var upstreamScratch: ByteBuffer?
     private var clientScratch: ByteBuffer?
@@ -25,9 +27,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private let servedByLegacy: [UInt8]
     private let servedByCandidate: [UInt8]
 
-    init(engine: ProxyEngine, loop: LoopContext) {
+    init(engine: ProxyEngine, loop: LoopContext, descriptor: CInt) {
         self.engine = engine
         self.loop = loop
+        self.writer = DirectWriter(descriptor: descriptor)
         self.servedBy = engine.snapshot.configuration.servedByHeader
         self.servedByLegacy = Array("\(servedBy): legacy\r\n".utf8)
         self.servedByCandidate = Array("\(servedBy): candidate\r\n".utf8)
@@ -401,7 +404,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 exchange.responseBuffer = buffer
                 if response.isInterim {
                     exchange.sawInterim = true
-                    context.writeAndFlush(wrapOutboundOut(raw), promise: nil)
+                    writer.write(raw)
+                    writer.flush(context)
                     continue
                 }
                 if exchange.backend == .candidate && response.status >= 500
@@ -425,7 +429,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                     }
                 }
                 keepScratch(&clientScratch, out)
-                context.write(wrapOutboundOut(out), promise: nil)
+                writer.write(out)
                 return buffer
             }
         }
@@ -507,7 +511,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             finishResponse(exchange)
         case .length:
             let count = min(exchange.responseRemaining, buffer.readableBytes)
-            if count > 0 { context.write(wrapOutboundOut(buffer.readSlice(length: count)!), promise: nil) }
+            if count > 0 { writer.write(buffer.readSlice(length: count)!) }
             exchange.responseRemaining -= count
             if exchange.responseRemaining == 0 {
                 if buffer.readableBytes > 0 { exchange.upstreamSpoiled = true }
@@ -524,10 +528,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                         try scanner.scan(p) { range in data.writeBytes(UnsafeRawBufferPointer(rebasing: p[range])) }
                     }
                     buffer.moveReaderIndex(forwardBy: count)
-                    if data.readableBytes > 0 { context.write(wrapOutboundOut(data), promise: nil) }
+                    if data.readableBytes > 0 { writer.write(data) }
                 } else {
                     let count = try buffer.withUnsafeReadableBytes { try scanner.scan($0) }
-                    context.write(wrapOutboundOut(buffer.readSlice(length: count)!), promise: nil)
+                    writer.write(buffer.readSlice(length: count)!)
                 }
             } catch {
                 closeNow()
@@ -539,13 +543,13 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 finishResponse(exchange)
             }
         case .untilClose:
-            if buffer.readableBytes > 0 { context.write(wrapOutboundOut(buffer), promise: nil) }
+            if buffer.readableBytes > 0 { writer.write(buffer) }
         }
     }
 
     func upstreamReadComplete(from connection: UpstreamConnection) {
         guard let exchange, exchange.connection === connection, exchange.response != nil else { return }
-        context.flush()
+        writer.flush(context)
     }
 
     func upstreamClosed(_ connection: UpstreamConnection) {
@@ -590,7 +594,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         if exchange.closeClient {
             flushAndClose()
         } else {
-            loop.flushAfterPass(context)
+            loop.flushAfterPass(writer, context)
             idleSince = now
             if readingPaused { resumeReading() }
             processInbound()
@@ -648,14 +652,15 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         out.writeString("content-length: \(body.utf8.count)\r\n\(servedBy): banyan\r\n")
         out.writeString(close ? "connection: close\r\n\r\n" : "\r\n")
         out.writeString(body)
-        context.write(wrapOutboundOut(out), promise: nil)
-        if close { flushAndClose() } else { context.flush() }
+        writer.write(out)
+        if close { flushAndClose() } else { writer.flush(context) }
     }
 
     private func flushAndClose() {
         guard !closed else { return }
         closed = true
         inbound = nil
+        writer.flush(context)
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
         let context = self.context!

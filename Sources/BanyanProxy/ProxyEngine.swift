@@ -163,8 +163,8 @@ final class LoopContext {
     let shadows: ShadowDispatcher
     var clients: [ObjectIdentifier: ClientHandler] = [:]
     private var sweeping = false
-    /// Channels written to during this pass over the ready sockets, flushed together after it.
-    private var unflushed: [ChannelHandlerContext] = []
+    /// Connections written to during this pass over the ready sockets, flushed together after it.
+    private var unflushed: [(DirectWriter, ChannelHandlerContext)] = []
 
     init(eventLoop: any EventLoop, engine: ProxyEngine) {
         self.eventLoop = eventLoop
@@ -183,17 +183,17 @@ final class LoopContext {
             responseLimit: settings.shadowResponseLimit)
     }
 
-    /// Flushes `context` once the event loop has handled every socket that was ready, so the
+    /// Flushes `writer` once the event loop has handled every socket that was ready, so the
     /// writes of one pass leave together: a peer woken by the first finds the others waiting.
-    func flushAfterPass(_ context: ChannelHandlerContext) {
+    func flushAfterPass(_ writer: DirectWriter, _ context: ChannelHandlerContext) {
         if unflushed.isEmpty {
             eventLoop.assumeIsolated().execute { [self] in
-                let contexts = unflushed
+                let pending = unflushed
                 unflushed.removeAll(keepingCapacity: true)
-                for context in contexts { context.flush() }
+                for (writer, context) in pending { writer.flush(context) }
             }
         }
-        unflushed.append(context)
+        unflushed.append((writer, context))
     }
 
     func pool(for backend: Backend) -> UpstreamPool {

@@ -29,7 +29,7 @@ public final class ProxyServer: Sendable {
     public let store: any StateStore
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
-    private let serverChannel: any Channel
+    private let acceptor: Acceptor
     private let adminChannel: NIOLockedValueBox<(any Channel)?>
     private let loops: [ObjectIdentifier: NIOLoopBound<LoopContext>]
     private let configPath: String?
@@ -38,7 +38,7 @@ public final class ProxyServer: Sendable {
 
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
-        ownsGroup: Bool, serverChannel: any Channel, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
+        ownsGroup: Bool, acceptor: Acceptor, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
         configPath: String?, overrides: [String: RouteOverride]
     ) {
         self.engine = engine
@@ -46,7 +46,7 @@ public final class ProxyServer: Sendable {
         self.store = store
         self.group = group
         self.ownsGroup = ownsGroup
-        self.serverChannel = serverChannel
+        self.acceptor = acceptor
         self.adminChannel = NIOLockedValueBox(nil)
         self.loops = loops
         self.configPath = configPath
@@ -90,32 +90,35 @@ public final class ProxyServer: Sendable {
             }.get()
         }
         let loopMap = loops
-        let serverChannel: any Channel
+        let acceptor: Acceptor
         do {
-            serverChannel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 1024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let loop = loopMap[ObjectIdentifier(channel.eventLoop)]!.value
-                        try channel.pipeline.syncOperations.addHandler(ClientHandler(engine: engine, loop: loop))
-                    }
-                }
-                .bind(host: configuration.listen.host, port: configuration.listen.port).get()
+            acceptor = try Acceptor(host: configuration.listen.host, port: configuration.listen.port)
         } catch {
             try? await group.shutdownGracefully()
             throw ProxyError("listen: cannot listen on \(configuration.listen): \(error)")
         }
+        acceptor.start { descriptor in
+            let loop = group.next()
+            ClientBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let context = loopMap[ObjectIdentifier(channel.eventLoop)]!.value
+                        try channel.pipeline.syncOperations.addHandler(
+                            ClientHandler(engine: engine, loop: context, descriptor: descriptor))
+                    }
+                }
+                .withConnectedSocket(descriptor)
+                .whenFailure { _ in }
+        }
         let server = ProxyServer(
-            engine: engine, port: serverChannel.localAddress?.port ?? configuration.listen.port, store: store,
-            group: group, ownsGroup: true, serverChannel: serverChannel, loops: loops,
+            engine: engine, port: acceptor.port, store: store,
+            group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
             configPath: configPath, overrides: overrides)
         let admin: any Channel
         do {
             admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
         } catch {
-            try? await serverChannel.close()
+            acceptor.stop()
             try? await group.shutdownGracefully()
             throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
         }
@@ -218,7 +221,7 @@ public final class ProxyServer: Sendable {
         }
         guard first else { return }
         engine.startDraining()
-        try? await serverChannel.close()
+        acceptor.stop()
         let clock = ContinuousClock()
         let deadline = clock.now + .nanoseconds(engine.settings.drainTimeout.nanoseconds)
         while engine.requestsInFlight > 0 && clock.now < deadline {

@@ -57,6 +57,12 @@ final class UpstreamHandler: ChannelInboundHandler {
 
     private var context: ChannelHandlerContext?
     unowned(unsafe) var connection: UpstreamConnection?
+    /// Every byte to the upstream goes through it, in order.
+    private let writer: DirectWriter
+
+    init(descriptor: CInt) {
+        writer = DirectWriter(descriptor: descriptor)
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -67,15 +73,15 @@ final class UpstreamHandler: ChannelInboundHandler {
     }
 
     func write(_ buffer: ByteBuffer) {
-        context?.write(wrapOutboundOut(buffer), promise: nil)
+        writer.write(buffer)
     }
 
     func flush() {
-        context?.flush()
+        if let context { writer.flush(context) }
     }
 
     func flush(after loop: LoopContext) {
-        if let context { loop.flushAfterPass(context) }
+        if let context { loop.flushAfterPass(writer, context) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -141,15 +147,22 @@ final class UpstreamPool {
             completion(.success((connection, true)))
             return
         }
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(connectTimeout)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+        // The socket is connected on a thread of the pool, so the proxy knows its descriptor
+        // (for direct writes) and a slow connect never holds up the event loop.
+        let eventLoop = self.eventLoop
+        let address = self.address
+        let timeout = connectTimeout
+        connectThreads.runIfActive(eventLoop: eventLoop) {
+            try connectedSocket(to: address, timeout: timeout)
+        }.flatMap { descriptor in
+            ClientBootstrap(group: eventLoop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(UpstreamHandler(descriptor: descriptor))
+                    }
                 }
-            }
-        bootstrap.connect(to: address).assumeIsolated().whenComplete { [self] result in
+                .withConnectedSocket(descriptor)
+        }.assumeIsolated().whenComplete { [self] result in
             switch result {
             case .success(let channel):
                 do {

@@ -74,6 +74,7 @@ final class RecordingUpstream: @unchecked Sendable {
     private let hang: Bool
     private let delay: Double
     private let closeAfter: Int?
+    private let firstBody: [UInt8]?
     private let lock = NIOLock()
     private var bytes: [UInt8] = []
     private var accepted = 0
@@ -85,10 +86,12 @@ final class RecordingUpstream: @unchecked Sendable {
     ///   - hang: accept nothing and never answer.
     ///   - delay: seconds to wait before each answer.
     ///   - closeAfter: answers per connection; the last one says `Connection: close`.
-    init(hang: Bool = false, delay: Double = 0, closeAfter: Int? = nil) throws {
+    ///   - firstBody: the body of each connection's first answer, instead of `ok`.
+    init(hang: Bool = false, delay: Double = 0, closeAfter: Int? = nil, firstBody: [UInt8]? = nil) throws {
         self.hang = hang
         self.delay = delay
         self.closeAfter = closeAfter
+        self.firstBody = firstBody
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -153,8 +156,11 @@ final class RecordingUpstream: @unchecked Sendable {
                 lock.withLock { mostHeadsInOneRead = max(mostHeadsInOneRead, heads) }
                 if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
                 let last = closeAfter.map { answered >= $0 } ?? false
-                let answer = Array(
-                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\(last ? "Connection: close\r\n" : "")\r\nok".utf8)
+                let body = answered == 1 ? firstBody ?? Array("ok".utf8) : Array("ok".utf8)
+                let answer =
+                    Array(
+                        "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n\(last ? "Connection: close\r\n" : "")\r\n"
+                            .utf8) + body
                 _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 if last {
                     shutdown(fd, Int32(SHUT_RDWR))

@@ -435,6 +435,55 @@ struct ProxyTests {
         #expect(responses[3].bodyText.contains(#""name":"Grace""#))
     }
 
+    @Test("a large answer to a client that does not read, and a pipelined one behind it, arrive whole and in order")
+    func slowReader() async throws {
+        // 32 MiB cannot all sit in the socket buffers while the client is not reading, so the proxy's
+        // write stops part-way and the rest waits in NIO; the second answer must queue behind it.
+        let big = (0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
+        let legacy = try RecordingUpstream(firstBody: big)
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(legacy: legacy.base, candidate: candidate.base, routes: [])
+        defer { Task { await proxy.server.shutdown() } }
+        let port = proxy.server.port
+        let received = try await blocking { () throws -> [UInt8] in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = UInt16(port).bigEndian
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard connected == 0 else { throw TestFailure("cannot connect to the proxy") }
+            let requests = Array("GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /small HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+            _ = requests.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            usleep(400_000)
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while !bytes.suffix(2).elementsEqual(Array("ok".utf8)) || bytes.count < big.count {
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                bytes += chunk[0..<count]
+            }
+            return bytes
+        }
+        let head1 = "HTTP/1.1 200 OK\r\nContent-Length: \(big.count)\r\nserved-by: legacy\r\n\r\n"
+        let head2 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok"
+        // Compared as Booleans: a failure prints a line, not 32 MiB.
+        let firstHeadIntact = received.prefix(head1.utf8.count).elementsEqual(head1.utf8)
+        let bodyIntact = received.dropFirst(head1.utf8.count).prefix(big.count).elementsEqual(big)
+        let secondIntact = received.suffix(head2.utf8.count).elementsEqual(head2.utf8)
+        #expect(received.count == head1.utf8.count + big.count + head2.utf8.count)
+        #expect(firstHeadIntact)
+        #expect(bodyIntact)
+        #expect(secondIntact)
+    }
+
     @Test("shutdown lets a request in flight finish, then stops accepting")
     func drain() async throws {
         let slow = try RecordingUpstream(delay: 0.4)
