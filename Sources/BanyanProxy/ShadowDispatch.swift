@@ -17,6 +17,10 @@ final class ShadowCall {
     var sentAt: NIODeadline
     /// How many times it was written.
     var sends = 0
+    /// When sent again: how many copies may share its new connection, at most as many as the
+    /// connection that failed under it answered (so a candidate that closes after N answers
+    /// answers every copy of a group of N).
+    var resendGroup = 1
     private(set) var done = false
 
     init(
@@ -97,8 +101,9 @@ final class ShadowDispatcher {
     }
 
     /// Sends every waiting copy: consecutive idempotent copies share a connection, up to `depth`.
-    /// A non-idempotent copy goes alone, and so does a copy sent again, on a new connection: the
-    /// first request on a connection is the one that is always answered.
+    /// A non-idempotent copy goes alone. Copies sent again go on a new connection, in groups no
+    /// larger than the number of answers the connection that failed under them gave (alone when
+    /// it gave none): the first request on a connection is the one that is always answered.
     private func flush() {
         flushScheduled = false
         guard !waiting.isEmpty else { return }
@@ -106,9 +111,18 @@ final class ShadowDispatcher {
         waiting.removeAll(keepingCapacity: true)
         var group: [ShadowCall] = []
         group.reserveCapacity(min(depth, calls.count))
+        var again: [ShadowCall] = []
         for call in calls where !call.done {
-            if !call.pipelinable || call.sends > 0 {
-                open([call], fresh: call.sends > 0)
+            if !call.pipelinable {
+                open([call], fresh: false)
+                continue
+            }
+            if call.sends > 0 {
+                if let first = again.first, again.count >= min(depth, first.resendGroup, call.resendGroup) {
+                    open(again, fresh: true)
+                    again.removeAll()
+                }
+                again.append(call)
                 continue
             }
             if group.count == depth {
@@ -117,6 +131,7 @@ final class ShadowDispatcher {
             }
             group.append(call)
         }
+        if !again.isEmpty { open(again, fresh: true) }
         if !group.isEmpty { open(group, fresh: false) }
     }
 
@@ -176,6 +191,8 @@ final class ShadowLane {
     private var scanner = ChunkedScanner()
     private var reusable = true
     private var over = false
+    /// Answers the connection gave over its life, as of its last answer.
+    private var connectionAnswers = 0
 
     init(dispatcher: ShadowDispatcher, calls: [ShadowCall], responseLimit: Int) {
         self.dispatcher = dispatcher
@@ -197,6 +214,7 @@ final class ShadowLane {
             return
         }
         self.connection = connection
+        connectionAnswers = connection.shadowAnswers
         connection.delegate = self
         let now = NIODeadline.now()
         for call in calls {
@@ -238,6 +256,7 @@ final class ShadowLane {
         calls.removeAll()
         dispatcher.closed(self)
         if resend {
+            for call in rest { call.resendGroup = max(1, connectionAnswers) }
             dispatcher.resend(rest, now: now)
         } else {
             for call in rest { call.fail(timeout: false) }
@@ -331,6 +350,8 @@ extension ShadowLane: UpstreamDelegate {
             if received!.readableBytes == 0 { received = nil }
             response = nil
             if !head.reusable { reusable = false }
+            connection.shadowAnswers += 1
+            connectionAnswers = connection.shadowAnswers
             calls.removeFirst().answered(answer, head: head, now: now)
         }
         if received != nil && calls.isEmpty {

@@ -16,6 +16,8 @@ final class UpstreamConnection {
     weak var delegate: (any UpstreamDelegate)?
     /// Requests this connection carried before the current one.
     var requestsServed = 0
+    /// Shadow answers read on it, over every batch it carried.
+    var shadowAnswers = 0
     var isActive = true
     var idleSince = NIODeadline.now()
 

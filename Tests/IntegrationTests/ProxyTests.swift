@@ -251,6 +251,38 @@ struct ProxyTests {
         #expect(closing.connections >= 20)
     }
 
+    @Test("copies a closing connection left unanswered go again together, as many as it answered")
+    func groupedResend() async throws {
+        let legacy = try RecordingUpstream()
+        let candidate = try RecordingUpstream(closeAfter: 5)
+        var settings = ProxySettings()
+        // One batch: the eight copies below are made within the window and go out in one write.
+        settings.shadowBatchWindow = .milliseconds(300)
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /users/:id"],
+            configure: { routes in routes[0].mode = .shadow }, settings: settings)
+        let port = proxy.server.port
+        let statuses = try await blocking {
+            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+            return try (0..<8).map {
+                try connection.send(HTTPRequest(method: "GET", target: "/users/\($0)")).response.status
+            }
+        }
+        try await proxy.server.settleShadows()
+        let counters = try #require(proxy.server.engine.snapshot.route(named: "GET /users/:id")).stats.counters
+        await proxy.server.shutdown()
+        #expect(statuses == Array(repeating: 200, count: 8))
+        #expect(counters.shadowCompared == 8)
+        #expect(counters.shadowErrors == 0)
+        #expect(counters.shadowTimeouts == 0)
+        // The first connection answers 5 and closes; the other 3 share the second one.
+        #expect(candidate.connections == 2)
+        let lines = String(decoding: candidate.received, as: UTF8.self).components(separatedBy: "\r\n")
+            .filter { $0.hasPrefix("GET /users/") }
+        #expect(lines.count == 11)
+        #expect(Set(lines) == Set((0..<8).map { "GET /users/\($0) HTTP/1.1" }))
+    }
+
     @Test("a shadowed write goes to the candidate at once; reads wait for their batch and come after it")
     func shadowedWriteIsNotBatched() async throws {
         let legacy = try RecordingUpstream()
