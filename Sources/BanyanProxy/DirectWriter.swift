@@ -99,6 +99,17 @@ private func setOption(_ socket: CInt, _ level: CInt, _ name: CInt, _ value: CIn
     _ = setsockopt(socket, level, name, &value, socklen_t(MemoryLayout<CInt>.size))
 }
 
+/// A new stream socket, closed on exec.
+private func streamSocket(family: CInt) throws -> CInt {
+    #if os(Linux)
+        let socket = Glibc.socket(family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
+    #else
+        let socket = Darwin.socket(family, SOCK_STREAM, 0)
+    #endif
+    guard socket >= 0 else { throw SocketFailure("socket", errno: errno) }
+    return socket
+}
+
 /// Why the proxy could not listen or connect.
 struct SocketFailure: Error, CustomStringConvertible {
     let description: String
@@ -125,12 +136,7 @@ func connectedSocket(to address: SocketAddress, timeout: TimeAmount) throws -> C
     case .v6: family = AF_INET6
     case .unixDomainSocket: family = AF_UNIX
     }
-    #if os(Linux)
-        let socket = Glibc.socket(family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
-    #else
-        let socket = Darwin.socket(family, SOCK_STREAM, 0)
-    #endif
-    guard socket >= 0 else { throw SocketFailure("socket", errno: errno) }
+    let socket = try streamSocket(family: family)
     _ = fcntl(socket, F_SETFL, fcntl(socket, F_GETFL) | O_NONBLOCK)
     var result = address.withSockAddr { pointer, size in
         connect(socket, pointer, socklen_t(size))
@@ -175,12 +181,7 @@ final class Acceptor: Sendable {
     init(host: String, port: Int, backlog: CInt = 1024) throws {
         let address = try SocketAddress.makeAddressResolvingHost(host, port: port)
         let family: CInt = address.protocol == .inet6 ? AF_INET6 : AF_INET
-        #if os(Linux)
-            let socket = Glibc.socket(family, CInt(SOCK_STREAM.rawValue) | CInt(SOCK_CLOEXEC.rawValue), 0)
-        #else
-            let socket = Darwin.socket(family, SOCK_STREAM, 0)
-        #endif
-        guard socket >= 0 else { throw SocketFailure("socket", errno: errno) }
+        let socket = try streamSocket(family: family)
         setOption(socket, SOL_SOCKET, SO_REUSEADDR, 1)
         let bound = address.withSockAddr { pointer, size in bind(socket, pointer, socklen_t(size)) }
         guard bound == 0, listen(socket, backlog) == 0 else {

@@ -83,44 +83,37 @@ struct FastRouteMatcher: Sendable {
     func check(_ path: String) -> Check {
         var path = path
         return path.withUTF8 { bytes in
-            let count = bytes.count
-            var position = 0
             var escaped = false
-            for segment in segments {
-                guard position < count, bytes[position] == UInt8(ascii: "/") else { return .noMatch }
-                position += 1
-                let start = position
-                while position < count && bytes[position] != UInt8(ascii: "/") {
-                    if !needsRegexFor.isEmpty && needsRegexFor.contains(bytes[position]) { return .useRegex }
-                    position += 1
-                }
-                switch segment {
-                case .literal(let literal):
-                    guard position - start == literal.count else { return .noMatch }
-                    for offset in 0..<literal.count where Self.lowercased(bytes[start + offset]) != literal[offset] {
-                        return .noMatch
-                    }
-                case .parameter:
-                    guard position > start else { return .noMatch }
-                    if !escaped {
-                        escaped = UnsafeBufferPointer(rebasing: bytes[start..<position]).contains(UInt8(ascii: "%"))
-                    }
-                }
+            switch walk(
+                bytes,
+                parameter: { value in
+                    if !escaped { escaped = value.contains(UInt8(ascii: "%")) }
+                })
+            {
+            case .noMatch: return .noMatch
+            case .useRegex: return .useRegex
+            case .matched: return .matched(escaped: escaped)
             }
-            if position == count || (position + 1 == count && bytes[position] == UInt8(ascii: "/")) {
-                return .matched(escaped: escaped)
-            }
-            if !needsRegexFor.isEmpty && position + 1 == count && needsRegexFor.contains(bytes[position]) {
-                return .useRegex
-            }
-            return .noMatch
         }
     }
 
     private func match(bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
+        var values: [String] = []
+        switch walk(bytes, parameter: { values.append(String(decoding: $0, as: UTF8.self)) }) {
+        case .noMatch: return .noMatch
+        case .useRegex: return .useRegex
+        case .matched: return .matched(values)
+        }
+    }
+
+    private enum Walk { case noMatch, useRegex, matched }
+
+    /// Matches `bytes` segment by segment, handing each parameter's raw bytes to `parameter`.
+    private func walk(
+        _ bytes: UnsafeBufferPointer<UInt8>, parameter: (UnsafeBufferPointer<UInt8>) -> Void
+    ) -> Walk {
         let count = bytes.count
         var position = 0
-        var values: [String] = []
         for segment in segments {
             guard position < count, bytes[position] == UInt8(ascii: "/") else { return .noMatch }
             position += 1
@@ -137,11 +130,11 @@ struct FastRouteMatcher: Sendable {
                 }
             case .parameter:
                 guard position > start else { return .noMatch }
-                values.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
+                parameter(UnsafeBufferPointer(rebasing: bytes[start..<position]))
             }
         }
         if position == count || (position + 1 == count && bytes[position] == UInt8(ascii: "/")) {
-            return .matched(values)
+            return .matched
         }
         if !needsRegexFor.isEmpty && position + 1 == count && needsRegexFor.contains(bytes[position]) {
             return .useRegex
