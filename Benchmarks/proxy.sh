@@ -305,6 +305,19 @@ order() { # round target...: the targets forward in odd rounds, reversed in even
     fi
 }
 
+run_rounds() { # runner target...: every round runs each target once, in that round's order
+    local runner=$1 round position name
+    shift
+    for round in $(seq 1 "$rounds"); do
+        position=0
+        while read -r name; do
+            position=$((position + 1))
+            echo "  round $round/$rounds: $name"
+            "$runner" "$round" "$position" "$name"
+        done < <(order "$round" "$@")
+    done
+}
+
 conditions="$work/conditions.tsv"
 : >"$conditions"
 condition() { # key text: printed, and kept for the JSON result
@@ -332,14 +345,7 @@ shadow_status start
 phase1=(direct nginx haproxy banyan-legacy banyan-shadow)
 echo
 echo "phase 1: saturation"
-for round in $(seq 1 "$rounds"); do
-    position=0
-    while read -r name; do
-        position=$((position + 1))
-        echo "  round $round/$rounds: $name"
-        wrk_run "$round" "$position" "$name"
-    done < <(order "$round" "${phase1[@]}")
-done
+run_rounds wrk_run "${phase1[@]}"
 pause 0.5
 shadow_status phase1
 banyan_hwm_legacy=$(hwm_kb "$legacy_pid")
@@ -359,14 +365,7 @@ PY
 phase2=(nginx haproxy banyan-legacy banyan-shadow)
 echo
 echo "phase 2: same rate, $rate req/s open loop (banyan bench)"
-for round in $(seq 1 "$rounds"); do
-    position=0
-    while read -r name; do
-        position=$((position + 1))
-        echo "  round $round/$rounds: $name"
-        bench_run "$round" "$position" "$name"
-    done < <(order "$round" "${phase2[@]}")
-done
+run_rounds bench_run "${phase2[@]}"
 pause 0.5
 shadow_status phase2
 

@@ -35,8 +35,6 @@ final class DirectWriter {
         queued.reserveCapacity(4)
     }
 
-    var hasQueued: Bool { !queued.isEmpty }
-
     func write(_ buffer: ByteBuffer) {
         queued.append(buffer)
     }
@@ -44,42 +42,48 @@ final class DirectWriter {
     /// Sends what was written since the last flush.
     func flush(_ context: ChannelHandlerContext) {
         guard !queued.isEmpty else { return }
-        var rest = queued
+        guard context.channel.isActive else {
+            queued.removeAll(keepingCapacity: true)
+            return
+        }
+        guard inNIO == 0, var buffer = queuedAsOne() else {
+            let rest = queued
+            queued.removeAll()
+            handToNIO(rest, context)
+            return
+        }
         queued.removeAll(keepingCapacity: true)
-        guard context.channel.isActive else { return }
-        if inNIO == 0 && rest.count > 1 {
-            // Several small buffers (a batch of pipelined shadow copies) are joined for one send.
-            var total = 0
-            for buffer in rest { total += buffer.readableBytes }
-            if total <= 16_384 {
-                var joined = joinedBuffer ?? ByteBufferAllocator().buffer(capacity: 4096)
-                joinedBuffer = nil
-                joined.clear(minimumCapacity: total)
-                for var buffer in rest { joined.writeBuffer(&buffer) }
-                joinedBuffer = joined
-                rest = [joined]
-            }
+        let sent = buffer.withUnsafeReadableBytes { bytes -> Int in
+            guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
+            return send(descriptor, base, bytes.count, Int32(MSG_NOSIGNAL))
         }
-        if inNIO == 0 && rest.count == 1 {
-            var buffer = rest[0]
-            let sent = buffer.withUnsafeReadableBytes { bytes -> Int in
-                guard let base = bytes.baseAddress, bytes.count > 0 else { return 0 }
-                return send(descriptor, base, bytes.count, Int32(MSG_NOSIGNAL))
+        if sent == buffer.readableBytes { return }
+        if sent < 0 {
+            let code = errno
+            guard code == EAGAIN || code == EWOULDBLOCK || code == EINTR else {
+                // The peer is gone (reset, broken pipe): NIO closes the channel and says so.
+                context.close(promise: nil)
+                return
             }
-            if sent == buffer.readableBytes { return }
-            if sent < 0 {
-                let code = errno
-                guard code == EAGAIN || code == EWOULDBLOCK || code == EINTR else {
-                    // The peer is gone (reset, broken pipe): NIO closes the channel and says so.
-                    context.close(promise: nil)
-                    return
-                }
-            } else {
-                buffer.moveReaderIndex(forwardBy: sent)
-            }
-            rest[0] = buffer
+        } else {
+            buffer.moveReaderIndex(forwardBy: sent)
         }
-        handToNIO(rest, context)
+        handToNIO([buffer], context)
+    }
+
+    /// The queued bytes as one buffer: the only one, or several small ones (a batch of pipelined
+    /// shadow copies) joined into a buffer kept for the next time; nil when they are too large to join.
+    private func queuedAsOne() -> ByteBuffer? {
+        if queued.count == 1 { return queued[0] }
+        var total = 0
+        for buffer in queued { total += buffer.readableBytes }
+        guard total <= 16_384 else { return nil }
+        var joined = joinedBuffer ?? ByteBufferAllocator().buffer(capacity: 4096)
+        joinedBuffer = nil
+        joined.clear(minimumCapacity: total)
+        for var buffer in queued { joined.writeBuffer(&buffer) }
+        joinedBuffer = joined
+        return joined
     }
 
     /// Queues `buffers` in NIO behind whatever it still holds, and flushes; later writes follow

@@ -188,9 +188,14 @@ final class LoopContext {
     func flushAfterPass(_ writer: DirectWriter, _ context: ChannelHandlerContext) {
         if unflushed.isEmpty {
             eventLoop.assumeIsolated().execute { [self] in
-                let pending = unflushed
+                // By index, without a copy: a flush that adds to the list is served in this loop too.
+                var index = 0
+                while index < unflushed.count {
+                    let (writer, context) = unflushed[index]
+                    writer.flush(context)
+                    index += 1
+                }
                 unflushed.removeAll(keepingCapacity: true)
-                for (writer, context) in pending { writer.flush(context) }
             }
         }
         unflushed.append((writer, context))

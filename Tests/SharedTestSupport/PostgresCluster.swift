@@ -90,13 +90,18 @@ public final class PostgresCluster: Sendable {
         return name
     }
 
-    /// Runs one statement in `database`, as the `postgres` user.
-    public func execute(_ sql: String, database: String = "postgres") async throws {
-        let connection = try await PostgresConnection.connect(
+    /// A connection to `database` as the `postgres` user.
+    private func connect(database: String) async throws -> PostgresConnection {
+        try await PostgresConnection.connect(
             configuration: .init(
                 host: "127.0.0.1", port: port, username: "postgres", password: nil, database: database,
                 tls: .disable),
             id: 0, logger: Self.logger)
+    }
+
+    /// Runs one statement in `database`, as the `postgres` user.
+    public func execute(_ sql: String, database: String = "postgres") async throws {
+        let connection = try await connect(database: database)
         do {
             try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
         } catch {
@@ -108,11 +113,7 @@ public final class PostgresCluster: Sendable {
 
     /// Runs a query that answers one integer (`SELECT count(*) …`) in `database`.
     public func integer(_ sql: String, database: String = "postgres") async throws -> Int {
-        let connection = try await PostgresConnection.connect(
-            configuration: .init(
-                host: "127.0.0.1", port: port, username: "postgres", password: nil, database: database,
-                tls: .disable),
-            id: 0, logger: Self.logger)
+        let connection = try await connect(database: database)
         do {
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger).collect()
             try await connection.close()
