@@ -1,0 +1,81 @@
+/// One route's guard as `banyan guard status` and the admin API show it.
+public struct GuardStatus: Sendable, Hashable, Codable {
+    /// The route as written in `routes:`.
+    public var route: String
+    /// The guard's state (`waiting`, `healthy`, `tripped`, …).
+    public var state: RouteGuard.State
+    /// True when the guard only records what it would do.
+    public var observe: Bool
+    /// The route's mode as the guard last heard it (`canary:5`).
+    public var mode: String
+    /// Samples in the window that count toward `minSamples`, and that minimum.
+    public var samples: Int
+    public var minSamples: Int
+    /// The window's length in seconds.
+    public var window: Double
+    /// The candidate's answers and failures in the window, its failure rate and the rate's bounds.
+    public var candidateAnswers: Int
+    public var candidateFailures: Int
+    public var candidateFailureRate: Double
+    public var candidateFailureBounds: [Double]
+    /// Legacy's answers and failures in the window.
+    public var legacyAnswers: Int
+    public var legacyFailures: Int
+    /// The failure rate above which (at its lower bound) the candidate trips.
+    public var failureThreshold: Double
+    /// p99 of each side in seconds, where known.
+    public var legacyP99: Double?
+    public var candidateP99: Double?
+    /// Comparisons in the window, those differing at or above `fail_at`, and the rate's bounds.
+    public var comparisons: Int
+    public var differing: Int
+    public var differenceBounds: [Double]
+    /// The allowed difference rate.
+    public var differenceThreshold: Double
+    /// The candidate's current run of failures, and the run that trips.
+    public var consecutiveFailures: Int
+    public var consecutiveLimit: Int
+    /// The last verdict's action and its evidence, if the guard has acted.
+    public var lastAction: String?
+    public var lastEvidence: GuardEvidence?
+}
+
+extension RouteGuard {
+    /// The guard's numbers at `time`, for a route named `route`.
+    public func status(route: String, at time: Double) -> GuardStatus {
+        var window = self.window
+        window.advance(to: time)
+        let z = WilsonInterval.z(confidence: settings.confidence)
+        let candidate = window.candidate
+        let legacy = window.legacy
+        let failureBounds = WilsonInterval.bounds(successes: candidate.failures, trials: candidate.answers, z: z)
+        let differenceBounds = WilsonInterval.bounds(successes: window.differing, trials: window.comparisons, z: z)
+        let samples = mode == .shadow ? window.comparisons : max(candidate.answers, window.comparisons)
+        return GuardStatus(
+            route: route, state: state(at: time), observe: settings.observe, mode: mode.storageText,
+            samples: samples, minSamples: settings.minSamples, window: window.length,
+            candidateAnswers: candidate.answers, candidateFailures: candidate.failures,
+            candidateFailureRate: candidate.answers == 0 ? 0 : Double(candidate.failures) / Double(candidate.answers),
+            candidateFailureBounds: [failureBounds.lower, failureBounds.upper], legacyAnswers: legacy.answers,
+            legacyFailures: legacy.failures, failureThreshold: failureThreshold,
+            legacyP99: legacy.latency.quantile(0.99), candidateP99: candidate.latency.quantile(0.99),
+            comparisons: window.comparisons, differing: window.differing,
+            differenceBounds: [differenceBounds.lower, differenceBounds.upper],
+            differenceThreshold: settings.differenceRate, consecutiveFailures: consecutive,
+            consecutiveLimit: settings.consecutiveFailures, lastAction: lastVerdict.map { $0.action.name },
+            lastEvidence: lastVerdict?.evidence)
+    }
+}
+
+extension GuardVerdict.Action {
+    /// The action's name in events and reports: `trip:legacy`, `mark_failing`, `promote`, …
+    public var name: String {
+        switch self {
+        case .trip(let mode): "trip:\(mode.storageText)"
+        case .markFailing: "mark_failing"
+        case .restore(let mode): "restore:\(mode.storageText)"
+        case .clearFailing: "clear_failing"
+        case .promote: "promote"
+        }
+    }
+}
