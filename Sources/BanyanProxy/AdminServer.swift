@@ -1,5 +1,6 @@
 import BanyanCore
 import BanyanState
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -28,6 +29,14 @@ public struct AdminRequest: Sendable {
     public var path: String
     public var authorization: String?
     public var body: [UInt8]
+
+    /// A request as the admin listener received it.
+    public init(method: String, path: String, authorization: String? = nil, body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.authorization = authorization
+        self.body = body
+    }
 }
 
 final class AdminHandler: ChannelInboundHandler {
@@ -138,6 +147,8 @@ public struct AdminAPI: Sendable {
                 let aggregates = try await server.store.differenceAggregates()
                 let totals = try await server.store.shadowTotals()
                 return (200, AdminJSON.differences(aggregates: aggregates, totals: totals, server: server).prettyText())
+            case ("GET", "/api/guard"):
+                return (200, try guardJSON(route: queryValue(request.path, "route")))
             case ("POST", "/api/reload"):
                 try await server.reload()
                 return (200, AdminJSON.status(server).prettyText())
@@ -146,7 +157,8 @@ public struct AdminAPI: Sendable {
                     404,
                     error(
                         "no such admin endpoint: \(request.method) \(path); try GET /api/routes, "
-                            + "POST /api/routes/mode, POST /api/rollback, GET /api/differences, POST /api/reload")
+                            + "POST /api/routes/mode, POST /api/rollback, GET /api/differences, GET /api/guard, POST /api/reload"
+                    )
                 )
             }
         } catch let failure as ProxyError {
@@ -154,6 +166,35 @@ public struct AdminAPI: Sendable {
         } catch {
             return (500, self.error("\(error)"))
         }
+    }
+
+    /// Every route's guard (or one route's, by its name as in `routes:`), as `banyan guard status` reads it.
+    private func guardJSON(route: String?) throws -> String {
+        var statuses = server.guardStatus()
+        if let route {
+            guard let runtime = server.engine.snapshot.route(named: route) else {
+                throw ProxyError(status: 404, "no route '\(route)' in the configuration")
+            }
+            statuses = statuses.filter { $0.route == runtime.config.route }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        let data = try encoder.encode(GuardReport(guards: statuses))
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The value of `name` in the request target's query, percent-decoded (`+` as a space).
+    private func queryValue(_ target: String, _ name: String) -> String? {
+        guard let question = target.firstIndex(of: "?") else { return nil }
+        for pair in target[target.index(after: question)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
     }
 
     private func parseBody(_ bytes: [UInt8]) throws -> JSONValue {
@@ -167,4 +208,10 @@ public struct AdminAPI: Sendable {
     private func error(_ message: String) -> String {
         JSONValue.object([.init(key: "error", value: .string(message))]).prettyText()
     }
+}
+
+/// The admin API's answer to `GET /api/guard`.
+public struct GuardReport: Sendable, Codable {
+    /// One entry per route with a guard, in the order of `routes:`.
+    public var guards: [GuardStatus]
 }

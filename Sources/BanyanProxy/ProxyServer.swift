@@ -35,11 +35,16 @@ public final class ProxyServer: Sendable {
     private let configPath: String?
     private let overrides: NIOLockedValueBox<[String: RouteOverride]>
     private let stopped = NIOLockedValueBox(false)
+    /// Changes the routes' guards made, persisted and logged one at a time by ``guardTask``.
+    private let guardChanges: AsyncStream<GuardChange>
+    private let guardQueue: AsyncStream<GuardChange>.Continuation
+    private let guardTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let log: @Sendable (String) -> Void
 
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
         ownsGroup: Bool, acceptor: Acceptor, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
-        configPath: String?, overrides: [String: RouteOverride]
+        configPath: String?, overrides: [String: RouteOverride], log: @escaping @Sendable (String) -> Void
     ) {
         self.engine = engine
         self.port = port
@@ -51,6 +56,10 @@ public final class ProxyServer: Sendable {
         self.loops = loops
         self.configPath = configPath
         self.overrides = NIOLockedValueBox(overrides)
+        self.log = log
+        // Bounded: past 256 changes waiting for the database, the oldest are dropped from the queue
+        // (they are in force and logged; a later change of the same route supersedes them).
+        (guardChanges, guardQueue) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
     /// Opens the state store, applies the runtime changes kept there, and starts listening.
@@ -59,11 +68,13 @@ public final class ProxyServer: Sendable {
     ///   - configuration: the migration; `listen` and `admin` may use port 0 for a free port.
     ///   - configPath: the file to read again on ``reload()`` (SIGHUP).
     ///   - store: the state store; by default the one `configuration.state` names.
+    ///   - log: where the proxy reports what it does on its own (the guard's verdicts).
     public static func start(
         configuration: Configuration,
         configPath: String? = nil,
         settings: ProxySettings = ProxySettings(),
-        store givenStore: (any StateStore)? = nil
+        store givenStore: (any StateStore)? = nil,
+        log: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> ProxyServer {
         if !configuration.admin.isLoopback && configuration.adminToken == nil {
             throw ProxyError(
@@ -113,7 +124,8 @@ public final class ProxyServer: Sendable {
         let server = ProxyServer(
             engine: engine, port: acceptor.port, store: store,
             group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
-            configPath: configPath, overrides: overrides)
+            configPath: configPath, overrides: overrides, log: log)
+        server.startGuard()
         let admin: any Channel
         do {
             admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
@@ -131,7 +143,14 @@ public final class ProxyServer: Sendable {
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
     @discardableResult
     public func setMode(route name: String, mode: RouteMode, reason: String) async throws -> RouteRuntime {
-        let (override, previous) = try overrides.withLockedValue { overrides in
+        let (override, event) = try applyMode(route: name, mode: mode, reason: reason)
+        try await store.saveOverride(override, event: event)
+        return engine.snapshot.route(named: override.route)!
+    }
+
+    /// Puts a mode in force for the next request, without persisting it: what to persist is returned.
+    private func applyMode(route name: String, mode: RouteMode, reason: String) throws -> (RouteOverride, RouteEvent) {
+        try overrides.withLockedValue { overrides in
             let snapshot = engine.snapshot
             guard let route = snapshot.route(named: name) else {
                 let known = snapshot.routes.map { "'\($0.config.route)'" }.joined(separator: ", ")
@@ -145,14 +164,11 @@ public final class ProxyServer: Sendable {
             _ = try engine.replaceSnapshot { snapshot in
                 try RoutingSnapshot(configuration: snapshot.configuration, overrides: current, previous: snapshot)
             }
-            return (override, route.mode)
+            let event = RouteEvent(
+                route: override.route, from: route.mode.storageText, to: mode.storageText, reason: reason,
+                at: override.changedAt)
+            return (override, event)
         }
-        try await store.saveOverride(
-            override,
-            event: RouteEvent(
-                route: override.route, from: previous.storageText, to: mode.storageText, reason: reason,
-                at: override.changedAt))
-        return engine.snapshot.route(named: override.route)!
     }
 
     /// Sends one route (or every route, when `route` is nil) back to legacy.
@@ -210,6 +226,86 @@ public final class ProxyServer: Sendable {
         try await flushDifferences()
     }
 
+    // MARK: Guard
+
+    /// Starts carrying out the guards' verdicts: each is applied on the thread that counted its
+    /// deciding sample, so it is in force for the next request; persisting and logging follow,
+    /// in order, on ``guardTask``.
+    private func startGuard() {
+        engine.snapshot.verdicts.setHandler { [self] route, verdict in
+            if let change = carryOut(verdict, route: route) { guardQueue.yield(change) }
+        }
+        let changes = guardChanges
+        let task = Task { [self] in
+            for await change in changes { await persist(change) }
+        }
+        guardTask.withLockedValue { $0 = task }
+    }
+
+    /// The guard of every route that has one, in the order of `routes:`.
+    public func guardStatus() -> [GuardStatus] {
+        engine.snapshot.routes.compactMap { $0.stats.guardStatus() }
+    }
+
+    /// What a verdict changed, or would have changed in observe mode, waiting to be persisted and logged.
+    struct GuardChange: Sendable {
+        var route: String
+        var verdict: GuardVerdict
+        var from: RouteMode
+        var to: RouteMode?
+        var persist: (RouteOverride, RouteEvent)?
+    }
+
+    /// Applies one verdict: a trip, a restore or a promotion puts the route's new mode in force
+    /// the way ``setMode(route:mode:reason:)`` does (the path of the CLI and the admin API), with the
+    /// evidence as the reason. A verdict in observe mode, or a failing mark, changes nothing.
+    func carryOut(_ verdict: GuardVerdict, route name: String) -> GuardChange? {
+        guard let route = engine.snapshot.route(named: name) else { return nil }
+        var change = GuardChange(route: route.config.route, verdict: verdict, from: route.mode)
+        switch verdict.action {
+        case .trip(let mode), .restore(let mode):
+            change.to = mode
+        case .promote:
+            guard let next = PromotionLadder.standard.next(after: route.mode) else { return nil }
+            change.to = next
+        case .markFailing, .clearFailing:
+            return change
+        }
+        guard !verdict.observed, let target = change.to else { return change }
+        route.stats.expectAutomaticChange(to: target)
+        do {
+            change.persist = try applyMode(
+                route: name, mode: target, reason: "guard \(verdict.action.name): \(verdict.evidence.summary)")
+        } catch {
+            log("banyan guard: \(name): cannot apply \(verdict.action.name): \(error)")
+            return nil
+        }
+        route.stats.verdictApplied(decidedAt: verdict.at)
+        return change
+    }
+
+    /// Persists and logs one change the guard made.
+    private func persist(_ change: GuardChange) async {
+        let summary = change.verdict.evidence.summary
+        let action = change.verdict.action.name
+        guard let target = change.to else {
+            let observed = change.verdict.observed ? " (observe mode: nothing changed)" : ""
+            log("banyan guard: \(change.route): \(action)\(observed): \(summary)")
+            return
+        }
+        let move = "\(change.from.storageText) → \(target.storageText)"
+        guard let (override, event) = change.persist else {
+            log("banyan guard: \(change.route): would move \(move) (observe mode): \(summary)")
+            return
+        }
+        do {
+            try await store.saveOverride(override, event: event)
+            log("banyan guard: \(change.route): \(move): \(summary)")
+        } catch {
+            log("banyan guard: \(change.route): \(move) in force here; not persisted: \(error)")
+        }
+    }
+
     // MARK: Shutdown
 
     /// Stops accepting connections, lets requests in flight finish (up to the drain timeout),
@@ -228,6 +324,8 @@ public final class ProxyServer: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         try? await settleShadows(timeout: .seconds(2))
+        guardQueue.finish()
+        await guardTask.withLockedValue { $0 }?.value
         if let admin = adminChannel.withLockedValue({ $0 }) { try? await admin.close() }
         for (_, bound) in loops {
             try? await bound.eventLoop.submit {

@@ -81,6 +81,11 @@ final class RecordingUpstream: @unchecked Sendable {
     private var mostHeadsInOneRead = 0
     private var descriptors: [Int32] = []
     private var stopped = false
+    /// With a value n, every n-th answer (counted over all connections) is a 500.
+    private var failEvery: Int?
+    /// With ``failEvery``: only requests whose target starts with this count and fail.
+    private var failPrefix: [UInt8]?
+    private var answeredInAll = 0
 
     /// - Parameters:
     ///   - hang: accept nothing and never answer.
@@ -127,6 +132,17 @@ final class RecordingUpstream: @unchecked Sendable {
     /// The most request heads that one read brought in (above 1: the client pipelines).
     var mostPipelined: Int { lock.withLock { mostHeadsInOneRead } }
 
+    /// From now on every `n`-th answer is `500 Internal Server Error` (1: all of them); nil: none.
+    ///
+    /// - Parameter prefix: only requests whose target starts with it are counted and failed.
+    func fail(every n: Int?, prefix: String? = nil) {
+        lock.withLock {
+            failEvery = n
+            failPrefix = prefix.map { Array($0.utf8) }
+            answeredInAll = 0
+        }
+    }
+
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
@@ -150,6 +166,9 @@ final class RecordingUpstream: @unchecked Sendable {
             pending += buffer[0..<count]
             var heads = 0
             while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
+                // The target: from the first space of the request line to the next.
+                let firstSpace = pending.firstIndex(of: 0x20) ?? 0
+                let target = Array(pending[(firstSpace + 1)..<end.lowerBound].prefix { $0 != 0x20 })
                 pending.removeSubrange(0..<end.upperBound)
                 heads += 1
                 answered += 1
@@ -157,10 +176,17 @@ final class RecordingUpstream: @unchecked Sendable {
                 if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
                 let last = closeAfter.map { answered >= $0 } ?? false
                 let body = answered == 1 ? firstBody ?? Array("ok".utf8) : Array("ok".utf8)
+                let failing = lock.withLock { () -> Bool in
+                    guard let failEvery else { return false }
+                    if let failPrefix, !target.starts(with: failPrefix) { return false }
+                    answeredInAll += 1
+                    return answeredInAll % failEvery == 0
+                }
+                let statusLine = failing ? "500 Internal Server Error" : "200 OK"
                 let answer =
                     Array(
-                        "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n\(last ? "Connection: close\r\n" : "")\r\n"
-                            .utf8) + body
+                        "HTTP/1.1 \(statusLine)\r\nContent-Length: \(body.count)\r\n"
+                            .utf8) + Array("\(last ? "Connection: close\r\n" : "")\r\n".utf8) + body
                 _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 if last {
                     shutdown(fd, Int32(SHUT_RDWR))

@@ -38,6 +38,8 @@ public struct GuardStatus: Sendable, Hashable, Codable {
     /// The last verdict's action and its evidence, if the guard has acted.
     public var lastAction: String?
     public var lastEvidence: GuardEvidence?
+    /// Seconds from the last verdict's deciding sample to its change being in force and persisted.
+    public var appliedAfter: Double?
 }
 
 extension RouteGuard {

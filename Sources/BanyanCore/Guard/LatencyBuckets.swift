@@ -29,17 +29,28 @@ public struct LatencyBuckets: Sendable, Hashable {
     ///   the last edge to the last bucket.
     public static func bucket(for seconds: Double) -> Int {
         guard seconds > first else { return 0 }
-        let index = Int((naturalLog(seconds / first) / 0.693_147_180_559_945_3 * perOctave).rounded(.up))
-        return min(max(index, 0), count - 1)
+        // ceil(4·log2(x)) from the binary exponent and a comparison of the significand with the
+        // quarter-octave edges: exact, and no logarithm on the data path.
+        let ratio = seconds / first
+        let significand = ratio.significand
+        var index = 4 * Int(ratio.exponent)
+        if significand > 1 {
+            index +=
+                significand <= quarterEdges[1]
+                ? 1 : significand <= quarterEdges[2] ? 2 : significand <= quarterEdges[3] ? 3 : 4
+        }
+        return min(index, count - 1)
     }
+
+    /// 2^(k/4) for k = 0…3.
+    static let quarterEdges = [1.0, 1.189_207_115_002_721, 1.414_213_562_373_095_1, 1.681_792_830_507_429]
 
     /// The upper edge of a bucket, in seconds: what a quantile that falls in it reads as.
     public static func upperEdge(of bucket: Int) -> Double {
         var value = first
         // 2^(bucket/4) as whole octaves times the quarter-octave remainder.
         for _ in 0..<(bucket / 4) { value *= 2 }
-        let quarter = [1.0, 1.189_207_115_002_721, 1.414_213_562_373_095_1, 1.681_792_830_507_429]
-        return value * quarter[bucket % 4]
+        return value * quarterEdges[bucket % 4]
     }
 
     /// Counts one latency.

@@ -20,6 +20,8 @@ public struct GuardVerdict: Sendable, Hashable {
     public var evidence: GuardEvidence
     /// True in observe mode: record and log the verdict, change nothing.
     public var observed: Bool
+    /// When the deciding sample arrived, on the clock the guard was given.
+    public var at: Double
 }
 
 /// One route's guard: takes the route's answers and comparisons as they happen and decides, on
@@ -150,7 +152,8 @@ public struct RouteGuard: Sendable {
     public mutating func recordAnswer(_ side: Backend, failed: Bool, latency: Double, at time: Double)
         -> GuardVerdict?
     {
-        guard settings.enabled else { return nil }
+        // On legacy nothing can be decided, and a legacy-mode route costs the data path nothing.
+        guard settings.enabled, mode != .legacy else { return nil }
         window.recordAnswer(side, failed: failed, latency: latency, at: time)
         guard side == .candidate else { return nil }
         consecutive = failed ? consecutive + 1 : 0
@@ -205,7 +208,7 @@ public struct RouteGuard: Sendable {
     private mutating func verdict(_ action: GuardVerdict.Action, _ evidence: GuardEvidence, at time: Double)
         -> GuardVerdict
     {
-        let result = GuardVerdict(action: action, evidence: evidence, observed: settings.observe)
+        let result = GuardVerdict(action: action, evidence: evidence, observed: settings.observe, at: time)
         lastVerdict = result
         if settings.observe {
             // Nothing changes; fresh evidence is needed before the guard says so again.
