@@ -118,7 +118,8 @@ public final class RouteStats: Sendable {
             case .legacy: Self.add(&state.counters.legacy, status: status, microseconds: microseconds)
             case .candidate: Self.add(&state.counters.candidate, status: status, microseconds: microseconds)
             }
-            guard state.routeGuard != nil else { return nil }
+            // A route on legacy reads no clock and counts nothing more.
+            guard state.routeGuard?.watchesAnswers == true else { return nil }
             return state.routeGuard?.recordAnswer(
                 backend, failed: status >= 500, latency: Double(microseconds) / 1e6, at: Self.now())
         }

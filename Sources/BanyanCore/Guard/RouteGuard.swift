@@ -97,6 +97,9 @@ public struct RouteGuard: Sendable {
         self.z = WilsonInterval.z(confidence: settings.confidence)
     }
 
+    /// Whether answers can be evidence now: the guard is on and the route is not on legacy.
+    public var watchesAnswers: Bool { settings.enabled && mode != .legacy }
+
     /// The guard's state at `time`.
     public func state(at time: Double) -> State {
         guard settings.enabled else { return .off }
@@ -153,7 +156,7 @@ public struct RouteGuard: Sendable {
         -> GuardVerdict?
     {
         // On legacy nothing can be decided, and a legacy-mode route costs the data path nothing.
-        guard settings.enabled, mode != .legacy else { return nil }
+        guard watchesAnswers else { return nil }
         window.recordAnswer(side, failed: failed, latency: latency, at: time)
         guard side == .candidate else { return nil }
         consecutive = failed ? consecutive + 1 : 0
