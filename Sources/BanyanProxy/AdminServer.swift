@@ -122,11 +122,16 @@ public struct AdminAPI: Sendable {
                 if modeName != "canary" && percent != nil {
                     return (400, error("a percentage goes with canary only"))
                 }
-                let runtime = try await server.setMode(route: route, mode: mode, reason: "route set")
-                return (
-                    200,
-                    AdminJSON.route(runtime, failAt: server.engine.snapshot.configuration.policy.failAt).prettyText()
-                )
+                let runtime: RouteRuntime
+                var notPersisted: ModeNotPersisted?
+                do {
+                    runtime = try await server.setMode(route: route, mode: mode, reason: "route set")
+                } catch let failure as ModeNotPersisted {
+                    runtime = failure.routes[0]
+                    notPersisted = failure
+                }
+                let json = AdminJSON.route(runtime, failAt: server.engine.snapshot.configuration.policy.failAt)
+                return (200, Self.noting(notPersisted, in: json).prettyText())
             case ("POST", "/api/rollback"):
                 let body = try parseBody(request.body)
                 var route: String?
@@ -134,19 +139,29 @@ public struct AdminAPI: Sendable {
                 let all: Bool
                 if case .bool(let value)? = body["all"] { all = value } else { all = false }
                 guard route != nil || all else { return (400, error("send {\"route\": \"…\"} or {\"all\": true}")) }
-                let routes = try await server.rollback(route: all ? nil : route)
+                let routes: [RouteRuntime]
+                var notPersisted: ModeNotPersisted?
+                do {
+                    routes = try await server.rollback(route: all ? nil : route)
+                } catch let failure as ModeNotPersisted {
+                    routes = failure.routes
+                    notPersisted = failure
+                }
                 let failAt = server.engine.snapshot.configuration.policy.failAt
-                return (
-                    200,
-                    JSONValue.object([
-                        .init(key: "routes", value: .array(routes.map { AdminJSON.route($0, failAt: failAt) }))
-                    ]).prettyText()
-                )
+                let json = JSONValue.object([
+                    .init(key: "routes", value: .array(routes.map { AdminJSON.route($0, failAt: failAt) }))
+                ])
+                return (200, Self.noting(notPersisted, in: json).prettyText())
             case ("GET", "/api/differences"):
                 try await server.flushDifferences()
                 let aggregates = try await server.store.differenceAggregates()
                 let totals = try await server.store.shadowTotals()
                 return (200, AdminJSON.differences(aggregates: aggregates, totals: totals, server: server).prettyText())
+            case ("GET", "/api/fleet"):
+                guard let fleet = server.fleetStatus() else {
+                    return (404, error("this proxy's state is not in PostgreSQL: it has no fleet"))
+                }
+                return (200, try Self.encode(fleet))
             case ("GET", "/api/guard"):
                 return (200, try guardJSON(route: queryValue(request.path, "route")))
             case ("POST", "/api/reload"):
@@ -177,13 +192,25 @@ public struct AdminAPI: Sendable {
             }
             statuses = statuses.filter { $0.route == runtime.config.route }
         }
+        return try Self.encode(GuardReport(guards: statuses))
+    }
+
+    /// Pretty JSON with snake_case keys, as the rest of the admin API.
+    private static func encode(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        let data = try encoder.encode(GuardReport(guards: statuses))
-        return String(decoding: data, as: UTF8.self)
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Adds `"persisted": false` and the warning when the change could not be written yet.
+    private static func noting(_ failure: ModeNotPersisted?, in json: JSONValue) -> JSONValue {
+        guard let failure, case .object(var members) = json else { return json }
+        members.append(.init(key: "persisted", value: .bool(false)))
+        members.append(.init(key: "warning", value: .string(failure.description)))
+        return .object(members)
     }
 
     /// The value of `name` in the request target's query, percent-decoded (`+` as a space).

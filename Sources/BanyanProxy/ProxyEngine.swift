@@ -29,6 +29,12 @@ public struct ProxySettings: Sendable {
     public var shadowPipelineDepth = 16
     /// How often differences are written to the state database.
     public var flushInterval: Duration = .milliseconds(500)
+    /// With a PostgreSQL state: how often the proxy re-reads the fleet's route state even without
+    /// a notification, and reports the version it applied.
+    public var fleetPeriod: Duration = .seconds(2)
+    /// Runtime changes kept for the state database while it is unreachable; past this the oldest
+    /// are dropped (and counted).
+    public var pendingWriteLimit = 1_000
 
     public init() {}
 }

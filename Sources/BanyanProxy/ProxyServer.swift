@@ -18,6 +18,22 @@ public struct ProxyError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A mode change that is in force on this proxy but could not be written to the state database:
+/// it is kept and written (and so sent to the fleet) when the database is reachable again.
+public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
+    /// The routes as they now run here.
+    public let routes: [RouteRuntime]
+    /// Changes waiting for the database, this one included.
+    public let pending: Int
+    /// Why the write failed.
+    public let cause: String
+
+    public var description: String {
+        "applied on this proxy at once; not persisted yet (\(cause)): it will be written and sent to the fleet "
+            + "when the state database is reachable again (\(pending) change\(pending == 1 ? "" : "s") waiting)"
+    }
+}
+
 /// A running proxy: the client listener, the admin listener, the event loops and the state store.
 public final class ProxyServer: Sendable {
     public let engine: ProxyEngine
@@ -40,6 +56,11 @@ public final class ProxyServer: Sendable {
     private let guardQueue: AsyncStream<GuardChange>.Continuation
     private let guardTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
     private let log: @Sendable (String) -> Void
+    /// With a PostgreSQL state: what keeps this proxy on the fleet's route state.
+    private let fleet = NIOLockedValueBox<FleetSync?>(nil)
+    private let fleetTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Runtime changes in force here that the state database has not taken yet, oldest first.
+    private let pendingWrites = NIOLockedValueBox<(writes: [(RouteOverride, RouteEvent)], dropped: Int)>(([], 0))
 
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
@@ -126,6 +147,10 @@ public final class ProxyServer: Sendable {
             group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
             configPath: configPath, overrides: overrides, log: log)
         server.startGuard()
+        if let postgres = store as? PostgresStateStore {
+            let host = ProcessInfo.processInfo.hostName
+            server.startFleet(store: postgres, name: "\(host):\(acceptor.port)")
+        }
         let admin: any Channel
         do {
             admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
@@ -141,11 +166,76 @@ public final class ProxyServer: Sendable {
     // MARK: Control
 
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
+    ///
+    /// - Throws: ``ModeNotPersisted`` when the change is in force here but the state database
+    ///   could not take it (it is kept and written when the database returns); a ``ProxyError``
+    ///   for an unknown route.
     @discardableResult
     public func setMode(route name: String, mode: RouteMode, reason: String) async throws -> RouteRuntime {
         let (override, event) = try applyMode(route: name, mode: mode, reason: reason)
-        try await store.saveOverride(override, event: event)
-        return engine.snapshot.route(named: override.route)!
+        let runtime = engine.snapshot.route(named: override.route)!
+        do {
+            try await persistPending()
+            try await store.saveOverride(override, event: event)
+        } catch {
+            // Once more on a new connection: the database may have dropped the one the store had.
+            do {
+                try await persistPending()
+                try await store.saveOverride(override, event: event)
+            } catch {
+                let pending = queueWrite(override, event)
+                throw ModeNotPersisted(routes: [runtime], pending: pending, cause: "\(error)")
+            }
+        }
+        return runtime
+    }
+
+    /// Changes in force here that the state database has not taken yet, and how many were dropped.
+    public var pendingStateWrites: (waiting: Int, dropped: Int) {
+        pendingWrites.withLockedValue { ($0.writes.count, $0.dropped) }
+    }
+
+    private func queueWrite(_ override: RouteOverride, _ event: RouteEvent) -> Int {
+        pendingWrites.withLockedValue { pending in
+            pending.writes.append((override, event))
+            if pending.writes.count > engine.settings.pendingWriteLimit {
+                pending.writes.removeFirst()
+                pending.dropped += 1
+            }
+            return pending.writes.count
+        }
+    }
+
+    /// Writes the changes kept while the database was away, oldest first; stops at the first failure.
+    func persistPending() async throws {
+        while let (override, event) = pendingWrites.withLockedValue({ $0.writes.first }) {
+            try await store.saveOverride(override, event: event)
+            pendingWrites.withLockedValue { pending in
+                if pending.writes.first?.0 == override { pending.writes.removeFirst() }
+            }
+        }
+    }
+
+    /// Takes the fleet's route state as read from the database (another proxy changed it).
+    func adoptOverrides(_ list: [RouteOverride]) {
+        var incoming: [String: RouteOverride] = [:]
+        for override in list { incoming[override.route] = override }
+        try? overrides.withLockedValue { overrides in
+            guard overrides != incoming else { return }
+            let snapshot = engine.snapshot
+            for route in snapshot.routes {
+                // A remote guard's change keeps the local guard's trip, as a local one would.
+                if let override = incoming[route.config.route], override.reason.hasPrefix("guard "),
+                    override.mode != route.mode
+                {
+                    route.stats.expectAutomaticChange(to: override.mode)
+                }
+            }
+            overrides = incoming
+            _ = try engine.replaceSnapshot { snapshot in
+                try RoutingSnapshot(configuration: snapshot.configuration, overrides: incoming, previous: snapshot)
+            }
+        }
     }
 
     /// Puts a mode in force for the next request, without persisting it: what to persist is returned.
@@ -172,11 +262,23 @@ public final class ProxyServer: Sendable {
     }
 
     /// Sends one route (or every route, when `route` is nil) back to legacy.
+    ///
+    /// - Throws: ``ModeNotPersisted`` naming every route when the state database is away: the
+    ///   rollback is in force here all the same.
     public func rollback(route: String?) async throws -> [RouteRuntime] {
         if let route { return [try await setMode(route: route, mode: .legacy, reason: "rollback")] }
         var result: [RouteRuntime] = []
+        var notPersisted: ModeNotPersisted?
         for runtime in engine.snapshot.routes {
-            result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+            do {
+                result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+            } catch let failure as ModeNotPersisted {
+                result += failure.routes
+                notPersisted = failure
+            }
+        }
+        if let notPersisted {
+            throw ModeNotPersisted(routes: result, pending: notPersisted.pending, cause: notPersisted.cause)
         }
         return result
     }
@@ -240,6 +342,28 @@ public final class ProxyServer: Sendable {
             for await change in changes { await persist(change) }
         }
         guardTask.withLockedValue { $0 = task }
+    }
+
+    /// Starts following the fleet's route state in PostgreSQL.
+    private func startFleet(store: PostgresStateStore, name: String) {
+        let sync = FleetSync(
+            store: store, name: name, period: engine.settings.fleetPeriod,
+            adopt: { [self] overrides in adoptOverrides(overrides) },
+            beforeRead: { [self] in try await persistPending() }, log: log)
+        fleet.withLockedValue { $0 = sync }
+        let task = Task { await sync.run() }
+        fleetTask.withLockedValue { $0 = task }
+    }
+
+    /// The fleet as this proxy last read it, when the state is in PostgreSQL.
+    public func fleetStatus() -> FleetStatus? {
+        guard let sync = fleet.withLockedValue({ $0 }) else { return nil }
+        let state = sync.current
+        let pending = pendingStateWrites
+        return FleetStatus(
+            proxy: sync.name, applied: state.applied, reachable: state.reachable, listening: state.listening,
+            lastError: state.lastError, pendingWrites: pending.waiting, droppedWrites: pending.dropped,
+            members: state.members)
     }
 
     /// The guard of every route that has one, in the order of `routes:`.
@@ -318,6 +442,10 @@ public final class ProxyServer: Sendable {
         guard first else { return }
         engine.startDraining()
         acceptor.stop()
+        if let task = fleetTask.withLockedValue({ $0 }) {
+            task.cancel()
+            await task.value
+        }
         let clock = ContinuousClock()
         let deadline = clock.now + .nanoseconds(engine.settings.drainTimeout.nanoseconds)
         while engine.requestsInFlight > 0 && clock.now < deadline {
@@ -340,4 +468,23 @@ public final class ProxyServer: Sendable {
         try? await store.close()
         if ownsGroup { try? await group.shutdownGracefully() }
     }
+}
+
+/// A proxy's view of its fleet: `banyan status` and `GET /api/fleet` show it.
+public struct FleetStatus: Sendable, Codable {
+    /// This proxy's name in the fleet.
+    public var proxy: String
+    /// The version of the route state it applied (-1 before the first read).
+    public var applied: Int64
+    /// Whether its last read of the state database worked.
+    public var reachable: Bool
+    /// Whether it is listening for the fleet's change notifications now.
+    public var listening: Bool
+    /// Why the last read failed, if it did.
+    public var lastError: String?
+    /// Changes in force here that the database has not taken yet, and those dropped past the limit.
+    public var pendingWrites: Int
+    public var droppedWrites: Int
+    /// Every proxy that reported, as of the last read.
+    public var members: [FleetMember]
 }

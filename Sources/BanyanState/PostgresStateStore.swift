@@ -28,6 +28,10 @@ public final class PostgresStateStore: StateStore {
         let aggregate: String
         let sample: String
         let totals: String
+        let version: String
+        let proxy: String
+        /// The channel a change of route state is announced on (`NOTIFY`), with the new version.
+        let channel: String
 
         init(schema: String) {
             let prefix = "\"\(schema)\"."
@@ -36,6 +40,9 @@ public final class PostgresStateStore: StateStore {
             aggregate = prefix + "difference_aggregate"
             sample = prefix + "difference_sample"
             totals = prefix + "shadow_totals"
+            version = prefix + "fleet_version"
+            proxy = prefix + "fleet_proxy"
+            channel = "banyan.\(schema)"
         }
     }
 
@@ -135,6 +142,18 @@ public final class PostgresStateStore: StateStore {
                     route TEXT PRIMARY KEY, compared BIGINT NOT NULL, differing BIGINT NOT NULL,
                     failing BIGINT NOT NULL)
                 """,
+                // One row: the version of the route state, raised by every change.
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.version) (
+                    id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)
+                """,
+                "INSERT INTO \(unescaped: tables.version) (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+                // Each proxy of the fleet: the version it applied, and when it last said so.
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.proxy) (
+                    proxy TEXT PRIMARY KEY, version BIGINT NOT NULL, seen_at DOUBLE PRECISION NOT NULL,
+                    started_at DOUBLE PRECISION NOT NULL)
+                """,
             ] {
                 _ = try await connection.query(statement, logger: logger).collect()
             }
@@ -182,16 +201,115 @@ public final class PostgresStateStore: StateStore {
                     VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at))
                     """, logger: logger
                 ).collect()
+                try await Self.announceChange(on: connection, tables: tables, logger: logger)
             }
         }
     }
 
     public func removeOverride(route: String) async throws {
         try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
+                _ = try await connection.query(
+                    "DELETE FROM \(unescaped: tables.override) WHERE route = \(route)", logger: logger
+                ).collect()
+                try await Self.announceChange(on: connection, tables: tables, logger: logger)
+            }
+        }
+    }
+
+    /// Raises the route state's version and announces it on the channel, inside the change's
+    /// transaction: PostgreSQL delivers the notification when (and only if) the change commits,
+    /// and only to sessions listening then, so proxies also read the version on a timer.
+    private static func announceChange(on connection: PostgresConnection, tables: Tables, logger: Logger) async throws {
+        let rows = try await connection.query(
+            "UPDATE \(unescaped: tables.version) SET version = version + 1 WHERE id = 1 RETURNING version",
+            logger: logger)
+        var version: Int64 = 0
+        for try await value in rows.decode(Int64.self) { version = value }
+        _ = try await connection.query(
+            "SELECT pg_notify(\(tables.channel), \(String(version)))", logger: logger
+        ).collect()
+    }
+
+    // MARK: Fleet
+
+    /// The version of the route state: raised by every runtime change of any proxy.
+    public func stateVersion() async throws -> Int64 {
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
+                "SELECT version FROM \(unescaped: tables.version) WHERE id = 1", logger: logger)
+            var version: Int64 = 0
+            for try await value in rows.decode(Int64.self) { version = value }
+            return version
+        }
+    }
+
+    /// Records that `proxy` applied `version` (a heartbeat).
+    public func recordApplied(proxy: String, version: Int64, startedAt: Double, at time: Double) async throws {
+        try await run { connection, logger, tables in
             _ = try await connection.query(
-                "DELETE FROM \(unescaped: tables.override) WHERE route = \(route)", logger: logger
+                """
+                INSERT INTO \(unescaped: tables.proxy) (proxy, version, seen_at, started_at)
+                VALUES (\(proxy), \(version), \(time), \(startedAt))
+                ON CONFLICT (proxy) DO UPDATE SET version = EXCLUDED.version, seen_at = EXCLUDED.seen_at,
+                started_at = EXCLUDED.started_at
+                """, logger: logger
             ).collect()
         }
+    }
+
+    /// Every proxy that has reported, with the version it applied and when it was last seen.
+    public func fleetMembers() async throws -> [FleetMember] {
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
+                """
+                SELECT proxy, version, seen_at, started_at FROM \(unescaped: tables.proxy)
+                ORDER BY proxy COLLATE "C"
+                """, logger: logger)
+            var members: [FleetMember] = []
+            for try await (proxy, version, seenAt, startedAt) in rows.decode((String, Int64, Double, Double).self) {
+                members.append(FleetMember(proxy: proxy, version: version, seenAt: seenAt, startedAt: startedAt))
+            }
+            return members
+        }
+    }
+
+    /// Listens for announced changes on a connection of its own, calling `changed` with each
+    /// announced version, until the task is cancelled or the connection is lost (it then throws).
+    ///
+    /// - Parameters:
+    ///   - listening: called once the server has registered the listener.
+    ///   - changed: called with each announced version.
+    public func listenForChanges(
+        listening: @Sendable () async -> Void = {}, _ changed: @Sendable (Int64) async -> Void
+    ) async throws {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: Self.connectionConfiguration(location), id: -1, logger: logger)
+        } catch {
+            throw StateStoreError(description: Self.connectFailure(location, error))
+        }
+        do {
+            // Cancelling the task closes the connection, which ends the notifications.
+            try await withTaskCancellationHandler {
+                try await connection.listen(on: tables.channel) { notifications in
+                    await listening()
+                    for try await notification in notifications {
+                        await changed(Int64(notification.payload) ?? 0)
+                    }
+                }
+            } onCancel: {
+                let closing: EventLoopFuture<Void> = connection.close()
+                _ = closing
+            }
+        } catch {
+            try? await connection.close()
+            throw StateStoreError(
+                description: "state: PostgreSQL at \(location.server): listening for changes stopped: "
+                    + Self.describe(error))
+        }
+        try? await connection.close()
     }
 
     public func events(limit: Int) async throws -> [RouteEvent] {

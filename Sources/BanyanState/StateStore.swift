@@ -100,6 +100,25 @@ public struct RouteEvent: Sendable, Hashable {
     }
 }
 
+/// One proxy of a fleet sharing a PostgreSQL state, as it last reported.
+public struct FleetMember: Sendable, Hashable, Codable {
+    /// The proxy's name (`host:port` of its client listener, unless set).
+    public var proxy: String
+    /// The version of the route state it applied.
+    public var version: Int64
+    /// When it last reported, in seconds since 1970.
+    public var seenAt: Double
+    /// When it started, in seconds since 1970.
+    public var startedAt: Double
+
+    public init(proxy: String, version: Int64, seenAt: Double, startedAt: Double) {
+        self.proxy = proxy
+        self.version = version
+        self.seenAt = seenAt
+        self.startedAt = startedAt
+    }
+}
+
 /// Where Banyan keeps what must outlive a process: runtime route changes, the audit trail of
 /// mode changes, and shadow differences.
 ///
