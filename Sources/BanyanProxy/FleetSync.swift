@@ -31,6 +31,8 @@ final class FleetSync: Sendable {
     private let startedAt = Date().timeIntervalSince1970
     private let adopt: @Sendable ([RouteOverride]) -> Void
     private let beforeRead: @Sendable () async throws -> Void
+    private let guardCounts: @Sendable () -> [String: GuardCounts]
+    private let peerCounts: @Sendable ([String: GuardCounts]) -> Void
     private let log: @Sendable (String) -> Void
     private let state = NIOLockedValueBox(State())
     /// One re-read at a time: a notification that arrives during one asks for another after it.
@@ -39,8 +41,11 @@ final class FleetSync: Sendable {
     init(
         store: PostgresStateStore, name: String, period: Duration,
         adopt: @escaping @Sendable ([RouteOverride]) -> Void, beforeRead: @escaping @Sendable () async throws -> Void,
-        log: @escaping @Sendable (String) -> Void
+        guardCounts: @escaping @Sendable () -> [String: GuardCounts],
+        peerCounts: @escaping @Sendable ([String: GuardCounts]) -> Void, log: @escaping @Sendable (String) -> Void
     ) {
+        self.guardCounts = guardCounts
+        self.peerCounts = peerCounts
         self.store = store
         self.name = name
         self.period = period
@@ -98,8 +103,13 @@ final class FleetSync: Sendable {
                     state.withLockedValue { $0.applied = version }
                 }
                 let now = Date().timeIntervalSince1970
-                try await store.recordApplied(
-                    proxy: name, version: current.applied, startedAt: startedAt, at: now)
+                let applied = current.applied
+                try await store.recordApplied(proxy: name, version: applied, startedAt: startedAt, at: now)
+                // The guard's evidence adds up across the fleet: share this proxy's counts, take the
+                // others' (written under the same route state, within three periods).
+                try await store.recordGuardCounts(proxy: name, version: applied, counts: guardCounts(), at: now)
+                let stale = 3 * Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18
+                peerCounts(try await store.peerGuardCounts(excluding: name, version: applied, since: now - stale))
                 let members = try await store.fleetMembers()
                 let wasUnreachable = state.withLockedValue { state in
                     defer {

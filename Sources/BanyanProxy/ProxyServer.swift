@@ -349,7 +349,19 @@ public final class ProxyServer: Sendable {
         let sync = FleetSync(
             store: store, name: name, period: engine.settings.fleetPeriod,
             adopt: { [self] overrides in adoptOverrides(overrides) },
-            beforeRead: { [self] in try await persistPending() }, log: log)
+            beforeRead: { [self] in try await persistPending() },
+            guardCounts: { [self] in
+                var counts: [String: GuardCounts] = [:]
+                for route in engine.snapshot.routes {
+                    if let local = route.stats.localGuardCounts() { counts[route.config.route] = local }
+                }
+                return counts
+            },
+            peerCounts: { [self] counts in
+                for route in engine.snapshot.routes {
+                    route.stats.updateGuardPeers(counts[route.config.route] ?? GuardCounts())
+                }
+            }, log: log)
         fleet.withLockedValue { $0 = sync }
         let task = Task { await sync.run() }
         fleetTask.withLockedValue { $0 = task }
@@ -423,8 +435,11 @@ public final class ProxyServer: Sendable {
             return
         }
         do {
-            try await store.saveOverride(override, event: event)
-            log("banyan guard: \(change.route): \(move): \(summary)")
+            if try await store.saveAutomaticOverride(override, event: event) {
+                log("banyan guard: \(change.route): \(move): \(summary)")
+            } else {
+                log("banyan guard: \(change.route): \(move): another proxy's guard recorded this change already")
+            }
         } catch {
             log("banyan guard: \(change.route): \(move) in force here; not persisted: \(error)")
         }

@@ -69,6 +69,20 @@ public final class RouteStats: Sendable {
         }
     }
 
+    /// This proxy's own guard counts for the route, to share with a fleet.
+    func localGuardCounts() -> GuardCounts? {
+        let now = Self.now()
+        return box.withLockedValue { state in
+            state.routeGuard?.tick(at: now)
+            return state.routeGuard?.window.counts
+        }
+    }
+
+    /// The other proxies' counts for the route.
+    func updateGuardPeers(_ counts: GuardCounts) {
+        box.withLockedValue { $0.routeGuard?.updatePeers(counts) }
+    }
+
     /// Notes that the verdict decided at `decidedAt` (on ``now()``'s clock) is now in force.
     func verdictApplied(decidedAt: Double) {
         let lag = Self.now() - decidedAt

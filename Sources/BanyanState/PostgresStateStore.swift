@@ -30,6 +30,7 @@ public final class PostgresStateStore: StateStore {
         let totals: String
         let version: String
         let proxy: String
+        let guardCounts: String
         /// The channel a change of route state is announced on (`NOTIFY`), with the new version.
         let channel: String
 
@@ -42,6 +43,7 @@ public final class PostgresStateStore: StateStore {
             totals = prefix + "shadow_totals"
             version = prefix + "fleet_version"
             proxy = prefix + "fleet_proxy"
+            guardCounts = prefix + "fleet_guard"
             channel = "banyan.\(schema)"
         }
     }
@@ -154,6 +156,14 @@ public final class PostgresStateStore: StateStore {
                     proxy TEXT PRIMARY KEY, version BIGINT NOT NULL, seen_at DOUBLE PRECISION NOT NULL,
                     started_at DOUBLE PRECISION NOT NULL)
                 """,
+                // Each proxy's guard counts per route, under the route state version it applied.
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.guardCounts) (
+                    proxy TEXT NOT NULL, route TEXT NOT NULL, version BIGINT NOT NULL,
+                    candidate_answers BIGINT NOT NULL, candidate_failures BIGINT NOT NULL,
+                    legacy_answers BIGINT NOT NULL, legacy_failures BIGINT NOT NULL, comparisons BIGINT NOT NULL,
+                    differing BIGINT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (proxy, route))
+                """,
             ] {
                 _ = try await connection.query(statement, logger: logger).collect()
             }
@@ -186,22 +196,51 @@ public final class PostgresStateStore: StateStore {
     public func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws {
         try await run { connection, logger, tables in
             try await connection.withTransaction(logger: logger) { connection in
+                try await Self.write(override, event: event, on: connection, tables: tables, logger: logger)
+            }
+        }
+    }
+
+    /// Writes the override and its event and announces the change, in the caller's transaction.
+    private static func write(
+        _ override: RouteOverride, event: RouteEvent, on connection: PostgresConnection, tables: Tables, logger: Logger
+    ) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO \(unescaped: tables.override) (route, mode, file_mode, reason, changed_at)
+            VALUES (\(override.route), \(override.mode.storageText), \(override.fileMode.storageText),
+            \(override.reason), \(override.changedAt))
+            ON CONFLICT (route) DO UPDATE SET mode = EXCLUDED.mode, file_mode = EXCLUDED.file_mode,
+            reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
+            """, logger: logger
+        ).collect()
+        _ = try await connection.query(
+            """
+            INSERT INTO \(unescaped: tables.event) (route, from_mode, to_mode, reason, at)
+            VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at))
+            """, logger: logger
+        ).collect()
+        try await announceChange(on: connection, tables: tables, logger: logger)
+    }
+
+    public func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool {
+        try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
+                // Another proxy's guard writing the same route waits here, then sees this one's row.
                 _ = try await connection.query(
-                    """
-                    INSERT INTO \(unescaped: tables.override) (route, mode, file_mode, reason, changed_at)
-                    VALUES (\(override.route), \(override.mode.storageText), \(override.fileMode.storageText),
-                    \(override.reason), \(override.changedAt))
-                    ON CONFLICT (route) DO UPDATE SET mode = EXCLUDED.mode, file_mode = EXCLUDED.file_mode,
-                    reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
-                    """, logger: logger
+                    "SELECT pg_advisory_xact_lock(hashtext(\(tables.override + "/" + override.route)))",
+                    logger: logger
                 ).collect()
-                _ = try await connection.query(
-                    """
-                    INSERT INTO \(unescaped: tables.event) (route, from_mode, to_mode, reason, at)
-                    VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at))
-                    """, logger: logger
+                let rows = try await connection.query(
+                    "SELECT mode, reason FROM \(unescaped: tables.override) WHERE route = \(override.route)",
+                    logger: logger
                 ).collect()
-                try await Self.announceChange(on: connection, tables: tables, logger: logger)
+                for row in rows {
+                    let (mode, reason) = try row.decode((String, String).self)
+                    if mode == override.mode.storageText && reason.hasPrefix("guard ") { return false }
+                }
+                try await Self.write(override, event: event, on: connection, tables: tables, logger: logger)
+                return true
             }
         }
     }
@@ -271,6 +310,58 @@ public final class PostgresStateStore: StateStore {
                 members.append(FleetMember(proxy: proxy, version: version, seenAt: seenAt, startedAt: startedAt))
             }
             return members
+        }
+    }
+
+    /// Shares `proxy`'s guard counts per route, read under route state `version`.
+    public func recordGuardCounts(
+        proxy: String, version: Int64, counts: [String: GuardCounts], at time: Double
+    ) async throws {
+        guard !counts.isEmpty else { return }
+        try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
+                for (route, value) in counts.sorted(by: { $0.key < $1.key }) {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO \(unescaped: tables.guardCounts) (proxy, route, version, candidate_answers,
+                        candidate_failures, legacy_answers, legacy_failures, comparisons, differing, at)
+                        VALUES (\(proxy), \(route), \(version), \(value.candidateAnswers), \(value.candidateFailures),
+                        \(value.legacyAnswers), \(value.legacyFailures), \(value.comparisons), \(value.differing),
+                        \(time))
+                        ON CONFLICT (proxy, route) DO UPDATE SET version = EXCLUDED.version,
+                        candidate_answers = EXCLUDED.candidate_answers,
+                        candidate_failures = EXCLUDED.candidate_failures, legacy_answers = EXCLUDED.legacy_answers,
+                        legacy_failures = EXCLUDED.legacy_failures, comparisons = EXCLUDED.comparisons,
+                        differing = EXCLUDED.differing, at = EXCLUDED.at
+                        """, logger: logger
+                    ).collect()
+                }
+            }
+        }
+    }
+
+    /// The other proxies' guard counts per route, summed: only those written under route state
+    /// `version` (the same modes as the reader's) since `since`.
+    public func peerGuardCounts(excluding proxy: String, version: Int64, since: Double) async throws
+        -> [String: GuardCounts]
+    {
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
+                """
+                SELECT route, sum(candidate_answers)::BIGINT, sum(candidate_failures)::BIGINT,
+                sum(legacy_answers)::BIGINT, sum(legacy_failures)::BIGINT, sum(comparisons)::BIGINT,
+                sum(differing)::BIGINT
+                FROM \(unescaped: tables.guardCounts)
+                WHERE proxy <> \(proxy) AND version = \(version) AND at >= \(since)
+                GROUP BY route
+                """, logger: logger)
+            var result: [String: GuardCounts] = [:]
+            for try await row in rows.decode((String, Int, Int, Int, Int, Int, Int).self) {
+                result[row.0] = GuardCounts(
+                    candidateAnswers: row.1, candidateFailures: row.2, legacyAnswers: row.3, legacyFailures: row.4,
+                    comparisons: row.5, differing: row.6)
+            }
+            return result
         }
     }
 

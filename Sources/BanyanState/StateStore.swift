@@ -130,6 +130,10 @@ public protocol StateStore: Sendable {
     func routeOverrides() async throws -> [RouteOverride]
     /// Keeps `override` (replacing an earlier one for its route) and records the event.
     func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws
+    /// Keeps an automatic change (the guard's) unless the route already has one to the same mode:
+    /// in a fleet, several proxies' guards may trip on the same evidence at once, and the trip is
+    /// recorded once. Returns whether it was written.
+    func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool
     /// Drops the runtime change for `route`, if any.
     func removeOverride(route: String) async throws
     /// The mode changes, newest first.
@@ -141,6 +145,14 @@ public protocol StateStore: Sendable {
     func differenceAggregates() async throws -> [DifferenceAggregate]
     func shadowTotals() async throws -> [ShadowTotals]
     func close() async throws
+}
+
+extension StateStore {
+    /// One store, one proxy: every automatic change is its own.
+    public func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool {
+        try await saveOverride(override, event: event)
+        return true
+    }
 }
 
 /// A read or write of the state store that failed, naming the store and the cause.

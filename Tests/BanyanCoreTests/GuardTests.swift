@@ -382,4 +382,28 @@ struct RouteGuardTests {
         #expect(status.consecutiveFailures == 0)
         #expect(status.lastAction == nil)
     }
+
+    @Test("other proxies' counts add to the local window: 150 here and 50 there trip at the 200th")
+    func fleetEvidence() throws {
+        var settings = GuardSettings()
+        settings.consecutiveFailures = 0
+        var routeGuard = RouteGuard(settings: settings, mode: .new, at: 0)
+        routeGuard.updatePeers(
+            GuardCounts(
+                candidateAnswers: 150, candidateFailures: 50, legacyAnswers: 0, legacyFailures: 0, comparisons: 0,
+                differing: 0))
+        for index in 0..<49 {
+            #expect(routeGuard.recordAnswer(.candidate, failed: index % 3 == 2, latency: 0.01, at: 1) == nil)
+        }
+        let outcome = routeGuard.recordAnswer(.candidate, failed: false, latency: 0.01, at: 1)
+        let verdict = try #require(outcome)
+        #expect(verdict.evidence.samples == 200)
+        #expect(verdict.evidence.hits == 66)
+        #expect(verdict.evidence.peerSamples == 150)
+        #expect(verdict.evidence.summary.hasSuffix(", 150 of the samples from other proxies"))
+        // A change of mode drops what the others counted under the old one.
+        routeGuard.modeChanged(to: .new, at: 2, byPerson: true)
+        #expect(routeGuard.peers == GuardCounts())
+        #expect(routeGuard.status(route: "GET /a", at: 2).peerSamples == 0)
+    }
 }

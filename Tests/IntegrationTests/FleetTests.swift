@@ -121,4 +121,54 @@ struct FleetTests {
         #expect(events.first?.reason == "rollback")
         for proxy in proxies { await proxy.server.shutdown() }
     }
+
+    @Test("the guard's evidence adds up across the fleet, and the trip is applied by all and recorded once")
+    func fleetGuard() async throws {
+        let cluster = try PostgresCluster.get()
+        let database = try await cluster.createDatabase("fleetguard")
+        let legacy = try RecordingUpstream()
+        let candidate = try RecordingUpstream()
+        var settings = ProxySettings()
+        settings.fleetPeriod = .milliseconds(500)
+        var guardSettings = GuardSettings()
+        guardSettings.consecutiveFailures = 0
+        var proxies: [TestProxy] = []
+        for _ in 0..<2 {
+            proxies.append(
+                try await TestProxy.start(
+                    legacy: legacy.base, candidate: candidate.base, routes: [Self.route],
+                    configure: { routes in
+                        routes[0].mode = .new
+                        routes[0].guardSettings = guardSettings
+                    }, settings: settings, state: cluster.urlText(database)))
+        }
+        candidate.fail(every: 3)
+        let ports = proxies.map(\.server.port)
+        @Sendable func send(_ port: Int, _ count: Int) throws {
+            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+            for _ in 0..<count { _ = try connection.send(HTTPRequest(method: "GET", target: "/items/1")) }
+        }
+        // 150 answers through the first proxy: fewer than min_samples, no trip.
+        try await blocking { try send(ports[0], 150) }
+        #expect(Self.mode(proxies[0]) == .new)
+        // The second proxy learns them with its next re-read.
+        let second = try #require(proxies[1].server.engine.snapshot.route(named: Self.route))
+        #expect(try await GuardProxyTests.waitUntil { second.stats.guardStatus()?.peerSamples == 150 })
+        // Its own 50th answer makes 200 in the fleet: the trip.
+        try await blocking { try send(ports[1], 50) }
+        #expect(Self.mode(proxies[1]) == .legacy)
+        let status = try #require(second.stats.guardStatus())
+        let evidence = try #require(status.lastEvidence)
+        #expect(evidence.rule == .failureRate)
+        #expect(evidence.samples == 200)
+        #expect(evidence.hits == 66)
+        #expect(evidence.peerSamples == 150)
+        // The first proxy applies it; one event records it.
+        #expect(try await Self.lag(until: .legacy, on: proxies, limit: 2) != nil)
+        try await Task.sleep(for: .milliseconds(200))
+        let events = try await proxies[0].server.store.events(limit: 10)
+        #expect(events.count == 1)
+        #expect(events.first?.reason.hasSuffix(", 150 of the samples from other proxies") == true)
+        for proxy in proxies { await proxy.server.shutdown() }
+    }
 }

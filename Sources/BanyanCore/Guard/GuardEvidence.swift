@@ -38,6 +38,8 @@ public struct GuardEvidence: Sendable, Hashable, Codable {
     public var consecutive: Int
     /// The confidence of the bound.
     public var confidence: Double
+    /// Of ``samples``, those other proxies of the fleet counted.
+    public var peerSamples: Int
 
     /// A line a person reads in the event log.
     public var summary: String {
@@ -48,7 +50,7 @@ public struct GuardEvidence: Sendable, Hashable, Codable {
         case .failureRate:
             return "candidate failure rate \(percent(rate)) (\(hits)/\(samples)), at least \(percent(bound)) "
                 + "at \(percent(confidence)) confidence, above the threshold \(percent(threshold)) "
-                + "(legacy \(legacyFailures)/\(legacySamples)) over \(Self.seconds(window))"
+                + "(legacy \(legacyFailures)/\(legacySamples)) over \(Self.seconds(window))" + fleetNote
         case .latency:
             return "\(hits)/\(samples) candidate answers slower than \(Self.milliseconds(threshold)): at least "
                 + "\(percent(bound)) at \(percent(confidence)) confidence, legacy p99 "
@@ -57,10 +59,15 @@ public struct GuardEvidence: Sendable, Hashable, Codable {
         case .differenceRate:
             return "difference rate \(percent(rate)) (\(hits)/\(samples) comparisons), at least \(percent(bound)) "
                 + "at \(percent(confidence)) confidence, above the allowed \(percent(threshold)) over "
-                + "\(Self.seconds(window))"
+                + "\(Self.seconds(window))" + fleetNote
         case .clean:
             return "\(samples) clean samples, at most \(percent(bound)) failing at \(percent(confidence)) confidence"
         }
+    }
+
+    /// Where other proxies' samples are part of the evidence, how many.
+    private var fleetNote: String {
+        peerSamples > 0 ? ", \(peerSamples) of the samples from other proxies" : ""
     }
 
     static func percent(_ value: Double) -> String {

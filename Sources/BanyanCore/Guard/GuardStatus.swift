@@ -13,7 +13,8 @@ public struct GuardStatus: Sendable, Hashable, Codable {
     public var minSamples: Int
     /// The window's length in seconds.
     public var window: Double
-    /// The candidate's answers and failures in the window, its failure rate and the rate's bounds.
+    /// The candidate's answers and failures in the window (with other proxies' where a fleet shares
+    /// them), its failure rate and the rate's bounds.
     public var candidateAnswers: Int
     public var candidateFailures: Int
     public var candidateFailureRate: Double
@@ -26,6 +27,8 @@ public struct GuardStatus: Sendable, Hashable, Codable {
     /// p99 of each side in seconds, where known.
     public var legacyP99: Double?
     public var candidateP99: Double?
+    /// Of the counts above, those from other proxies of the fleet.
+    public var peerSamples: Int
     /// Comparisons in the window, those differing at or above `fail_at`, and the rate's bounds.
     public var comparisons: Int
     public var differing: Int
@@ -45,23 +48,26 @@ public struct GuardStatus: Sendable, Hashable, Codable {
 extension RouteGuard {
     /// The guard's numbers at `time`, for a route named `route`.
     public func status(route: String, at time: Double) -> GuardStatus {
-        var window = self.window
-        window.advance(to: time)
+        var current = self
+        current.tick(at: time)
         let z = WilsonInterval.z(confidence: settings.confidence)
-        let candidate = window.candidate
-        let legacy = window.legacy
-        let failureBounds = WilsonInterval.bounds(successes: candidate.failures, trials: candidate.answers, z: z)
-        let differenceBounds = WilsonInterval.bounds(successes: window.differing, trials: window.comparisons, z: z)
-        let samples = mode == .shadow ? window.comparisons : max(candidate.answers, window.comparisons)
+        let counts = current.counts
+        let failureBounds = WilsonInterval.bounds(
+            successes: counts.candidateFailures, trials: counts.candidateAnswers, z: z)
+        let differenceBounds = WilsonInterval.bounds(successes: counts.differing, trials: counts.comparisons, z: z)
+        let samples = mode == .shadow ? counts.comparisons : max(counts.candidateAnswers, counts.comparisons)
         return GuardStatus(
-            route: route, state: state(at: time), observe: settings.observe, mode: mode.storageText,
+            route: route, state: current.state(at: time), observe: settings.observe, mode: mode.storageText,
             samples: samples, minSamples: settings.minSamples, window: window.length,
-            candidateAnswers: candidate.answers, candidateFailures: candidate.failures,
-            candidateFailureRate: candidate.answers == 0 ? 0 : Double(candidate.failures) / Double(candidate.answers),
-            candidateFailureBounds: [failureBounds.lower, failureBounds.upper], legacyAnswers: legacy.answers,
-            legacyFailures: legacy.failures, failureThreshold: failureThreshold,
-            legacyP99: legacy.latency.quantile(0.99), candidateP99: candidate.latency.quantile(0.99),
-            comparisons: window.comparisons, differing: window.differing,
+            candidateAnswers: counts.candidateAnswers, candidateFailures: counts.candidateFailures,
+            candidateFailureRate: counts.candidateAnswers == 0
+                ? 0 : Double(counts.candidateFailures) / Double(counts.candidateAnswers),
+            candidateFailureBounds: [failureBounds.lower, failureBounds.upper], legacyAnswers: counts.legacyAnswers,
+            legacyFailures: counts.legacyFailures, failureThreshold: current.failureThreshold,
+            legacyP99: current.window.legacy.latency.quantile(0.99),
+            candidateP99: current.window.candidate.latency.quantile(0.99),
+            peerSamples: peers.candidateAnswers + peers.comparisons,
+            comparisons: counts.comparisons, differing: counts.differing,
             differenceBounds: [differenceBounds.lower, differenceBounds.upper],
             differenceThreshold: settings.differenceRate, consecutiveFailures: consecutive,
             consecutiveLimit: settings.consecutiveFailures, lastAction: lastVerdict.map { $0.action.name },

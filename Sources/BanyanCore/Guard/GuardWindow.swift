@@ -133,3 +133,47 @@ public struct GuardWindow: Sendable, Hashable {
         slices[position] = Slice()
     }
 }
+
+/// The counts behind the guard's rate rules, as one proxy of a fleet shares them with the others.
+public struct GuardCounts: Sendable, Hashable, Codable {
+    public var candidateAnswers = 0
+    public var candidateFailures = 0
+    public var legacyAnswers = 0
+    public var legacyFailures = 0
+    public var comparisons = 0
+    public var differing = 0
+
+    /// No counts.
+    public init() {}
+
+    public init(
+        candidateAnswers: Int, candidateFailures: Int, legacyAnswers: Int, legacyFailures: Int, comparisons: Int,
+        differing: Int
+    ) {
+        self.candidateAnswers = candidateAnswers
+        self.candidateFailures = candidateFailures
+        self.legacyAnswers = legacyAnswers
+        self.legacyFailures = legacyFailures
+        self.comparisons = comparisons
+        self.differing = differing
+    }
+
+    /// The sum of two proxies' counts.
+    public static func + (lhs: GuardCounts, rhs: GuardCounts) -> GuardCounts {
+        GuardCounts(
+            candidateAnswers: lhs.candidateAnswers + rhs.candidateAnswers,
+            candidateFailures: lhs.candidateFailures + rhs.candidateFailures,
+            legacyAnswers: lhs.legacyAnswers + rhs.legacyAnswers,
+            legacyFailures: lhs.legacyFailures + rhs.legacyFailures,
+            comparisons: lhs.comparisons + rhs.comparisons, differing: lhs.differing + rhs.differing)
+    }
+}
+
+extension GuardWindow {
+    /// The window's rate counts.
+    public var counts: GuardCounts {
+        GuardCounts(
+            candidateAnswers: candidate.answers, candidateFailures: candidate.failures, legacyAnswers: legacy.answers,
+            legacyFailures: legacy.failures, comparisons: comparisons, differing: differing)
+    }
+}

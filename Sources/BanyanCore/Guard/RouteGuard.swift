@@ -79,6 +79,9 @@ public struct RouteGuard: Sendable {
     public private(set) var modeSince: Double
     /// Samples (candidate answers or comparisons) since the mode last changed.
     public private(set) var samplesSinceChange = 0
+    /// The other proxies' counts for this route in their windows, under the same route state
+    /// (a fleet sharing PostgreSQL): the rate rules read the sum with the local window.
+    public private(set) var peers = GuardCounts()
 
     private var trippedAt: Double?
     private var restoreMode: RouteMode?
@@ -109,9 +112,10 @@ public struct RouteGuard: Sendable {
         if failing { return .failing }
         switch mode {
         case .legacy: return .idle
-        case .shadow: return window.comparisons >= settings.minSamples ? .healthy : .waiting
+        case .shadow: return counts.comparisons >= settings.minSamples ? .healthy : .waiting
         case .canary, .new:
-            let samples = max(window.candidate.answers, window.comparisons)
+            let counts = self.counts
+            let samples = max(counts.candidateAnswers, counts.comparisons)
             return samples >= settings.minSamples ? .healthy : .waiting
         }
     }
@@ -135,6 +139,15 @@ public struct RouteGuard: Sendable {
         freshSamples = 0
         consecutive = 0
         window.clear()
+        peers = GuardCounts()
+    }
+
+    /// The rate counts the rules read: this proxy's window plus the other proxies'.
+    public var counts: GuardCounts { window.counts + peers }
+
+    /// Takes the other proxies' counts (read from the fleet's state every few seconds).
+    public mutating func updatePeers(_ counts: GuardCounts) {
+        peers = counts
     }
 
     /// Replaces the settings (a reload of banyan.yaml); the evidence is kept.
@@ -238,12 +251,13 @@ public struct RouteGuard: Sendable {
     }
 
     private func evidence(rule: GuardRule) -> GuardEvidence {
-        GuardEvidence(
-            rule: rule, window: window.length, samples: window.candidate.answers,
-            hits: window.candidate.failures,
-            rate: rate(window.candidate.failures, window.candidate.answers), bound: 0, threshold: 0,
-            legacySamples: window.legacy.answers, legacyFailures: window.legacy.failures, legacyP99: nil,
-            candidateP99: nil, consecutive: consecutive, confidence: settings.confidence)
+        let counts = self.counts
+        return GuardEvidence(
+            rule: rule, window: window.length, samples: counts.candidateAnswers, hits: counts.candidateFailures,
+            rate: rate(counts.candidateFailures, counts.candidateAnswers), bound: 0, threshold: 0,
+            legacySamples: counts.legacyAnswers, legacyFailures: counts.legacyFailures, legacyP99: nil,
+            candidateP99: nil, consecutive: consecutive, confidence: settings.confidence,
+            peerSamples: peers.candidateAnswers)
     }
 
     private func rate(_ hits: Int, _ samples: Int) -> Double {
@@ -258,16 +272,17 @@ public struct RouteGuard: Sendable {
     /// fallback, which is no baseline: the threshold is the margin alone.
     public var failureThreshold: Double {
         guard case .canary = mode else { return settings.failureMargin }
-        let legacy = window.legacy
-        return WilsonInterval.upperBound(successes: legacy.failures, trials: legacy.answers, z: z)
+        let counts = self.counts
+        return WilsonInterval.upperBound(successes: counts.legacyFailures, trials: counts.legacyAnswers, z: z)
             + settings.failureMargin
     }
 
     private func failureEvidence() -> GuardEvidence? {
-        let candidate = window.candidate
-        guard candidate.answers >= settings.minSamples else { return nil }
+        let counts = self.counts
+        guard counts.candidateAnswers >= settings.minSamples else { return nil }
         let threshold = failureThreshold
-        let bound = WilsonInterval.lowerBound(successes: candidate.failures, trials: candidate.answers, z: z)
+        let bound = WilsonInterval.lowerBound(
+            successes: counts.candidateFailures, trials: counts.candidateAnswers, z: z)
         guard bound > threshold else { return nil }
         var result = evidence(rule: .failureRate)
         result.bound = bound
@@ -297,13 +312,15 @@ public struct RouteGuard: Sendable {
     }
 
     private func differenceEvidence() -> GuardEvidence? {
-        guard window.comparisons >= settings.minSamples else { return nil }
-        let bound = WilsonInterval.lowerBound(successes: window.differing, trials: window.comparisons, z: z)
+        let counts = self.counts
+        guard counts.comparisons >= settings.minSamples else { return nil }
+        let bound = WilsonInterval.lowerBound(successes: counts.differing, trials: counts.comparisons, z: z)
         guard bound > settings.differenceRate else { return nil }
         var result = evidence(rule: .differenceRate)
-        result.samples = window.comparisons
-        result.hits = window.differing
-        result.rate = rate(window.differing, window.comparisons)
+        result.samples = counts.comparisons
+        result.hits = counts.differing
+        result.rate = rate(counts.differing, counts.comparisons)
+        result.peerSamples = peers.comparisons
         result.bound = bound
         result.threshold = settings.differenceRate
         return result
@@ -347,24 +364,25 @@ public struct RouteGuard: Sendable {
             samplesSinceChange >= needed, time - modeSince >= settings.promoteMinimumTime
         else { return nil }
         var result: GuardEvidence
+        let counts = self.counts
         if mode == .shadow {
-            guard window.comparisons >= settings.minSamples else { return nil }
-            let upper = WilsonInterval.upperBound(successes: window.differing, trials: window.comparisons, z: z)
+            guard counts.comparisons >= settings.minSamples else { return nil }
+            let upper = WilsonInterval.upperBound(successes: counts.differing, trials: counts.comparisons, z: z)
             guard upper <= settings.differenceRate else { return nil }
-            result = cleanEvidence(samples: window.comparisons)
-            result.hits = window.differing
-            result.rate = rate(window.differing, window.comparisons)
+            result = cleanEvidence(samples: counts.comparisons)
+            result.hits = counts.differing
+            result.rate = rate(counts.differing, counts.comparisons)
             result.bound = upper
             result.threshold = settings.differenceRate
         } else {
-            let candidate = window.candidate
-            guard candidate.answers >= settings.minSamples else { return nil }
+            guard counts.candidateAnswers >= settings.minSamples else { return nil }
             let threshold = failureThreshold
-            let upper = WilsonInterval.upperBound(successes: candidate.failures, trials: candidate.answers, z: z)
+            let upper = WilsonInterval.upperBound(
+                successes: counts.candidateFailures, trials: counts.candidateAnswers, z: z)
             guard upper <= threshold else { return nil }
-            result = cleanEvidence(samples: candidate.answers)
-            result.hits = candidate.failures
-            result.rate = rate(candidate.failures, candidate.answers)
+            result = cleanEvidence(samples: counts.candidateAnswers)
+            result.hits = counts.candidateFailures
+            result.rate = rate(counts.candidateFailures, counts.candidateAnswers)
             result.bound = upper
             result.threshold = threshold
         }
