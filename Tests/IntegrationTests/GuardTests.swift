@@ -127,6 +127,34 @@ struct GuardProxyTests {
         await proxy.server.shutdown()
     }
 
+    @Test("a candidate that starts answering 150 ms late is rolled back on the latency rule")
+    func tripsOnLatency() async throws {
+        let legacy = try RecordingUpstream()
+        let candidate = try RecordingUpstream()
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: ["GET /items/:id"],
+            configure: { Self.canaryRoutes(&$0, guardSettings: GuardSettings()) })
+        let load = Load(port: proxy.server.port, targets: ["/items/1"], workers: 8)
+        let items = try #require(proxy.server.engine.snapshot.route(named: "GET /items/:id"))
+        #expect(try await Self.waitUntil { items.stats.guardStatus()?.state == .healthy })
+        candidate.answer(after: 0.15)
+        #expect(
+            try await Self.waitUntil(seconds: 30) {
+                proxy.server.engine.snapshot.route(named: "GET /items/:id")?.mode == .legacy
+            })
+        try await load.finish()
+        #expect(load.failures.withLockedValue { $0 } == [])
+        let status = try #require(items.stats.guardStatus())
+        let evidence = try #require(status.lastEvidence)
+        #expect(status.lastAction == "trip:legacy")
+        #expect(evidence.rule == .latency)
+        let candidateP99 = try #require(evidence.candidateP99)
+        #expect(candidateP99 >= 0.15)
+        #expect(evidence.threshold < 0.15)
+        #expect(try #require(status.appliedAfter) < 1.0)
+        await proxy.server.shutdown()
+    }
+
     @Test("in observe mode the guard reports the trip it would make and the route keeps its mode")
     func observeMode() async throws {
         let legacy = try RecordingUpstream()

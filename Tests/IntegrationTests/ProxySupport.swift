@@ -73,7 +73,7 @@ final class RecordingUpstream: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let hang: Bool
-    private let delay: Double
+    private var delay: Double
     private let closeAfter: Int?
     private let firstBody: [UInt8]?
     private let lock = NIOLock()
@@ -133,6 +133,11 @@ final class RecordingUpstream: @unchecked Sendable {
     /// The most request heads that one read brought in (above 1: the client pipelines).
     var mostPipelined: Int { lock.withLock { mostHeadsInOneRead } }
 
+    /// From now on each answer waits `seconds` first.
+    func answer(after seconds: Double) {
+        lock.withLock { delay = seconds }
+    }
+
     /// From now on every `n`-th answer is `500 Internal Server Error` (1: all of them); nil: none.
     ///
     /// - Parameter prefix: only requests whose target starts with it are counted and failed.
@@ -174,7 +179,8 @@ final class RecordingUpstream: @unchecked Sendable {
                 heads += 1
                 answered += 1
                 lock.withLock { mostHeadsInOneRead = max(mostHeadsInOneRead, heads) }
-                if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
+                let wait = lock.withLock { delay }
+                if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
                 let last = closeAfter.map { answered >= $0 } ?? false
                 let body = answered == 1 ? firstBody ?? Array("ok".utf8) : Array("ok".utf8)
                 let failing = lock.withLock { () -> Bool in
