@@ -497,8 +497,9 @@ public struct FleetStatus: Sendable, Codable {
     public var listening: Bool
     /// Why the last read failed, if it did.
     public var lastError: String?
-    /// Changes in force here that the database has not taken yet, and those dropped past the limit.
+    /// Changes in force here that the database has not taken yet.
     public var pendingWrites: Int
+    /// Changes dropped past the limit of kept ones.
     public var droppedWrites: Int
     /// Every proxy that reported, as of the last read.
     public var members: [FleetMember]

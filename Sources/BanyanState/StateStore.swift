@@ -111,6 +111,7 @@ public struct FleetMember: Sendable, Hashable, Codable {
     /// When it started, in seconds since 1970.
     public var startedAt: Double
 
+    /// A proxy's report.
     public init(proxy: String, version: Int64, seenAt: Double, startedAt: Double) {
         self.proxy = proxy
         self.version = version

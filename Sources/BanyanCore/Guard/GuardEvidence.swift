@@ -30,9 +30,11 @@ public struct GuardEvidence: Sendable, Hashable, Codable {
     public var threshold: Double
     /// Legacy's answers and failures in the window, where the rule compares with legacy.
     public var legacySamples: Int
+    /// Legacy's failures in the window, of ``legacySamples``.
     public var legacyFailures: Int
     /// Legacy's and the candidate's p99 in seconds, for ``GuardRule/latency``.
     public var legacyP99: Double?
+    /// The candidate's p99 in seconds, for ``GuardRule/latency``.
     public var candidateP99: Double?
     /// The run of failures, for ``GuardRule/consecutiveFailures``.
     public var consecutive: Int

@@ -10,36 +10,46 @@ public struct GuardStatus: Sendable, Hashable, Codable {
     public var mode: String
     /// Samples in the window that count toward `minSamples`, and that minimum.
     public var samples: Int
+    /// The samples a rate rule needs in the window.
     public var minSamples: Int
     /// The window's length in seconds.
     public var window: Double
     /// The candidate's answers and failures in the window (with other proxies' where a fleet shares
     /// them), its failure rate and the rate's bounds.
     public var candidateAnswers: Int
+    /// The candidate's failures among them.
     public var candidateFailures: Int
+    /// `candidateFailures / candidateAnswers`.
     public var candidateFailureRate: Double
+    /// The Wilson bounds of that rate: lower, upper.
     public var candidateFailureBounds: [Double]
     /// Legacy's answers and failures in the window.
     public var legacyAnswers: Int
+    /// Legacy's failures among them.
     public var legacyFailures: Int
     /// The failure rate above which (at its lower bound) the candidate trips.
     public var failureThreshold: Double
     /// p99 of each side in seconds, where known.
     public var legacyP99: Double?
+    /// The candidate's p99 in seconds, where known.
     public var candidateP99: Double?
     /// Of the counts above, those from other proxies of the fleet.
     public var peerSamples: Int
     /// Comparisons in the window, those differing at or above `fail_at`, and the rate's bounds.
     public var comparisons: Int
+    /// Comparisons with a difference at or above `fail_at`.
     public var differing: Int
+    /// The Wilson bounds of the difference rate: lower, upper.
     public var differenceBounds: [Double]
     /// The allowed difference rate.
     public var differenceThreshold: Double
     /// The candidate's current run of failures, and the run that trips.
     public var consecutiveFailures: Int
+    /// The run of candidate failures that trips at once (0: the rule is off).
     public var consecutiveLimit: Int
     /// The last verdict's action and its evidence, if the guard has acted.
     public var lastAction: String?
+    /// The numbers behind ``lastAction``.
     public var lastEvidence: GuardEvidence?
     /// Seconds from the last verdict's deciding sample to its change being in force and persisted.
     public var appliedAfter: Double?

@@ -136,16 +136,23 @@ public struct GuardWindow: Sendable, Hashable {
 
 /// The counts behind the guard's rate rules, as one proxy of a fleet shares them with the others.
 public struct GuardCounts: Sendable, Hashable, Codable {
+    /// The candidate's answers.
     public var candidateAnswers = 0
+    /// The candidate's failed answers.
     public var candidateFailures = 0
+    /// Legacy's answers.
     public var legacyAnswers = 0
+    /// Legacy's failed answers.
     public var legacyFailures = 0
+    /// Comparisons of the two sides' answers.
     public var comparisons = 0
+    /// Comparisons with a difference at or above `fail_at`.
     public var differing = 0
 
     /// No counts.
     public init() {}
 
+    /// Counts given one by one.
     public init(
         candidateAnswers: Int, candidateFailures: Int, legacyAnswers: Int, legacyFailures: Int, comparisons: Int,
         differing: Int
