@@ -67,9 +67,15 @@ struct ConfigurationReader {
 
     private static let topLevelKeys = [
         "legacy", "candidate", "express", "listen", "admin", "admin_token", "state", "served_by", "routes", "policy",
+        "guard",
     ]
     private static let routeKeys = [
-        "route", "mode", "percent", "sticky", "fallback", "shadow", "shadow_non_idempotent", "timeout",
+        "route", "mode", "percent", "sticky", "fallback", "shadow", "shadow_non_idempotent", "timeout", "guard",
+    ]
+    private static let guardKeys = [
+        "enabled", "observe", "min_samples", "window", "confidence", "failure_margin", "latency_factor",
+        "latency_floor", "latency_margin", "difference_rate", "consecutive_failures", "trip_to", "cooldown",
+        "promote_after", "promote_min_time",
     ]
     private static let shadowKeys = ["sample", "timeout", "concurrency"]
     private static let policyKeys = ["fail_at", "ignore", "downgrade", "ignore_headers", "compare_headers"]
@@ -131,7 +137,8 @@ struct ConfigurationReader {
                 report(node, "served_by", "'\(text)' is not a valid header name (letters, digits and -!#$%&'*+.^_`|~)")
             }
         }
-        let routes = readRoutes(mapping["routes"], flavor: express)
+        let guardDefaults = readGuard(mapping["guard"], key: "guard", base: GuardSettings())
+        let routes = readRoutes(mapping["routes"], flavor: express, guardDefaults: guardDefaults)
         let policy = readPolicy(mapping["policy"], flavor: express)
 
         guard let legacy, let candidate else { return nil }
@@ -142,7 +149,9 @@ struct ConfigurationReader {
 
     // MARK: Routes
 
-    private mutating func readRoutes(_ node: Node?, flavor: ExpressFlavor) -> [RouteConfig] {
+    private mutating func readRoutes(_ node: Node?, flavor: ExpressFlavor, guardDefaults: GuardSettings)
+        -> [RouteConfig]
+    {
         guard let node else { return [] }
         guard let items = sequence(node, "routes") else { return [] }
         var routes: [RouteConfig] = []
@@ -192,12 +201,13 @@ struct ConfigurationReader {
                     report(timeoutNode, "\(key).timeout", "'\(text)' is not a duration; write it like 2s or 500ms")
                 }
             }
+            let guardSettings = readGuard(entry["guard"], key: "\(key).guard", base: guardDefaults)
             let pattern = String(routeText.drop { $0 != " " }.dropFirst())
             routes.append(
                 RouteConfig(
                     route: routeText, method: parsed.method, pattern: pattern, mode: mode, sticky: sticky,
                     fallback: fallback, shadow: shadow, shadowNonIdempotent: nonIdempotent,
-                    timeout: timeout, line: routeNode.mark?.line))
+                    timeout: timeout, guardSettings: guardSettings, line: routeNode.mark?.line))
         }
         return routes
     }
@@ -304,6 +314,99 @@ struct ConfigurationReader {
             }
         }
         return settings
+    }
+
+    // MARK: Guard
+
+    /// `guard: false`, `guard: true`, or a mapping of the settings that differ from `base`.
+    private mutating func readGuard(_ node: Node?, key: String, base: GuardSettings) -> GuardSettings {
+        var settings = base
+        guard let node else { return settings }
+        if let text = node.scalar?.string {
+            switch text {
+            case "true": settings.enabled = true
+            case "false": settings.enabled = false
+            default:
+                report(
+                    node, key,
+                    "'\(text)' is not a guard setting; allowed: false, true, or a mapping of "
+                        + Self.guardKeys.joined(separator: ", "))
+            }
+            return settings
+        }
+        guard let entry = mapping(node, key: key, allowed: Self.guardKeys) else { return settings }
+        if let value = entry["enabled"].flatMap({ bool($0, "\(key).enabled") }) { settings.enabled = value }
+        if let value = entry["observe"].flatMap({ bool($0, "\(key).observe") }) { settings.observe = value }
+        if let value = wholeNumber(entry["min_samples"], "\(key).min_samples", least: 1) { settings.minSamples = value }
+        if let value = wholeNumber(entry["consecutive_failures"], "\(key).consecutive_failures", least: 0) {
+            settings.consecutiveFailures = value
+        }
+        if let value = duration(entry["window"], "\(key).window") { settings.window = value }
+        if let value = duration(entry["cooldown"], "\(key).cooldown") { settings.cooldown = value }
+        if let value = duration(entry["latency_floor"], "\(key).latency_floor", allowZero: true) {
+            settings.latencyFloor = value
+        }
+        if let value = duration(entry["promote_min_time"], "\(key).promote_min_time", allowZero: true) {
+            settings.promoteMinimumTime = value
+        }
+        if let value = wholeNumber(entry["promote_after"], "\(key).promote_after", least: 1) {
+            settings.promoteAfterSamples = value
+        }
+        if let value = share(entry["confidence"], "\(key).confidence", open: true) { settings.confidence = value }
+        if let value = share(entry["failure_margin"], "\(key).failure_margin") { settings.failureMargin = value }
+        if let value = share(entry["latency_margin"], "\(key).latency_margin") { settings.latencyMargin = value }
+        if let value = share(entry["difference_rate"], "\(key).difference_rate") { settings.differenceRate = value }
+        if let node = entry["latency_factor"], let text = scalar(node, "\(key).latency_factor") {
+            if let value = Double(text), value.isFinite, value >= 1 {
+                settings.latencyFactor = value
+            } else {
+                report(node, "\(key).latency_factor", "'\(text)' is not a factor of 1 or more (1.5: 50% slower)")
+            }
+        }
+        if let node = entry["trip_to"], let text = scalar(node, "\(key).trip_to") {
+            if let target = GuardSettings.TripTarget(rawValue: text) {
+                settings.tripTo = target
+            } else {
+                report(node, "\(key).trip_to", "'\(text)' is not where a tripped route can go; allowed: legacy, shadow")
+            }
+        }
+        if entry["cooldown"] != nil && settings.tripTo == .legacy {
+            report(
+                entry["cooldown"], "\(key).cooldown",
+                "a cooldown needs fresh samples to clear the route, which only 'trip_to: shadow' gathers; "
+                    + "add 'trip_to: shadow' or remove 'cooldown'")
+        }
+        return settings
+    }
+
+    private mutating func wholeNumber(_ node: Node?, _ key: String, least: Int) -> Int? {
+        guard let node, let text = scalar(node, key) else { return nil }
+        guard let value = Int(text), value >= least else {
+            report(node, key, "'\(text)' is not a whole number of \(least) or more")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func duration(_ node: Node?, _ key: String, allowZero: Bool = false) -> Double? {
+        guard let node, let text = scalar(node, key) else { return nil }
+        guard let seconds = parseDuration(text), seconds.isFinite, seconds > 0 || (allowZero && seconds == 0) else {
+            report(node, key, "'\(text)' is not a duration; write it like 60s, 500ms or 10m")
+            return nil
+        }
+        return seconds
+    }
+
+    /// A share from 0 to 1, written as `0.01` or `1%`; `open` excludes 0 and 1 themselves.
+    private mutating func share(_ node: Node?, _ key: String, open: Bool = false) -> Double? {
+        guard let node, let text = scalar(node, key) else { return nil }
+        let value = text.hasSuffix("%") ? Double(text.dropLast()).map { $0 / 100 } : Double(text)
+        guard let value, value.isFinite, open ? (value > 0 && value < 1) : (0...1).contains(value) else {
+            let range = open ? "strictly between 0 and 1" : "from 0 to 1"
+            report(node, key, "'\(text)' is not a share \(range); write it like 0.01 or 1%")
+            return nil
+        }
+        return value
     }
 
     // MARK: Policy

@@ -1,5 +1,6 @@
 import BanyanCore
 import BanyanState
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -28,6 +29,14 @@ public struct AdminRequest: Sendable {
     public var path: String
     public var authorization: String?
     public var body: [UInt8]
+
+    /// A request as the admin listener received it.
+    public init(method: String, path: String, authorization: String? = nil, body: [UInt8] = []) {
+        self.method = method
+        self.path = path
+        self.authorization = authorization
+        self.body = body
+    }
 }
 
 final class AdminHandler: ChannelInboundHandler {
@@ -113,11 +122,16 @@ public struct AdminAPI: Sendable {
                 if modeName != "canary" && percent != nil {
                     return (400, error("a percentage goes with canary only"))
                 }
-                let runtime = try await server.setMode(route: route, mode: mode, reason: "route set")
-                return (
-                    200,
-                    AdminJSON.route(runtime, failAt: server.engine.snapshot.configuration.policy.failAt).prettyText()
-                )
+                let runtime: RouteRuntime
+                var notPersisted: ModeNotPersisted?
+                do {
+                    runtime = try await server.setMode(route: route, mode: mode, reason: "route set")
+                } catch let failure as ModeNotPersisted {
+                    runtime = failure.routes[0]
+                    notPersisted = failure
+                }
+                let json = AdminJSON.route(runtime, failAt: server.engine.snapshot.configuration.policy.failAt)
+                return (200, Self.noting(notPersisted, in: json).prettyText())
             case ("POST", "/api/rollback"):
                 let body = try parseBody(request.body)
                 var route: String?
@@ -125,19 +139,31 @@ public struct AdminAPI: Sendable {
                 let all: Bool
                 if case .bool(let value)? = body["all"] { all = value } else { all = false }
                 guard route != nil || all else { return (400, error("send {\"route\": \"…\"} or {\"all\": true}")) }
-                let routes = try await server.rollback(route: all ? nil : route)
+                let routes: [RouteRuntime]
+                var notPersisted: ModeNotPersisted?
+                do {
+                    routes = try await server.rollback(route: all ? nil : route)
+                } catch let failure as ModeNotPersisted {
+                    routes = failure.routes
+                    notPersisted = failure
+                }
                 let failAt = server.engine.snapshot.configuration.policy.failAt
-                return (
-                    200,
-                    JSONValue.object([
-                        .init(key: "routes", value: .array(routes.map { AdminJSON.route($0, failAt: failAt) }))
-                    ]).prettyText()
-                )
+                let json = JSONValue.object([
+                    .init(key: "routes", value: .array(routes.map { AdminJSON.route($0, failAt: failAt) }))
+                ])
+                return (200, Self.noting(notPersisted, in: json).prettyText())
             case ("GET", "/api/differences"):
                 try await server.flushDifferences()
                 let aggregates = try await server.store.differenceAggregates()
                 let totals = try await server.store.shadowTotals()
                 return (200, AdminJSON.differences(aggregates: aggregates, totals: totals, server: server).prettyText())
+            case ("GET", "/api/fleet"):
+                guard let fleet = server.fleetStatus() else {
+                    return (404, error("this proxy's state is not in PostgreSQL: it has no fleet"))
+                }
+                return (200, try Self.encode(fleet))
+            case ("GET", "/api/guard"):
+                return (200, try guardJSON(route: queryValue(request.path, "route")))
             case ("POST", "/api/reload"):
                 try await server.reload()
                 return (200, AdminJSON.status(server).prettyText())
@@ -146,7 +172,8 @@ public struct AdminAPI: Sendable {
                     404,
                     error(
                         "no such admin endpoint: \(request.method) \(path); try GET /api/routes, "
-                            + "POST /api/routes/mode, POST /api/rollback, GET /api/differences, POST /api/reload")
+                            + "POST /api/routes/mode, POST /api/rollback, GET /api/differences, GET /api/guard, POST /api/reload"
+                    )
                 )
             }
         } catch let failure as ProxyError {
@@ -154,6 +181,47 @@ public struct AdminAPI: Sendable {
         } catch {
             return (500, self.error("\(error)"))
         }
+    }
+
+    /// Every route's guard (or one route's, by its name as in `routes:`), as `banyan guard status` reads it.
+    private func guardJSON(route: String?) throws -> String {
+        var statuses = server.guardStatus()
+        if let route {
+            guard let runtime = server.engine.snapshot.route(named: route) else {
+                throw ProxyError(status: 404, "no route '\(route)' in the configuration")
+            }
+            statuses = statuses.filter { $0.route == runtime.config.route }
+        }
+        return try Self.encode(GuardReport(guards: statuses))
+    }
+
+    /// Pretty JSON with snake_case keys, as the rest of the admin API.
+    private static func encode(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Adds `"persisted": false` and the warning when the change could not be written yet.
+    private static func noting(_ failure: ModeNotPersisted?, in json: JSONValue) -> JSONValue {
+        guard let failure, case .object(var members) = json else { return json }
+        members.append(.init(key: "persisted", value: .bool(false)))
+        members.append(.init(key: "warning", value: .string(failure.description)))
+        return .object(members)
+    }
+
+    /// The value of `name` in the request target's query, percent-decoded (`+` as a space).
+    private func queryValue(_ target: String, _ name: String) -> String? {
+        guard let question = target.firstIndex(of: "?") else { return nil }
+        for pair in target[target.index(after: question)...].split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
     }
 
     private func parseBody(_ bytes: [UInt8]) throws -> JSONValue {
@@ -167,4 +235,10 @@ public struct AdminAPI: Sendable {
     private func error(_ message: String) -> String {
         JSONValue.object([.init(key: "error", value: .string(message))]).prettyText()
     }
+}
+
+/// The admin API's answer to `GET /api/guard`.
+public struct GuardReport: Sendable, Codable {
+    /// One entry per route with a guard, in the order of `routes:`.
+    public var guards: [GuardStatus]
 }

@@ -29,6 +29,12 @@ public struct ProxySettings: Sendable {
     public var shadowPipelineDepth = 16
     /// How often differences are written to the state database.
     public var flushInterval: Duration = .milliseconds(500)
+    /// With a PostgreSQL state: how often the proxy re-reads the fleet's route state even without
+    /// a notification, and reports the version it applied.
+    public var fleetPeriod: Duration = .seconds(2)
+    /// Runtime changes kept for the state database while it is unreachable; past this the oldest
+    /// are dropped (and counted).
+    public var pendingWriteLimit = 1_000
 
     public init() {}
 }
@@ -62,16 +68,23 @@ public final class RoutingSnapshot: Sendable {
     public let unmatched: RouteStats
     let legacyPrefix: String
     let candidatePrefix: String
+    /// Where the routes' guards send their verdicts; the same for every snapshot of one proxy.
+    let verdicts: GuardVerdicts
 
     init(configuration: Configuration, overrides: [String: RouteOverride], previous: RoutingSnapshot?) throws {
         self.configuration = configuration
+        let verdicts = previous?.verdicts ?? GuardVerdicts()
+        self.verdicts = verdicts
         var table = RouteTable<Int>()
         var routes: [RouteRuntime] = []
         for (index, config) in configuration.routes.enumerated() {
             let route = try Route(parsing: config.route, flavor: configuration.express)
             table.append(route, value: index)
-            let stats = previous?.routes.first { $0.config.route == config.route }?.stats ?? RouteStats()
+            let stats =
+                previous?.routes.first { $0.config.route == config.route }?.stats
+                ?? RouteStats(route: config.route, verdicts: verdicts)
             let (mode, stale) = ModeResolution.effectiveMode(file: config.mode, override: overrides[config.route])
+            stats.configureGuard(settings: config.guardSettings, mode: mode)
             routes.append(
                 RouteRuntime(
                     index: index, config: config, mode: mode, override: stale ? nil : overrides[config.route],

@@ -18,6 +18,22 @@ public struct ProxyError: Error, Sendable, CustomStringConvertible {
     }
 }
 
+/// A mode change that is in force on this proxy but could not be written to the state database:
+/// it is kept and written (and so sent to the fleet) when the database is reachable again.
+public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
+    /// The routes as they now run here.
+    public let routes: [RouteRuntime]
+    /// Changes waiting for the database, this one included.
+    public let pending: Int
+    /// Why the write failed.
+    public let cause: String
+
+    public var description: String {
+        "applied on this proxy at once; not persisted yet (\(cause)): it will be written and sent to the fleet "
+            + "when the state database is reachable again (\(pending) change\(pending == 1 ? "" : "s") waiting)"
+    }
+}
+
 /// A running proxy: the client listener, the admin listener, the event loops and the state store.
 public final class ProxyServer: Sendable {
     public let engine: ProxyEngine
@@ -35,11 +51,21 @@ public final class ProxyServer: Sendable {
     private let configPath: String?
     private let overrides: NIOLockedValueBox<[String: RouteOverride]>
     private let stopped = NIOLockedValueBox(false)
+    /// Changes the routes' guards made, persisted and logged one at a time by ``guardTask``.
+    private let guardChanges: AsyncStream<GuardChange>
+    private let guardQueue: AsyncStream<GuardChange>.Continuation
+    private let guardTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    private let log: @Sendable (String) -> Void
+    /// With a PostgreSQL state: what keeps this proxy on the fleet's route state.
+    private let fleet = NIOLockedValueBox<FleetSync?>(nil)
+    private let fleetTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    /// Runtime changes in force here that the state database has not taken yet, oldest first.
+    private let pendingWrites = NIOLockedValueBox<(writes: [(RouteOverride, RouteEvent)], dropped: Int)>(([], 0))
 
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
         ownsGroup: Bool, acceptor: Acceptor, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
-        configPath: String?, overrides: [String: RouteOverride]
+        configPath: String?, overrides: [String: RouteOverride], log: @escaping @Sendable (String) -> Void
     ) {
         self.engine = engine
         self.port = port
@@ -51,6 +77,10 @@ public final class ProxyServer: Sendable {
         self.loops = loops
         self.configPath = configPath
         self.overrides = NIOLockedValueBox(overrides)
+        self.log = log
+        // Bounded: past 256 changes waiting for the database, the oldest are dropped from the queue
+        // (they are in force and logged; a later change of the same route supersedes them).
+        (guardChanges, guardQueue) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
     /// Opens the state store, applies the runtime changes kept there, and starts listening.
@@ -59,11 +89,13 @@ public final class ProxyServer: Sendable {
     ///   - configuration: the migration; `listen` and `admin` may use port 0 for a free port.
     ///   - configPath: the file to read again on ``reload()`` (SIGHUP).
     ///   - store: the state store; by default the one `configuration.state` names.
+    ///   - log: where the proxy reports what it does on its own (the guard's verdicts).
     public static func start(
         configuration: Configuration,
         configPath: String? = nil,
         settings: ProxySettings = ProxySettings(),
-        store givenStore: (any StateStore)? = nil
+        store givenStore: (any StateStore)? = nil,
+        log: @escaping @Sendable (String) -> Void = { _ in }
     ) async throws -> ProxyServer {
         if !configuration.admin.isLoopback && configuration.adminToken == nil {
             throw ProxyError(
@@ -113,7 +145,12 @@ public final class ProxyServer: Sendable {
         let server = ProxyServer(
             engine: engine, port: acceptor.port, store: store,
             group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
-            configPath: configPath, overrides: overrides)
+            configPath: configPath, overrides: overrides, log: log)
+        server.startGuard()
+        if let postgres = store as? PostgresStateStore {
+            let host = ProcessInfo.processInfo.hostName
+            server.startFleet(store: postgres, name: "\(host):\(acceptor.port)")
+        }
         let admin: any Channel
         do {
             admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
@@ -129,9 +166,81 @@ public final class ProxyServer: Sendable {
     // MARK: Control
 
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
+    ///
+    /// - Throws: ``ModeNotPersisted`` when the change is in force here but the state database
+    ///   could not take it (it is kept and written when the database returns); a ``ProxyError``
+    ///   for an unknown route.
     @discardableResult
     public func setMode(route name: String, mode: RouteMode, reason: String) async throws -> RouteRuntime {
-        let (override, previous) = try overrides.withLockedValue { overrides in
+        let (override, event) = try applyMode(route: name, mode: mode, reason: reason)
+        let runtime = engine.snapshot.route(named: override.route)!
+        do {
+            try await persistPending()
+            try await store.saveOverride(override, event: event)
+        } catch {
+            // Once more on a new connection: the database may have dropped the one the store had.
+            do {
+                try await persistPending()
+                try await store.saveOverride(override, event: event)
+            } catch {
+                let pending = queueWrite(override, event)
+                throw ModeNotPersisted(routes: [runtime], pending: pending, cause: "\(error)")
+            }
+        }
+        return runtime
+    }
+
+    /// Changes in force here that the state database has not taken yet, and how many were dropped.
+    public var pendingStateWrites: (waiting: Int, dropped: Int) {
+        pendingWrites.withLockedValue { ($0.writes.count, $0.dropped) }
+    }
+
+    private func queueWrite(_ override: RouteOverride, _ event: RouteEvent) -> Int {
+        pendingWrites.withLockedValue { pending in
+            pending.writes.append((override, event))
+            if pending.writes.count > engine.settings.pendingWriteLimit {
+                pending.writes.removeFirst()
+                pending.dropped += 1
+            }
+            return pending.writes.count
+        }
+    }
+
+    /// Writes the changes kept while the database was away, oldest first; stops at the first failure.
+    func persistPending() async throws {
+        while let (override, event) = pendingWrites.withLockedValue({ $0.writes.first }) {
+            try await store.saveOverride(override, event: event)
+            pendingWrites.withLockedValue { pending in
+                if pending.writes.first?.0 == override { pending.writes.removeFirst() }
+            }
+        }
+    }
+
+    /// Takes the fleet's route state as read from the database (another proxy changed it).
+    func adoptOverrides(_ list: [RouteOverride]) {
+        var incoming: [String: RouteOverride] = [:]
+        for override in list { incoming[override.route] = override }
+        try? overrides.withLockedValue { overrides in
+            guard overrides != incoming else { return }
+            let snapshot = engine.snapshot
+            for route in snapshot.routes {
+                // A remote guard's change keeps the local guard's trip, as a local one would.
+                if let override = incoming[route.config.route], override.reason.hasPrefix("guard "),
+                    override.mode != route.mode
+                {
+                    route.stats.expectAutomaticChange(to: override.mode)
+                }
+            }
+            overrides = incoming
+            _ = try engine.replaceSnapshot { snapshot in
+                try RoutingSnapshot(configuration: snapshot.configuration, overrides: incoming, previous: snapshot)
+            }
+        }
+    }
+
+    /// Puts a mode in force for the next request, without persisting it: what to persist is returned.
+    private func applyMode(route name: String, mode: RouteMode, reason: String) throws -> (RouteOverride, RouteEvent) {
+        try overrides.withLockedValue { overrides in
             let snapshot = engine.snapshot
             guard let route = snapshot.route(named: name) else {
                 let known = snapshot.routes.map { "'\($0.config.route)'" }.joined(separator: ", ")
@@ -145,22 +254,31 @@ public final class ProxyServer: Sendable {
             _ = try engine.replaceSnapshot { snapshot in
                 try RoutingSnapshot(configuration: snapshot.configuration, overrides: current, previous: snapshot)
             }
-            return (override, route.mode)
+            let event = RouteEvent(
+                route: override.route, from: route.mode.storageText, to: mode.storageText, reason: reason,
+                at: override.changedAt)
+            return (override, event)
         }
-        try await store.saveOverride(
-            override,
-            event: RouteEvent(
-                route: override.route, from: previous.storageText, to: mode.storageText, reason: reason,
-                at: override.changedAt))
-        return engine.snapshot.route(named: override.route)!
     }
 
     /// Sends one route (or every route, when `route` is nil) back to legacy.
+    ///
+    /// - Throws: ``ModeNotPersisted`` naming every route when the state database is away: the
+    ///   rollback is in force here all the same.
     public func rollback(route: String?) async throws -> [RouteRuntime] {
         if let route { return [try await setMode(route: route, mode: .legacy, reason: "rollback")] }
         var result: [RouteRuntime] = []
+        var notPersisted: ModeNotPersisted?
         for runtime in engine.snapshot.routes {
-            result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+            do {
+                result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+            } catch let failure as ModeNotPersisted {
+                result += failure.routes
+                notPersisted = failure
+            }
+        }
+        if let notPersisted {
+            throw ModeNotPersisted(routes: result, pending: notPersisted.pending, cause: notPersisted.cause)
         }
         return result
     }
@@ -210,6 +328,123 @@ public final class ProxyServer: Sendable {
         try await flushDifferences()
     }
 
+    // MARK: Guard
+
+    /// Starts carrying out the guards' verdicts: each is applied on the thread that counted its
+    /// deciding sample, so it is in force for the next request; persisting and logging follow,
+    /// in order, on ``guardTask``.
+    private func startGuard() {
+        engine.snapshot.verdicts.setHandler { [self] route, verdict in
+            if let change = carryOut(verdict, route: route) { guardQueue.yield(change) }
+        }
+        let changes = guardChanges
+        let task = Task { [self] in
+            for await change in changes { await persist(change) }
+        }
+        guardTask.withLockedValue { $0 = task }
+    }
+
+    /// Starts following the fleet's route state in PostgreSQL.
+    private func startFleet(store: PostgresStateStore, name: String) {
+        let sync = FleetSync(
+            store: store, name: name, period: engine.settings.fleetPeriod,
+            adopt: { [self] overrides in adoptOverrides(overrides) },
+            beforeRead: { [self] in try await persistPending() },
+            guardCounts: { [self] in
+                var counts: [String: GuardCounts] = [:]
+                for route in engine.snapshot.routes {
+                    if let local = route.stats.localGuardCounts() { counts[route.config.route] = local }
+                }
+                return counts
+            },
+            peerCounts: { [self] counts in
+                for route in engine.snapshot.routes {
+                    route.stats.updateGuardPeers(counts[route.config.route] ?? GuardCounts())
+                }
+            }, log: log)
+        fleet.withLockedValue { $0 = sync }
+        let task = Task { await sync.run() }
+        fleetTask.withLockedValue { $0 = task }
+    }
+
+    /// The fleet as this proxy last read it, when the state is in PostgreSQL.
+    public func fleetStatus() -> FleetStatus? {
+        guard let sync = fleet.withLockedValue({ $0 }) else { return nil }
+        let state = sync.current
+        let pending = pendingStateWrites
+        return FleetStatus(
+            proxy: sync.name, applied: state.applied, reachable: state.reachable, listening: state.listening,
+            lastError: state.lastError, pendingWrites: pending.waiting, droppedWrites: pending.dropped,
+            members: state.members)
+    }
+
+    /// The guard of every route that has one, in the order of `routes:`.
+    public func guardStatus() -> [GuardStatus] {
+        engine.snapshot.routes.compactMap { $0.stats.guardStatus() }
+    }
+
+    /// What a verdict changed, or would have changed in observe mode, waiting to be persisted and logged.
+    struct GuardChange: Sendable {
+        var route: String
+        var verdict: GuardVerdict
+        var from: RouteMode
+        var to: RouteMode?
+        var persist: (RouteOverride, RouteEvent)?
+    }
+
+    /// Applies one verdict: a trip, a restore or a promotion puts the route's new mode in force
+    /// the way ``setMode(route:mode:reason:)`` does (the path of the CLI and the admin API), with the
+    /// evidence as the reason. A verdict in observe mode, or a failing mark, changes nothing.
+    func carryOut(_ verdict: GuardVerdict, route name: String) -> GuardChange? {
+        guard let route = engine.snapshot.route(named: name) else { return nil }
+        var change = GuardChange(route: route.config.route, verdict: verdict, from: route.mode)
+        switch verdict.action {
+        case .trip(let mode), .restore(let mode):
+            change.to = mode
+        case .promote:
+            guard let next = PromotionLadder.standard.next(after: route.mode) else { return nil }
+            change.to = next
+        case .markFailing, .clearFailing:
+            return change
+        }
+        guard !verdict.observed, let target = change.to else { return change }
+        route.stats.expectAutomaticChange(to: target)
+        do {
+            change.persist = try applyMode(
+                route: name, mode: target, reason: "guard \(verdict.action.name): \(verdict.evidence.summary)")
+        } catch {
+            log("banyan guard: \(name): cannot apply \(verdict.action.name): \(error)")
+            return nil
+        }
+        route.stats.verdictApplied(decidedAt: verdict.at)
+        return change
+    }
+
+    /// Persists and logs one change the guard made.
+    private func persist(_ change: GuardChange) async {
+        let summary = change.verdict.evidence.summary
+        let action = change.verdict.action.name
+        guard let target = change.to else {
+            let observed = change.verdict.observed ? " (observe mode: nothing changed)" : ""
+            log("banyan guard: \(change.route): \(action)\(observed): \(summary)")
+            return
+        }
+        let move = "\(change.from.storageText) → \(target.storageText)"
+        guard let (override, event) = change.persist else {
+            log("banyan guard: \(change.route): would move \(move) (observe mode): \(summary)")
+            return
+        }
+        do {
+            if try await store.saveAutomaticOverride(override, event: event) {
+                log("banyan guard: \(change.route): \(move): \(summary)")
+            } else {
+                log("banyan guard: \(change.route): \(move): another proxy's guard recorded this change already")
+            }
+        } catch {
+            log("banyan guard: \(change.route): \(move) in force here; not persisted: \(error)")
+        }
+    }
+
     // MARK: Shutdown
 
     /// Stops accepting connections, lets requests in flight finish (up to the drain timeout),
@@ -222,12 +457,18 @@ public final class ProxyServer: Sendable {
         guard first else { return }
         engine.startDraining()
         acceptor.stop()
+        if let task = fleetTask.withLockedValue({ $0 }) {
+            task.cancel()
+            await task.value
+        }
         let clock = ContinuousClock()
         let deadline = clock.now + .nanoseconds(engine.settings.drainTimeout.nanoseconds)
         while engine.requestsInFlight > 0 && clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
         try? await settleShadows(timeout: .seconds(2))
+        guardQueue.finish()
+        await guardTask.withLockedValue { $0 }?.value
         if let admin = adminChannel.withLockedValue({ $0 }) { try? await admin.close() }
         for (_, bound) in loops {
             try? await bound.eventLoop.submit {
@@ -242,4 +483,24 @@ public final class ProxyServer: Sendable {
         try? await store.close()
         if ownsGroup { try? await group.shutdownGracefully() }
     }
+}
+
+/// A proxy's view of its fleet: `banyan status` and `GET /api/fleet` show it.
+public struct FleetStatus: Sendable, Codable {
+    /// This proxy's name in the fleet.
+    public var proxy: String
+    /// The version of the route state it applied (-1 before the first read).
+    public var applied: Int64
+    /// Whether its last read of the state database worked.
+    public var reachable: Bool
+    /// Whether it is listening for the fleet's change notifications now.
+    public var listening: Bool
+    /// Why the last read failed, if it did.
+    public var lastError: String?
+    /// Changes in force here that the database has not taken yet.
+    public var pendingWrites: Int
+    /// Changes dropped past the limit of kept ones.
+    public var droppedWrites: Int
+    /// Every proxy that reported, as of the last read.
+    public var members: [FleetMember]
 }

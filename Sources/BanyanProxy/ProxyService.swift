@@ -54,7 +54,7 @@ public struct ProxyService: Service {
         log: @escaping @Sendable (String) -> Void
     ) async throws {
         let server = try await ProxyServer.start(
-            configuration: configuration, configPath: configPath, settings: settings)
+            configuration: configuration, configPath: configPath, settings: settings, log: log)
         log(
             "banyan proxy: listening on \(configuration.listen.host):\(server.port) (legacy \(configuration.legacy), "
                 + "candidate \(configuration.candidate)); admin API on \(configuration.admin.host):\(server.adminPort)")

@@ -1,5 +1,6 @@
 import BanyanCore
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Live counters for one route, shared by every event loop and read by the admin API.
 public final class RouteStats: Sendable {
@@ -30,54 +31,166 @@ public final class RouteStats: Sendable {
         public var shadowSkipped: [String: UInt64] = [:]
     }
 
-    private let box = NIOLockedValueBox(Counters())
+    /// The counters and the route's guard, behind one lock: an answer is counted and judged in
+    /// one step, and the guard costs no second lock on the data path.
+    private struct State {
+        var counters = Counters()
+        var routeGuard: RouteGuard?
+        /// A mode the guard itself asked for, so that its arrival is not taken for a person's change.
+        var automaticChange: RouteMode?
+        /// Seconds from the last verdict's deciding sample to its change being in force.
+        var appliedAfter: Double?
+    }
 
-    public init() {}
+    private let box = NIOLockedValueBox(State())
+    /// The route as written in `routes:`, for the guard's verdicts; empty for unmatched requests.
+    let route: String
+    private let verdicts: GuardVerdicts?
 
-    public var counters: Counters { box.withLockedValue { $0 } }
+    public init() {
+        self.route = ""
+        self.verdicts = nil
+    }
+
+    init(route: String, verdicts: GuardVerdicts) {
+        self.route = route
+        self.verdicts = verdicts
+    }
+
+    public var counters: Counters { box.withLockedValue { $0.counters } }
+
+    /// The route's guard as it stands, if it has one.
+    public func guardStatus() -> GuardStatus? {
+        let now = Self.now()
+        return box.withLockedValue { state in
+            guard var status = state.routeGuard?.status(route: route, at: now) else { return nil }
+            status.appliedAfter = state.appliedAfter
+            return status
+        }
+    }
+
+    /// This proxy's own guard counts for the route, to share with a fleet.
+    func localGuardCounts() -> GuardCounts? {
+        let now = Self.now()
+        return box.withLockedValue { state in
+            state.routeGuard?.tick(at: now)
+            return state.routeGuard?.window.counts
+        }
+    }
+
+    /// The other proxies' counts for the route.
+    func updateGuardPeers(_ counts: GuardCounts) {
+        box.withLockedValue { $0.routeGuard?.updatePeers(counts) }
+    }
+
+    /// Notes that the verdict decided at `decidedAt` (on ``now()``'s clock) is now in force.
+    func verdictApplied(decidedAt: Double) {
+        let lag = Self.now() - decidedAt
+        box.withLockedValue { $0.appliedAfter = lag }
+    }
+
+    /// Seconds on the monotonic clock, the guard's time.
+    static func now() -> Double {
+        Double(NIODeadline.now().uptimeNanoseconds) / 1e9
+    }
+
+    /// Sets the guard up for the route's mode and settings (at start, on every routing change).
+    ///
+    /// A mode that differs from the one the guard knows is a person's change (CLI, page, file),
+    /// unless the guard asked for exactly that mode itself (``expectAutomaticChange(to:)``).
+    func configureGuard(settings: GuardSettings, mode: RouteMode) {
+        guard verdicts != nil else { return }
+        let now = Self.now()
+        box.withLockedValue { state in
+            guard settings.enabled else {
+                state.routeGuard = nil
+                return
+            }
+            guard var routeGuard = state.routeGuard else {
+                state.routeGuard = RouteGuard(settings: settings, mode: mode, at: now)
+                return
+            }
+            state.routeGuard = nil
+            if routeGuard.settings != settings { routeGuard.update(settings: settings) }
+            if routeGuard.mode != mode {
+                let automatic = state.automaticChange == mode
+                routeGuard.modeChanged(to: mode, at: now, byPerson: !automatic)
+            }
+            state.automaticChange = nil
+            state.routeGuard = routeGuard
+        }
+    }
+
+    /// Marks `mode` as the guard's own: the routing change that brings it keeps the trip in force.
+    func expectAutomaticChange(to mode: RouteMode) {
+        box.withLockedValue { $0.automaticChange = mode }
+    }
 
     func record(_ backend: Backend, status: Int, microseconds: UInt64) {
-        box.withLockedValue { counters in
+        let verdict = box.withLockedValue { state -> GuardVerdict? in
             switch backend {
-            case .legacy: Self.add(&counters.legacy, status: status, microseconds: microseconds)
-            case .candidate: Self.add(&counters.candidate, status: status, microseconds: microseconds)
+            case .legacy: Self.add(&state.counters.legacy, status: status, microseconds: microseconds)
+            case .candidate: Self.add(&state.counters.candidate, status: status, microseconds: microseconds)
             }
+            // A route on legacy reads no clock and counts nothing more.
+            guard state.routeGuard?.watchesAnswers == true else { return nil }
+            return state.routeGuard?.recordAnswer(
+                backend, failed: status >= 500, latency: Double(microseconds) / 1e6, at: Self.now())
         }
+        if let verdict { verdicts?.deliver(route: route, verdict) }
     }
 
     func recordFallback(_ failure: CandidateFailure) {
-        box.withLockedValue { $0.fallbacks[failure.rawValue, default: 0] += 1 }
+        box.withLockedValue { $0.counters.fallbacks[failure.rawValue, default: 0] += 1 }
     }
 
     func recordShadowSkipped(_ reason: String) {
-        box.withLockedValue { $0.shadowSkipped[reason, default: 0] += 1 }
+        box.withLockedValue { $0.counters.shadowSkipped[reason, default: 0] += 1 }
     }
 
     func recordShadowSent() {
-        box.withLockedValue { $0.shadowSent += 1 }
+        box.withLockedValue { $0.counters.shadowSent += 1 }
     }
 
     func recordShadowAnswer(status: Int, microseconds: UInt64) {
-        box.withLockedValue { Self.add(&$0.shadow, status: status, microseconds: microseconds) }
+        box.withLockedValue { Self.add(&$0.counters.shadow, status: status, microseconds: microseconds) }
     }
 
     func recordShadowFailure(timeout: Bool) {
-        box.withLockedValue { counters in
-            if timeout { counters.shadowTimeouts += 1 } else { counters.shadowErrors += 1 }
+        box.withLockedValue { state in
+            if timeout { state.counters.shadowTimeouts += 1 } else { state.counters.shadowErrors += 1 }
         }
     }
 
+    /// Counts a comparison; one with a difference at or above `fail_at` is evidence for the guard.
     func recordComparison(differing: Bool, failing: Bool) {
-        box.withLockedValue { counters in
-            counters.shadowCompared += 1
-            if differing { counters.shadowDiffering += 1 }
-            if failing { counters.shadowFailing += 1 }
+        let verdict = box.withLockedValue { state -> GuardVerdict? in
+            state.counters.shadowCompared += 1
+            if differing { state.counters.shadowDiffering += 1 }
+            if failing { state.counters.shadowFailing += 1 }
+            guard state.routeGuard != nil else { return nil }
+            return state.routeGuard?.recordComparison(differing: failing, at: Self.now())
         }
+        if let verdict { verdicts?.deliver(route: route, verdict) }
     }
 
     private static func add(_ counters: inout BackendCounters, status: Int, microseconds: UInt64) {
         counters.requests += 1
         if status >= 500 { counters.errors += 1 }
         counters.latency.record(microseconds: microseconds)
+    }
+}
+
+/// Where the routes' guards send their verdicts: the server that carries them out.
+final class GuardVerdicts: Sendable {
+    private let handler = NIOLockedValueBox<(@Sendable (String, GuardVerdict) -> Void)?>(nil)
+
+    /// Sets who carries verdicts out; verdicts before that are dropped (the proxy is starting).
+    func setHandler(_ body: @escaping @Sendable (String, GuardVerdict) -> Void) {
+        handler.withLockedValue { $0 = body }
+    }
+
+    func deliver(route: String, _ verdict: GuardVerdict) {
+        handler.withLockedValue { $0 }?(route, verdict)
     }
 }

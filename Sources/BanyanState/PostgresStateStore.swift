@@ -28,6 +28,11 @@ public final class PostgresStateStore: StateStore {
         let aggregate: String
         let sample: String
         let totals: String
+        let version: String
+        let proxy: String
+        let guardCounts: String
+        /// The channel a change of route state is announced on (`NOTIFY`), with the new version.
+        let channel: String
 
         init(schema: String) {
             let prefix = "\"\(schema)\"."
@@ -36,6 +41,10 @@ public final class PostgresStateStore: StateStore {
             aggregate = prefix + "difference_aggregate"
             sample = prefix + "difference_sample"
             totals = prefix + "shadow_totals"
+            version = prefix + "fleet_version"
+            proxy = prefix + "fleet_proxy"
+            guardCounts = prefix + "fleet_guard"
+            channel = "banyan.\(schema)"
         }
     }
 
@@ -135,6 +144,26 @@ public final class PostgresStateStore: StateStore {
                     route TEXT PRIMARY KEY, compared BIGINT NOT NULL, differing BIGINT NOT NULL,
                     failing BIGINT NOT NULL)
                 """,
+                // One row: the version of the route state, raised by every change.
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.version) (
+                    id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)
+                """,
+                "INSERT INTO \(unescaped: tables.version) (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+                // Each proxy of the fleet: the version it applied, and when it last said so.
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.proxy) (
+                    proxy TEXT PRIMARY KEY, version BIGINT NOT NULL, seen_at DOUBLE PRECISION NOT NULL,
+                    started_at DOUBLE PRECISION NOT NULL)
+                """,
+                // Each proxy's guard counts per route, under the route state version it applied.
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: tables.guardCounts) (
+                    proxy TEXT NOT NULL, route TEXT NOT NULL, version BIGINT NOT NULL,
+                    candidate_answers BIGINT NOT NULL, candidate_failures BIGINT NOT NULL,
+                    legacy_answers BIGINT NOT NULL, legacy_failures BIGINT NOT NULL, comparisons BIGINT NOT NULL,
+                    differing BIGINT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (proxy, route))
+                """,
             ] {
                 _ = try await connection.query(statement, logger: logger).collect()
             }
@@ -167,31 +196,211 @@ public final class PostgresStateStore: StateStore {
     public func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws {
         try await run { connection, logger, tables in
             try await connection.withTransaction(logger: logger) { connection in
+                try await Self.write(override, event: event, on: connection, tables: tables, logger: logger)
+            }
+        }
+    }
+
+    /// Writes the override and its event and announces the change, in the caller's transaction.
+    private static func write(
+        _ override: RouteOverride, event: RouteEvent, on connection: PostgresConnection, tables: Tables, logger: Logger
+    ) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO \(unescaped: tables.override) (route, mode, file_mode, reason, changed_at)
+            VALUES (\(override.route), \(override.mode.storageText), \(override.fileMode.storageText),
+            \(override.reason), \(override.changedAt))
+            ON CONFLICT (route) DO UPDATE SET mode = EXCLUDED.mode, file_mode = EXCLUDED.file_mode,
+            reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
+            """, logger: logger
+        ).collect()
+        _ = try await connection.query(
+            """
+            INSERT INTO \(unescaped: tables.event) (route, from_mode, to_mode, reason, at)
+            VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at))
+            """, logger: logger
+        ).collect()
+        try await announceChange(on: connection, tables: tables, logger: logger)
+    }
+
+    public func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool {
+        try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
+                // Another proxy's guard writing the same route waits here, then sees this one's row.
                 _ = try await connection.query(
-                    """
-                    INSERT INTO \(unescaped: tables.override) (route, mode, file_mode, reason, changed_at)
-                    VALUES (\(override.route), \(override.mode.storageText), \(override.fileMode.storageText),
-                    \(override.reason), \(override.changedAt))
-                    ON CONFLICT (route) DO UPDATE SET mode = EXCLUDED.mode, file_mode = EXCLUDED.file_mode,
-                    reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
-                    """, logger: logger
+                    "SELECT pg_advisory_xact_lock(hashtext(\(tables.override + "/" + override.route)))",
+                    logger: logger
                 ).collect()
-                _ = try await connection.query(
-                    """
-                    INSERT INTO \(unescaped: tables.event) (route, from_mode, to_mode, reason, at)
-                    VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at))
-                    """, logger: logger
+                let rows = try await connection.query(
+                    "SELECT mode, reason FROM \(unescaped: tables.override) WHERE route = \(override.route)",
+                    logger: logger
                 ).collect()
+                for row in rows {
+                    let (mode, reason) = try row.decode((String, String).self)
+                    if mode == override.mode.storageText && reason.hasPrefix("guard ") { return false }
+                }
+                try await Self.write(override, event: event, on: connection, tables: tables, logger: logger)
+                return true
             }
         }
     }
 
     public func removeOverride(route: String) async throws {
         try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
+                _ = try await connection.query(
+                    "DELETE FROM \(unescaped: tables.override) WHERE route = \(route)", logger: logger
+                ).collect()
+                try await Self.announceChange(on: connection, tables: tables, logger: logger)
+            }
+        }
+    }
+
+    /// Raises the route state's version and announces it on the channel, inside the change's
+    /// transaction: PostgreSQL delivers the notification when (and only if) the change commits,
+    /// and only to sessions listening then, so proxies also read the version on a timer.
+    private static func announceChange(on connection: PostgresConnection, tables: Tables, logger: Logger) async throws {
+        let rows = try await connection.query(
+            "UPDATE \(unescaped: tables.version) SET version = version + 1 WHERE id = 1 RETURNING version",
+            logger: logger)
+        var version: Int64 = 0
+        for try await value in rows.decode(Int64.self) { version = value }
+        _ = try await connection.query(
+            "SELECT pg_notify(\(tables.channel), \(String(version)))", logger: logger
+        ).collect()
+    }
+
+    // MARK: Fleet
+
+    /// The version of the route state: raised by every runtime change of any proxy.
+    public func stateVersion() async throws -> Int64 {
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
+                "SELECT version FROM \(unescaped: tables.version) WHERE id = 1", logger: logger)
+            var version: Int64 = 0
+            for try await value in rows.decode(Int64.self) { version = value }
+            return version
+        }
+    }
+
+    /// Records that `proxy` applied `version` (a heartbeat).
+    public func recordApplied(proxy: String, version: Int64, startedAt: Double, at time: Double) async throws {
+        try await run { connection, logger, tables in
             _ = try await connection.query(
-                "DELETE FROM \(unescaped: tables.override) WHERE route = \(route)", logger: logger
+                """
+                INSERT INTO \(unescaped: tables.proxy) (proxy, version, seen_at, started_at)
+                VALUES (\(proxy), \(version), \(time), \(startedAt))
+                ON CONFLICT (proxy) DO UPDATE SET version = EXCLUDED.version, seen_at = EXCLUDED.seen_at,
+                started_at = EXCLUDED.started_at
+                """, logger: logger
             ).collect()
         }
+    }
+
+    /// Every proxy that has reported, with the version it applied and when it was last seen.
+    public func fleetMembers() async throws -> [FleetMember] {
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
+                """
+                SELECT proxy, version, seen_at, started_at FROM \(unescaped: tables.proxy)
+                ORDER BY proxy COLLATE "C"
+                """, logger: logger)
+            var members: [FleetMember] = []
+            for try await (proxy, version, seenAt, startedAt) in rows.decode((String, Int64, Double, Double).self) {
+                members.append(FleetMember(proxy: proxy, version: version, seenAt: seenAt, startedAt: startedAt))
+            }
+            return members
+        }
+    }
+
+    /// Shares `proxy`'s guard counts per route, read under route state `version`.
+    public func recordGuardCounts(
+        proxy: String, version: Int64, counts: [String: GuardCounts], at time: Double
+    ) async throws {
+        guard !counts.isEmpty else { return }
+        try await run { connection, logger, tables in
+            try await connection.withTransaction(logger: logger) { connection in
+                for (route, value) in counts.sorted(by: { $0.key < $1.key }) {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO \(unescaped: tables.guardCounts) (proxy, route, version, candidate_answers,
+                        candidate_failures, legacy_answers, legacy_failures, comparisons, differing, at)
+                        VALUES (\(proxy), \(route), \(version), \(value.candidateAnswers), \(value.candidateFailures),
+                        \(value.legacyAnswers), \(value.legacyFailures), \(value.comparisons), \(value.differing),
+                        \(time))
+                        ON CONFLICT (proxy, route) DO UPDATE SET version = EXCLUDED.version,
+                        candidate_answers = EXCLUDED.candidate_answers,
+                        candidate_failures = EXCLUDED.candidate_failures, legacy_answers = EXCLUDED.legacy_answers,
+                        legacy_failures = EXCLUDED.legacy_failures, comparisons = EXCLUDED.comparisons,
+                        differing = EXCLUDED.differing, at = EXCLUDED.at
+                        """, logger: logger
+                    ).collect()
+                }
+            }
+        }
+    }
+
+    /// The other proxies' guard counts per route, summed: only those written under route state
+    /// `version` (the same modes as the reader's) since `since`.
+    public func peerGuardCounts(excluding proxy: String, version: Int64, since: Double) async throws
+        -> [String: GuardCounts]
+    {
+        try await run { connection, logger, tables in
+            let rows = try await connection.query(
+                """
+                SELECT route, sum(candidate_answers)::BIGINT, sum(candidate_failures)::BIGINT,
+                sum(legacy_answers)::BIGINT, sum(legacy_failures)::BIGINT, sum(comparisons)::BIGINT,
+                sum(differing)::BIGINT
+                FROM \(unescaped: tables.guardCounts)
+                WHERE proxy <> \(proxy) AND version = \(version) AND at >= \(since)
+                GROUP BY route
+                """, logger: logger)
+            var result: [String: GuardCounts] = [:]
+            for try await row in rows.decode((String, Int, Int, Int, Int, Int, Int).self) {
+                result[row.0] = GuardCounts(
+                    candidateAnswers: row.1, candidateFailures: row.2, legacyAnswers: row.3, legacyFailures: row.4,
+                    comparisons: row.5, differing: row.6)
+            }
+            return result
+        }
+    }
+
+    /// Listens for announced changes on a connection of its own, calling `changed` with each
+    /// announced version, until the task is cancelled or the connection is lost (it then throws).
+    ///
+    /// - Parameters:
+    ///   - listening: called once the server has registered the listener.
+    ///   - changed: called with each announced version.
+    public func listenForChanges(
+        listening: @Sendable () async -> Void = {}, _ changed: @Sendable (Int64) async -> Void
+    ) async throws {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                configuration: Self.connectionConfiguration(location), id: -1, logger: logger)
+        } catch {
+            throw StateStoreError(description: Self.connectFailure(location, error))
+        }
+        do {
+            // Cancelling the task closes the connection, which ends the notifications.
+            try await withTaskCancellationHandler {
+                try await connection.listen(on: tables.channel) { notifications in
+                    await listening()
+                    for try await notification in notifications {
+                        await changed(Int64(notification.payload) ?? 0)
+                    }
+                }
+            } onCancel: {
+                let closing: EventLoopFuture<Void> = connection.close()
+                _ = closing
+            }
+        } catch {
+            try? await connection.close()
+            throw StateStoreError(
+                description: "state: PostgreSQL at \(location.server): listening for changes stopped: "
+                    + Self.describe(error))
+        }
+        try? await connection.close()
     }
 
     public func events(limit: Int) async throws -> [RouteEvent] {

@@ -100,6 +100,26 @@ public struct RouteEvent: Sendable, Hashable {
     }
 }
 
+/// One proxy of a fleet sharing a PostgreSQL state, as it last reported.
+public struct FleetMember: Sendable, Hashable, Codable {
+    /// The proxy's name (`host:port` of its client listener, unless set).
+    public var proxy: String
+    /// The version of the route state it applied.
+    public var version: Int64
+    /// When it last reported, in seconds since 1970.
+    public var seenAt: Double
+    /// When it started, in seconds since 1970.
+    public var startedAt: Double
+
+    /// A proxy's report.
+    public init(proxy: String, version: Int64, seenAt: Double, startedAt: Double) {
+        self.proxy = proxy
+        self.version = version
+        self.seenAt = seenAt
+        self.startedAt = startedAt
+    }
+}
+
 /// Where Banyan keeps what must outlive a process: runtime route changes, the audit trail of
 /// mode changes, and shadow differences.
 ///
@@ -111,6 +131,10 @@ public protocol StateStore: Sendable {
     func routeOverrides() async throws -> [RouteOverride]
     /// Keeps `override` (replacing an earlier one for its route) and records the event.
     func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws
+    /// Keeps an automatic change (the guard's) unless the route already has one to the same mode:
+    /// in a fleet, several proxies' guards may trip on the same evidence at once, and the trip is
+    /// recorded once. Returns whether it was written.
+    func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool
     /// Drops the runtime change for `route`, if any.
     func removeOverride(route: String) async throws
     /// The mode changes, newest first.
@@ -122,6 +146,14 @@ public protocol StateStore: Sendable {
     func differenceAggregates() async throws -> [DifferenceAggregate]
     func shadowTotals() async throws -> [ShadowTotals]
     func close() async throws
+}
+
+extension StateStore {
+    /// One store, one proxy: every automatic change is its own.
+    public func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool {
+        try await saveOverride(override, event: event)
+        return true
+    }
 }
 
 /// A read or write of the state store that failed, naming the store and the cause.

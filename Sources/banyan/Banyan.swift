@@ -15,7 +15,7 @@ struct BanyanCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self,
             DiffCommand.self, ProxyCommand.self, StatusCommand.self, RouteCommand.self, RollbackCommand.self,
-            BenchCommand.self, RoutesCommand.self, AuditCommand.self, PlanCommand.self,
+            BenchCommand.self, RoutesCommand.self, AuditCommand.self, PlanCommand.self, GuardCommand.self,
             DataCommand.self,
         ]
     )

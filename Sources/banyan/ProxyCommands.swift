@@ -96,9 +96,19 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let status = try admin.request("GET", "/api/routes")
+        // A proxy whose state is not in PostgreSQL has no fleet (the admin API answers 404).
+        let fleet = try? admin.request("GET", "/api/fleet")
         switch format {
-        case .json: print(status.prettyText())
-        case .text: print(StatusText.render(status))
+        case .json:
+            guard let fleet, case .object(var members) = status else {
+                print(status.prettyText())
+                return
+            }
+            members.append(.init(key: "fleet", value: fleet))
+            print(JSONValue.object(members).prettyText())
+        case .text:
+            print(StatusText.render(status))
+            if let fleet { print(StatusText.renderFleet(fleet, now: Date().timeIntervalSince1970)) }
         }
     }
 }
@@ -148,6 +158,7 @@ struct RouteSetCommand: ParsableCommand {
         }
         let result = try admin.request("POST", "/api/routes/mode", body: .object(members))
         print("\(result["route"].flatMap(\.stringValue) ?? route): \(result["mode"].flatMap(\.stringValue) ?? mode)")
+        try NotPersisted.check(result)
     }
 }
 
@@ -173,6 +184,20 @@ struct RollbackCommand: ParsableCommand {
         if case .array(let routes)? = result["routes"] {
             for entry in routes { print("\(entry["route"].flatMap(\.stringValue) ?? "?"): legacy (rolled back)") }
         }
+        try NotPersisted.check(result)
+    }
+}
+
+/// A change the proxy applied but could not write to the state database (it is away): said
+/// plainly, with exit status 3, so that an operator does not take it for a failure.
+enum NotPersisted {
+    /// The exit status of a change in force on the proxy and waiting for the state database.
+    static let exitCode = ExitCode(3)
+
+    static func check(_ result: JSONValue) throws {
+        guard case .bool(false)? = result["persisted"] else { return }
+        printError("note: " + (result["warning"]?.stringValue ?? "not persisted yet"))
+        throw exitCode
     }
 }
 
@@ -225,6 +250,30 @@ enum StatusText {
             lines.append(
                 row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The fleet: which version each proxy applied, and when it was last seen.
+    static func renderFleet(_ fleet: JSONValue, now: Double) -> String {
+        let applied = Int(fleet["applied"]?.numberValue ?? -1)
+        var members: [JSONValue] = []
+        if case .array(let list)? = fleet["members"] { members = list }
+        let newest = members.compactMap { $0["version"]?.numberValue }.max().map(Int.init) ?? applied
+        let onNewest = members.filter { Int($0["version"]?.numberValue ?? -1) == newest }.count
+        var lines = ["fleet: version \(newest) applied on \(onNewest)/\(members.count) proxies"]
+        if case .bool(false)? = fleet["reachable"] {
+            lines.append(
+                "  the state database is unreachable from this proxy: serving with the modes in force ("
+                    + (fleet["last_error"]?.stringValue ?? "?") + ")")
+        }
+        let pending = Int(fleet["pending_writes"]?.numberValue ?? 0)
+        if pending > 0 { lines.append("  \(pending) change(s) in force here wait to be written") }
+        for member in members {
+            let seen = now - (member["seen_at"]?.numberValue ?? now)
+            lines.append(
+                "  \(member["proxy"]?.stringValue ?? "?")  version \(Int(member["version"]?.numberValue ?? -1))  "
+                    + String(format: "seen %.1f s ago", max(0, seen)))
         }
         return lines.joined(separator: "\n")
     }

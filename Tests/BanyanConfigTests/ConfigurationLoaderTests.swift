@@ -148,7 +148,7 @@ struct ConfigurationLoaderTests {
             "unknown key with a hint",
             "routes:\n  - route: GET /users/:id\n    mdoe: shadow\n",
             "banyan.yaml:5:5: routes[0].mdoe: unknown key 'mdoe'; allowed here: route, mode, percent, sticky, "
-                + "fallback, shadow, shadow_non_idempotent, timeout (did you mean 'mode'?)"
+                + "fallback, shadow, shadow_non_idempotent, timeout, guard (did you mean 'mode'?)"
         ),
         (
             "sticky parameter the route lacks",
@@ -213,6 +213,95 @@ struct ConfigurationLoaderTests {
             "banyan.yaml:6:24: routes[0].shadow.timeout: 'soon' is not a duration; write it like 2s or 500ms"
         ),
     ]
+
+    static let guardMistakes: [(String, String, String)] = [
+        (
+            "unknown guard key",
+            "guard:\n  min_sample: 100\n",
+            "banyan.yaml:4:3: guard.min_sample: unknown key 'min_sample'; allowed here: enabled, observe, "
+                + "min_samples, window, confidence, failure_margin, latency_factor, latency_floor, latency_margin, "
+                + "difference_rate, consecutive_failures, trip_to, cooldown, promote_after, promote_min_time "
+                + "(did you mean 'min_samples'?)"
+        ),
+        (
+            "a margin that is not a share",
+            "routes:\n  - route: GET /a\n    guard: { failure_margin: 5 }\n",
+            "banyan.yaml:5:30: routes[0].guard.failure_margin: '5' is not a share from 0 to 1; write it like 0.01 "
+                + "or 1%"
+        ),
+        (
+            "a cooldown with nowhere to gather fresh samples",
+            "guard:\n  cooldown: 10m\n",
+            "banyan.yaml:4:13: guard.cooldown: a cooldown needs fresh samples to clear the route, which only "
+                + "'trip_to: shadow' gathers; add 'trip_to: shadow' or remove 'cooldown'"
+        ),
+        (
+            "a guard that is neither a flag nor a mapping",
+            "routes:\n  - route: GET /a\n    guard: sometimes\n",
+            "banyan.yaml:5:12: routes[0].guard: 'sometimes' is not a guard setting; allowed: false, true, or a "
+                + "mapping of enabled, observe, min_samples, window, confidence, failure_margin, latency_factor, "
+                + "latency_floor, latency_margin, difference_rate, consecutive_failures, trip_to, cooldown, "
+                + "promote_after, promote_min_time"
+        ),
+        (
+            "a confidence of 1",
+            "guard:\n  confidence: 1\n",
+            "banyan.yaml:4:15: guard.confidence: '1' is not a share strictly between 0 and 1; write it like 0.01 "
+                + "or 1%"
+        ),
+    ]
+
+    @Test(arguments: guardMistakes)
+    func guardMistakesNameLineAndKey(name: String, yaml: String, expected: String) {
+        namesLineAndKey(name: name, yaml: yaml, expected: expected)
+    }
+
+    @Test("the top-level guard gives every route its defaults; a route's own guard overrides them")
+    func guardSettings() throws {
+        let yaml = """
+            legacy: http://127.0.0.1:3000
+            candidate: http://127.0.0.1:8080
+            guard:
+              min_samples: 100
+              window: 30s
+              trip_to: shadow
+              cooldown: 10m
+            routes:
+              - route: GET /a
+                mode: canary
+                percent: 5
+              - route: GET /b
+                mode: new
+                guard: { observe: true, failure_margin: 2%, consecutive_failures: 0, promote_after: 5000 }
+              - route: GET /c
+                guard: false
+            """
+        let configuration = try ConfigurationLoader.parse(yaml: yaml)
+        var expectedA = GuardSettings()
+        expectedA.minSamples = 100
+        expectedA.window = 30
+        expectedA.tripTo = .shadow
+        expectedA.cooldown = 600
+        #expect(configuration.routes[0].guardSettings == expectedA)
+        var expectedB = expectedA
+        expectedB.observe = true
+        expectedB.failureMargin = 0.02
+        expectedB.consecutiveFailures = 0
+        expectedB.promoteAfterSamples = 5000
+        #expect(configuration.routes[1].guardSettings == expectedB)
+        var expectedC = expectedA
+        expectedC.enabled = false
+        #expect(configuration.routes[2].guardSettings == expectedC)
+    }
+
+    @Test("without a guard section every route gets the documented defaults")
+    func guardDefaults() throws {
+        let configuration = try ConfigurationLoader.parse(yaml: Self.valid)
+        #expect(configuration.routes.allSatisfy { $0.guardSettings == GuardSettings() })
+        #expect(GuardSettings().minSamples == 200)
+        #expect(GuardSettings().consecutiveFailures == 5)
+        #expect(GuardSettings().enabled)
+    }
 
     @Test(arguments: mistakes)
     func namesLineAndKey(name: String, yaml: String, expected: String) {

@@ -77,6 +77,37 @@ struct PostgresStateStoreTests {
         try await second.close()
     }
 
+    @Test("two proxies' guards tripping the same route at once record one trip; the version counts every change")
+    func tripRecordedOnce() async throws {
+        let cluster = try PostgresCluster.get()
+        let location = cluster.urlText(try await cluster.createDatabase("trip"))
+        let first = try #require(try await openStateStore(location) as? PostgresStateStore)
+        let second = try #require(try await openStateStore(location) as? PostgresStateStore)
+        func trip(_ at: Double) -> (RouteOverride, RouteEvent) {
+            let reason = "guard trip:legacy: 5 candidate failures in a row"
+            return (
+                RouteOverride(route: "GET /a", mode: .legacy, fileMode: .new, reason: reason, changedAt: at),
+                RouteEvent(route: "GET /a", from: "new", to: "legacy", reason: reason, at: at)
+            )
+        }
+        async let firstWrote = first.saveAutomaticOverride(trip(1).0, event: trip(1).1)
+        async let secondWrote = second.saveAutomaticOverride(trip(2).0, event: trip(2).1)
+        let wrote = try await [firstWrote, secondWrote]
+        #expect(wrote.filter { $0 }.count == 1)
+        #expect(try await first.events(limit: 10).count == 1)
+        #expect(try await first.stateVersion() == 1)
+        // A person's change is always written, and raises the version.
+        let person = RouteOverride(route: "GET /a", mode: .new, fileMode: .new, reason: "route set", changedAt: 3)
+        try await second.saveOverride(
+            person, event: RouteEvent(route: "GET /a", from: "legacy", to: "new", reason: "route set", at: 3))
+        #expect(try await first.stateVersion() == 2)
+        // And the guard may trip it again after that.
+        #expect(try await first.saveAutomaticOverride(trip(4).0, event: trip(4).1))
+        #expect(try await second.events(limit: 10).map(\.to) == ["legacy", "new", "legacy"])
+        try await first.close()
+        try await second.close()
+    }
+
     @Test("two schemas of one database keep two migrations apart")
     func schemaIsolation() async throws {
         let cluster = try PostgresCluster.get()

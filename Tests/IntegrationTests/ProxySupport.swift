@@ -33,7 +33,8 @@ struct TestProxy {
         routes: [String],
         configure: (inout [RouteConfig]) -> Void = { _ in },
         settings: ProxySettings = ProxySettings(),
-        statePath: String? = nil
+        statePath: String? = nil,
+        state: String? = nil
     ) async throws -> TestProxy {
         var routeConfigs = try routes.map { text in
             let route = try Route(parsing: text, flavor: .express4)
@@ -48,7 +49,7 @@ struct TestProxy {
         let configuration = Configuration(
             legacy: legacy, candidate: candidate, express: .express4,
             listen: ListenAddress(host: "127.0.0.1", port: 0), admin: ListenAddress(host: "127.0.0.1", port: 0),
-            state: "sqlite:\(path)", routes: routeConfigs)
+            state: state ?? "sqlite:\(path)", routes: routeConfigs)
         let server = try await ProxyServer.start(configuration: configuration, settings: settings)
         return TestProxy(server: server, statePath: path)
     }
@@ -72,7 +73,7 @@ final class RecordingUpstream: @unchecked Sendable {
     let port: Int
     private let listener: Int32
     private let hang: Bool
-    private let delay: Double
+    private var delay: Double
     private let closeAfter: Int?
     private let firstBody: [UInt8]?
     private let lock = NIOLock()
@@ -81,6 +82,11 @@ final class RecordingUpstream: @unchecked Sendable {
     private var mostHeadsInOneRead = 0
     private var descriptors: [Int32] = []
     private var stopped = false
+    /// With a value n, every n-th answer (counted over all connections) is a 500.
+    private var failEvery: Int?
+    /// With ``failEvery``: only requests whose target starts with this count and fail.
+    private var failPrefix: [UInt8]?
+    private var answeredInAll = 0
 
     /// - Parameters:
     ///   - hang: accept nothing and never answer.
@@ -127,6 +133,22 @@ final class RecordingUpstream: @unchecked Sendable {
     /// The most request heads that one read brought in (above 1: the client pipelines).
     var mostPipelined: Int { lock.withLock { mostHeadsInOneRead } }
 
+    /// From now on each answer waits `seconds` first.
+    func answer(after seconds: Double) {
+        lock.withLock { delay = seconds }
+    }
+
+    /// From now on every `n`-th answer is `500 Internal Server Error` (1: all of them); nil: none.
+    ///
+    /// - Parameter prefix: only requests whose target starts with it are counted and failed.
+    func fail(every n: Int?, prefix: String? = nil) {
+        lock.withLock {
+            failEvery = n
+            failPrefix = prefix.map { Array($0.utf8) }
+            answeredInAll = 0
+        }
+    }
+
     private func acceptLoop() {
         while true {
             let connection = accept(listener, nil, nil)
@@ -150,17 +172,28 @@ final class RecordingUpstream: @unchecked Sendable {
             pending += buffer[0..<count]
             var heads = 0
             while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
+                // The target: from the first space of the request line to the next.
+                let firstSpace = pending.firstIndex(of: 0x20) ?? 0
+                let target = Array(pending[(firstSpace + 1)..<end.lowerBound].prefix { $0 != 0x20 })
                 pending.removeSubrange(0..<end.upperBound)
                 heads += 1
                 answered += 1
                 lock.withLock { mostHeadsInOneRead = max(mostHeadsInOneRead, heads) }
-                if delay > 0 { usleep(UInt32(delay * 1_000_000)) }
+                let wait = lock.withLock { delay }
+                if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
                 let last = closeAfter.map { answered >= $0 } ?? false
                 let body = answered == 1 ? firstBody ?? Array("ok".utf8) : Array("ok".utf8)
+                let failing = lock.withLock { () -> Bool in
+                    guard let failEvery else { return false }
+                    if let failPrefix, !target.starts(with: failPrefix) { return false }
+                    answeredInAll += 1
+                    return answeredInAll % failEvery == 0
+                }
+                let statusLine = failing ? "500 Internal Server Error" : "200 OK"
                 let answer =
                     Array(
-                        "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n\(last ? "Connection: close\r\n" : "")\r\n"
-                            .utf8) + body
+                        "HTTP/1.1 \(statusLine)\r\nContent-Length: \(body.count)\r\n"
+                            .utf8) + Array("\(last ? "Connection: close\r\n" : "")\r\n".utf8) + body
                 _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 if last {
                     shutdown(fd, Int32(SHUT_RDWR))

@@ -99,6 +99,8 @@ public struct RouteConfig: Sendable, Hashable {
     public var shadowNonIdempotent: Bool
     /// How long the candidate may take to start its answer when it serves, in seconds.
     public var timeout: Double
+    /// The route's guard: the top-level `guard:` defaults with the route's own `guard:` over them.
+    public var guardSettings: GuardSettings
     /// Where the entry starts in the file, for messages.
     public var line: Int?
 
@@ -112,6 +114,7 @@ public struct RouteConfig: Sendable, Hashable {
         shadow: ShadowSettings = ShadowSettings(),
         shadowNonIdempotent: Bool = false,
         timeout: Double = 30,
+        guardSettings: GuardSettings = GuardSettings(),
         line: Int? = nil
     ) {
         self.route = route
@@ -123,6 +126,7 @@ public struct RouteConfig: Sendable, Hashable {
         self.shadow = shadow
         self.shadowNonIdempotent = shadowNonIdempotent
         self.timeout = timeout
+        self.guardSettings = guardSettings
         self.line = line
     }
 }
