@@ -59,7 +59,12 @@ public enum StringFormatDecision: String, Sendable, Hashable {
 
 /// An open enum: the values seen at least k times, and always a case for any other value.
 public struct EnumDecision: Sendable, Hashable {
+    /// The named cases, sorted.
     public var cases: [String]
+
+    public init(cases: [String]) {
+        self.cases = cases
+    }
 }
 
 /// The type decision for one place of a body.
