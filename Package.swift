@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "BanyanHTTP", dependencies: ["BanyanCore"]),
         // Record, verify, probe and diff: the wire contract between legacy and candidate.
         .target(name: "BanyanContract", dependencies: ["BanyanCore", "BanyanHTTP"]),
+        // contract gen: Rust (serde), Swift (Codable) and OpenAPI 3.1 from an inferred wire contract.
+        .target(name: "BanyanCodegen", dependencies: ["BanyanCore"]),
         // bench: the open-loop load generator, histograms, the /proc sampler, reports and the baseline gate.
         .target(
             name: "BanyanBench",
@@ -80,7 +82,7 @@ let package = Package(
             name: "banyan",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
-                "BanyanBench", "BanyanAudit", "BanyanData",
+                "BanyanBench", "BanyanAudit", "BanyanData", "BanyanCodegen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -97,6 +99,7 @@ let package = Package(
         ),
         .testTarget(name: "BanyanCoreTests", dependencies: ["BanyanCore"], resources: [.copy("Resources")]),
         .testTarget(name: "BanyanConfigTests", dependencies: ["BanyanConfig"]),
+        .testTarget(name: "BanyanCodegenTests", dependencies: ["BanyanCodegen", "BanyanCore"]),
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),
         .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
         .testTarget(name: "BanyanProxyTests", dependencies: ["BanyanProxy", "BanyanCore"]),
@@ -122,7 +125,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
-                "BanyanProxy", "BanyanState", "SharedTestSupport",
+                "BanyanProxy", "BanyanState", "BanyanCodegen", "SharedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

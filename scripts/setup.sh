@@ -13,7 +13,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v git >/dev/null 2>&1 || need+=(git)   # banyan plan reads contract churn with git log
 # The Rust port (Examples/shop-rust) builds offline from the crates Debian packages.
 command -v cargo >/dev/null 2>&1 || need+=(cargo)
-for crate in hyper tokio serde-json serde-derive serde sha1 base64 httpdate libc; do
+# chrono: the millisecond dates of the crates 'banyan contract gen --lang rust' writes.
+for crate in hyper tokio serde-json serde-derive serde sha1 base64 httpdate libc chrono; do
     dpkg -s "librust-$crate-dev" >/dev/null 2>&1 || need+=("librust-$crate-dev")
 done
 # The data, state and proxy tests start a throwaway PostgreSQL cluster (initdb, pg_ctl) as the postgres user.

@@ -14,6 +14,7 @@ struct BanyanCommand: AsyncParsableCommand {
         version: Banyan.version,
         subcommands: [
             DemoCommand.self, ConfigCommand.self, RecordCommand.self, VerifyCommand.self, ProbeCommand.self,
+            ContractCommand.self,
             DiffCommand.self, ProxyCommand.self, StatusCommand.self, RouteCommand.self, RollbackCommand.self,
             BenchCommand.self, RoutesCommand.self, AuditCommand.self, PlanCommand.self, GuardCommand.self,
             DataCommand.self,

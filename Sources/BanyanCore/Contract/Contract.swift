@@ -1,0 +1,235 @@
+/// The wire contract inferred from recorded traffic: per route, the request body and, per status,
+/// the response body and the headers clients depend on.
+public struct Contract: Sendable, Hashable {
+    public var settings: ContractSettings
+    /// Routes by name (`GET /users/:id`).
+    public var routes: [String: RouteContract]
+
+    public init(settings: ContractSettings = .default, routes: [String: RouteContract] = [:]) {
+        self.settings = settings
+        self.routes = routes
+    }
+
+    /// How many exchanges the contract was inferred from.
+    public var exchangeCount: Int { routes.values.reduce(0) { $0 + $1.exchanges.count } }
+
+    /// Adds one exchange.
+    public mutating func add(_ exchange: ContractExchange) {
+        routes[exchange.route, default: RouteContract(route: exchange.route)].add(exchange, settings: settings)
+    }
+
+    /// Adds everything another contract saw (inferred with the same settings).
+    public mutating func merge(_ other: Contract) {
+        for (name, theirs) in other.routes {
+            if var mine = routes[name] {
+                mine.merge(theirs, settings: settings)
+                routes[name] = mine
+            } else {
+                routes[name] = theirs
+            }
+        }
+    }
+}
+
+/// One exchange as the inference reads it.
+public struct ContractExchange: Sendable {
+    /// Names the exchange in evidence: a fixture's path relative to its folder.
+    public var id: String
+    /// The configured route (`GET /users/:id`), or method and path when no route matched.
+    public var route: String
+    public var request: HTTPRequest
+    public var response: HTTPResponse
+
+    public init(id: String, route: String, request: HTTPRequest, response: HTTPResponse) {
+        self.id = id
+        self.route = route
+        self.request = request
+        self.response = response
+    }
+}
+
+/// A route's request body and its answers by status.
+public struct RouteContract: Sendable, Hashable {
+    public var route: String
+    public var exchanges = Evidence()
+    public var request = BodyFacts()
+    public var responses: [Int: ResponseContract] = [:]
+
+    public init(route: String) {
+        self.route = route
+    }
+
+    mutating func add(_ exchange: ContractExchange, settings: ContractSettings) {
+        exchanges.add(exchange.id)
+        request.observe(
+            exchange.request.body, contentType: exchange.request.headers["content-type"], id: exchange.id,
+            canonical: true, settings: settings)
+        let status = exchange.response.status
+        responses[status, default: ResponseContract(status: status)].add(exchange, settings: settings)
+    }
+
+    mutating func merge(_ other: RouteContract, settings: ContractSettings) {
+        exchanges.merge(other.exchanges)
+        request.merge(other.request, settings: settings)
+        for (status, theirs) in other.responses {
+            if var mine = responses[status] {
+                mine.merge(theirs, settings: settings)
+                responses[status] = mine
+            } else {
+                responses[status] = theirs
+            }
+        }
+    }
+}
+
+/// The answers of one route with one status.
+public struct ResponseContract: Sendable, Hashable {
+    public var status: Int
+    public var exchanges = Evidence()
+    public var body = BodyFacts()
+    /// The contract headers by lower-case name (content type, cache, CORS, Location, Vary, Allow).
+    public var headers: [String: HeaderFacts] = [:]
+
+    public init(status: Int) {
+        self.status = status
+    }
+
+    /// Whether a response header is part of the contract.
+    public static func isContractHeader(_ name: String) -> Bool {
+        [
+            "content-type", "cache-control", "location", "vary", "allow", "content-security-policy",
+            "x-content-type-options",
+        ].contains(name) || name.hasPrefix("access-control-")
+    }
+
+    mutating func add(_ exchange: ContractExchange, settings: ContractSettings) {
+        exchanges.add(exchange.id)
+        body.observe(
+            exchange.response.body, contentType: exchange.response.headers["content-type"], id: exchange.id,
+            canonical: false, settings: settings)
+        for field in exchange.response.headers {
+            let name = field.name.lowercased()
+            guard Self.isContractHeader(name) else { continue }
+            headers[name, default: HeaderFacts()].observe(field.value, id: exchange.id, settings: settings)
+        }
+    }
+
+    mutating func merge(_ other: ResponseContract, settings: ContractSettings) {
+        exchanges.merge(other.exchanges)
+        body.merge(other.body, settings: settings)
+        for (name, theirs) in other.headers {
+            if var mine = headers[name] {
+                mine.merge(theirs, settings: settings)
+                headers[name] = mine
+            } else {
+                headers[name] = theirs
+            }
+        }
+    }
+}
+
+/// One header: how often it was sent, its values while they are few, and their patterns.
+public struct HeaderFacts: Sendable, Hashable {
+    public var present = Evidence()
+    /// Distinct values; nil once more than ``ContractSettings/trackedValues`` were seen.
+    public var values: [String: Evidence]? = [:]
+    /// Values with every run of digits replaced by `{n}` (`/articles/{n}`).
+    public var patterns: [String: Evidence]? = [:]
+
+    public init() {}
+
+    /// `/articles/101` → `/articles/{n}`.
+    public static func pattern(of value: String) -> String {
+        var result = ""
+        var inDigits = false
+        for character in value {
+            if character.isASCII && character.isNumber {
+                if !inDigits { result += "{n}" }
+                inDigits = true
+            } else {
+                result.append(character)
+                inDigits = false
+            }
+        }
+        return result
+    }
+
+    mutating func observe(_ value: String, id: String, settings: ContractSettings) {
+        present.add(id)
+        if values != nil {
+            values![value, default: Evidence()].add(id)
+            if values!.count > settings.trackedValues { values = nil }
+        }
+        if patterns != nil {
+            patterns![Self.pattern(of: value), default: Evidence()].add(id)
+            if patterns!.count > settings.trackedValues { patterns = nil }
+        }
+    }
+
+    mutating func merge(_ other: HeaderFacts, settings: ContractSettings) {
+        present.merge(other.present)
+        values = Self.merged(values, other.values, limit: settings.trackedValues)
+        patterns = Self.merged(patterns, other.patterns, limit: settings.trackedValues)
+    }
+
+    static func merged(_ a: [String: Evidence]?, _ b: [String: Evidence]?, limit: Int) -> [String: Evidence]? {
+        guard var a, let b else { return nil }
+        for (value, evidence) in b { a[value, default: Evidence()].merge(evidence) }
+        return a.count > limit ? nil : a
+    }
+}
+
+/// The bodies of one side of a route (the request, or one status's responses).
+public struct BodyFacts: Sendable, Hashable {
+    /// Bodies that parsed as JSON (with a JSON content type, or none).
+    public var json = Evidence()
+    /// Non-empty bodies that are not JSON (HTML pages, text).
+    public var text = Evidence()
+    public var empty = Evidence()
+    /// JSON bodies not laid out compactly as `JSON.stringify` writes them (indented, or spelled
+    /// differently): their golden bytes are the compact form.
+    public var nonCompact = Evidence()
+    /// The schema of the JSON bodies.
+    public var schema = SchemaNode()
+
+    public init() {}
+
+    /// Records one body. With `canonical`, the body is read as Express reads a request body
+    /// (`JSON.parse`), so the schema sees what a client-side port would parse.
+    mutating func observe(
+        _ body: [UInt8], contentType: String?, id: String, canonical: Bool, settings: ContractSettings
+    ) {
+        if body.isEmpty {
+            empty.add(id)
+            return
+        }
+        let isJSONType = contentType.map { Self.isJSONContentType($0) } ?? true
+        guard isJSONType, let value = try? JSONParser.parse(body) else {
+            text.add(id)
+            return
+        }
+        json.add(id)
+        if value.serialized() != body { nonCompact.add(id) }
+        schema.observe(canonical ? value.javaScriptCanonical() : value, id: id, settings: settings)
+    }
+
+    /// `application/json`, `application/problem+json; charset=utf-8`, …
+    public static func isJSONContentType(_ value: String) -> Bool {
+        let type = value.split(separator: ";").first.map { $0.trimmingCharacters() } ?? ""
+        return type == "application/json" || type.hasSuffix("+json")
+    }
+
+    mutating func merge(_ other: BodyFacts, settings: ContractSettings) {
+        json.merge(other.json)
+        text.merge(other.text)
+        empty.merge(other.empty)
+        nonCompact.merge(other.nonCompact)
+        schema.merge(other.schema, settings: settings)
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
+    }
+}
