@@ -62,9 +62,9 @@ import Testing
                           would delete   0
                           extra kept 2 (pass --delete-extra to delete them)
                             INSERT customers 3
-                            UPDATE customers 5 SET email = user5@example.com
+                            UPDATE customers 5 SET email = "user5@example.com"
                             UPDATE customers 6 SET email = ""
-                            UPDATE customers 8 SET created_at = 2023-11-14T22:13:28.008Z
+                            UPDATE customers 8 SET created_at = "2023-11-14T22:13:28.008Z"
                             INSERT customers 9
                             keep   customers 1001 (only in the new store)
                             keep   customers 1002 (only in the new store)
