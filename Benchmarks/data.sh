@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Data benchmark: on the same generated tables,
-#   backfill SQLite → PostgreSQL: `banyan data backfill` against pgloader;
-#   reconcile PostgreSQL ↔ PostgreSQL: `banyan data reconcile` against reladiff (PyPI),
+#   backfill SQLite → PostgreSQL: `banyan data backfill` (one checkpointed process, then the
+#     shared-range mode with 1 and 2 workers) against pgloader;
+#   reconcile PostgreSQL ↔ PostgreSQL: `banyan data reconcile` against reladiff (PyPI);
+#   repair of the planted differences: `banyan data reconcile --repair --delete-extra`, then a
+#     check that a second reconcile is clean,
 # one run each, printing rows/s, the ratios, and whether both tools found the same differences.
 #
 #   Benchmarks/data.sh              1,000,000 rows
@@ -51,7 +54,9 @@ start_postgres_cluster -c max_wal_size=4GB -c shared_buffers=512MB
 port=$pg_port
 
 psql_() { psql -q -X -v ON_ERROR_STOP=1 "$pg/$1" -c "$2"; }
-for db in via_banyan via_pgloader legacy_side new_side; do psql_ postgres "CREATE DATABASE $db"; done
+for db in via_banyan via_workers1 via_workers2 via_pgloader legacy_side new_side; do
+    psql_ postgres "CREATE DATABASE $db"
+done
 
 seconds() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.3f}')" "$1" "$2"; }
 now() { date +%s.%N; }
@@ -93,6 +98,17 @@ printf '  banyan    %8ss  %10s rows/s  (resumable: chunk + checkpoint per transa
 printf '  pgloader  %8ss  %10s rows/s  (one-shot: COPY into a fresh table, indexes built afterwards)\n' \
     "$pgloader_backfill" "$(rate "$rows" "$pgloader_backfill")"
 printf '  banyan ÷ pgloader (rows/s): %s\n' "$(ratio "$banyan_backfill" "$pgloader_backfill")"
+for n in 1 2; do
+    psql_ via_workers$n "$schema"
+    start=$(now)
+    "$BANYAN_BIN" data backfill --from "sqlite:$work/source.sqlite" --to "$pg/via_workers$n" --table events \
+        --workers $n --format json --no-progress >"$work/backfill-workers$n.json"
+    took=$(seconds "$start" "$(now)")
+    loaded=$(psql -tA -X "$pg/via_workers$n" -c 'SELECT count(*) FROM events')
+    [ "$loaded" = "$rows" ] || { echo "--workers $n loaded $loaded rows, not $rows" >&2; exit 1; }
+    printf '  banyan --workers %s  %8ss  %10s rows/s  (shared ranges of 10,000 rows, FOR UPDATE SKIP LOCKED)  ÷ pgloader: %s\n' \
+        "$n" "$took" "$(rate "$rows" "$took")" "$(ratio "$took" "$pgloader_backfill")"
+done
 
 echo
 echo "== reconcile PostgreSQL ↔ PostgreSQL, $rows rows, planted differences"
@@ -123,6 +139,23 @@ printf '  reladiff  %8ss  %10s rows/s  (hashdiff, default threads)\n' "$reladiff
     "$(rate "$rows" "$reladiff_reconcile")"
 printf '  banyan ÷ reladiff (rows/s): %s\n' "$(ratio "$banyan_reconcile" "$reladiff_reconcile")"
 python3 Benchmarks/data/diffsets.py "$work/reconcile.json" "$work/reladiff.jsonl"
+
+echo
+echo "== repair the planted differences (reconcile, repair, reconcile again), $rows rows"
+start=$(now)
+"$BANYAN_BIN" data reconcile --legacy "$pg/legacy_side" --new "$pg/new_side" --table events --repair --delete-extra \
+    --json --no-record --no-progress >"$work/repair.json"
+banyan_repair=$(seconds "$start" "$(now)")
+python3 - "$work/repair.json" "$banyan_repair" "$banyan_reconcile" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+repair, after = report["repair"], report["after"]
+print(f"  banyan --repair  {float(sys.argv[2]):8.3f}s  inserted {repair['inserted']}, updated {repair['updated']}, "
+      f"deleted {repair['deleted']} in {repair['seconds']:.3f}s; second reconcile clean: {after['clean']}")
+print(f"  whole command ÷ one reconcile (time): {float(sys.argv[2]) / float(sys.argv[3]):.2f}")
+if not after["clean"]:
+    sys.exit("the second reconcile is not clean")
+PY
 
 echo
 echo "conditions: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}'), \

@@ -48,7 +48,14 @@ public struct BackfillReport: Sendable, Equatable {
     /// Rows not written because the target already held a version as new or newer.
     public var rowsNotNewer = 0
     public var rowsRejected = 0
+    /// Rows removed from the target because legacy marks them deleted (a tombstone).
+    public var rowsDeleted = 0
     public var chunks = 0
+    /// Workers in this process (shared-range mode), 0 for the single checkpointed run.
+    public var workers = 0
+    /// Ranges still pending when this process's workers found none left to claim (held by
+    /// workers elsewhere), shared-range mode only.
+    public var rangesLeft = 0
     /// The checkpoint the run started from (nil: the beginning).
     public var resumedFrom: String?
     /// Rows done in all runs of this job, as the checkpoint counts them.
@@ -73,6 +80,9 @@ public struct BackfillReport: Sendable, Equatable {
             JSONMember(key: "rows_written", value: number(rowsWritten)),
             JSONMember(key: "rows_not_newer", value: number(rowsNotNewer)),
             JSONMember(key: "rows_rejected", value: number(rowsRejected)),
+            JSONMember(key: "rows_deleted", value: number(rowsDeleted)),
+            JSONMember(key: "workers", value: number(workers)),
+            JSONMember(key: "ranges_left", value: number(rangesLeft)),
             JSONMember(key: "rows_done", value: number(rowsDone)),
             JSONMember(key: "chunks", value: number(chunks)),
             JSONMember(key: "last_key", value: optional(lastKey)),
@@ -94,7 +104,15 @@ public struct BackfillReport: Sendable, Equatable {
             )
         }
         if rowsRejected > 0 { lines.append("  rejected        \(rowsRejected)") }
-        lines.append("  done: \(rowsDone) rows, checkpoint=\(lastKey ?? "none")")
+        if rowsDeleted > 0 { lines.append("  deleted         \(rowsDeleted) (tombstones)") }
+        if workers > 0 {
+            lines.append("  workers         \(workers) in this process, \(chunks) range(s) written here")
+            if rangesLeft > 0 { lines.append("  ranges left     \(rangesLeft) (held by workers elsewhere)") }
+        }
+        lines.append(
+            workers > 0
+                ? "  done: \(rowsDone) rows in the whole job"
+                : "  done: \(rowsDone) rows, checkpoint=\(lastKey ?? "none")")
         return lines.joined(separator: "\n")
     }
 }
@@ -133,22 +151,17 @@ public enum Backfill {
             label: "backfill \(sourceInfo.name)", total: total, done: done, enabled: options.showProgress)
         defer { progress.finish() }
         var sizer = options.chunkSize.map { ChunkSizer(fixed: $0) } ?? ChunkSizer()
-        var rejects: FileHandle?
-        defer { try? rejects?.close() }
+        let tombstones = try await Tombstones.load(transform: transform, newInfo: targetInfo, new: target)
+        var rejects = RejectWriter(options: options, table: sourceInfo.name, columns: transform.sourceColumns)
+        defer { rejects.close() }
         /// Reads the chunk after `key` and maps it (a pure step), off the writing path.
         @Sendable func fetch(after key: RowKey?, limit: Int) async throws -> FetchedChunk {
             let rows = try await source.readChunk(
                 table: sourceInfo, columns: transform.sourceColumns, key: sourceKey, after: key, through: nil,
                 limit: limit, filter: nil)
-            var chunk = FetchedChunk(count: rows.count, requested: limit, lastKey: rows.last.map(transform.sourceKey))
-            chunk.mapped.reserveCapacity(rows.count)
-            for row in rows {
-                switch transform.apply(row) {
-                case .success(let values): chunk.mapped.append(values)
-                case .failure(let error): chunk.failures.append((error, row))
-                }
-            }
-            return chunk
+            return FetchedChunk(
+                requested: limit, lastKey: rows.last.map(transform.sourceKey),
+                mapped: MappedChunk(rows, transform: transform, tombstones: tombstones))
         }
         var chunkStarted = Date()
         // --rate paces the copy from its first chunk: connecting and counting do not earn a burst.
@@ -157,40 +170,22 @@ public enum Backfill {
         while let lastKey = current.lastKey {
             // The next chunk is read and mapped while this one is written: reading SQLite or
             // PostgreSQL and writing the target overlap on two cores.
-            let more = current.count == current.requested
+            let count = current.mapped.count
+            let more = count == current.requested
             let nextLimit = sizer.size
             async let prefetched: FetchedChunk? = more ? fetch(after: lastKey, limit: nextLimit) : nil
-            for (error, row) in current.failures {
-                let located = "table \(sourceInfo.name), key \(error.key), column \(error.column): \(error.message)"
-                guard options.onError == .skip else {
-                    throw DataError.row(located + "; fix the row or the mapping, or pass --on-error skip")
-                }
-                report.rowsRejected += 1
-                if rejects == nil {
-                    rejects = try openRejectFile(options.rejectFile ?? "\(sourceInfo.name).rejects.jsonl")
-                }
-                let line = JSONValue.object([
-                    JSONMember(key: "table", value: .string(sourceInfo.name)),
-                    JSONMember(key: "key", value: .string(error.key.description)),
-                    JSONMember(key: "column", value: .string(error.column)),
-                    JSONMember(key: "message", value: .string(error.message)),
-                    JSONMember(
-                        key: "row",
-                        value: .object(
-                            zip(transform.sourceColumns, row).map { JSONMember(key: $0.0, value: $0.1.jsonValue) })),
-                ])
-                rejects?.write(Data((line.serializedText + "\n").utf8))
-            }
+            try rejects.take(current.mapped.failures, into: &report)
             if !options.dryRun {
-                let result = try await target.writeChunk(
+                var chunk = ChunkWrite(
                     table: targetInfo, columns: transform.targetColumns, types: transform.targetTypes, key: targetKey,
-                    version: version, rows: current.mapped,
-                    checkpoint: Checkpoint(job: job, lastKey: lastKey, rowsDone: done + current.count))
-                report.rowsWritten += result.applied
-                report.rowsNotNewer += current.mapped.count - result.applied
+                    version: version, rows: current.mapped.rows)
+                chunk.deleting = current.mapped.deleting
+                let result = try await target.write(
+                    chunk, checkpoint: Checkpoint(job: job, lastKey: lastKey, rowsDone: done + count))
+                report.add(result, written: chunk.rows.count)
             }
-            done += current.count
-            report.rowsRead += current.count
+            done += count
+            report.rowsRead += count
             report.chunks += 1
             report.lastKey = lastKey.description
             progress.update(done: done, total: max(total, done))
@@ -199,7 +194,7 @@ public enum Backfill {
                 if due > 0 { try await Task.sleep(nanoseconds: UInt64(due * 1e9)) }
             }
             guard let next = try await prefetched else { break }
-            sizer.record(rows: current.count, seconds: Date().timeIntervalSince(chunkStarted))
+            sizer.record(rows: count, seconds: Date().timeIntervalSince(chunkStarted))
             chunkStarted = Date()
             current = next
         }
@@ -211,14 +206,51 @@ public enum Backfill {
 
     /// One chunk read and mapped, waiting to be written.
     struct FetchedChunk: Sendable {
-        var count: Int
         var requested: Int
         var lastKey: RowKey?
-        var mapped: [[DataValue]] = []
-        var failures: [(RowError, [DataValue])] = []
+        var mapped: MappedChunk
+    }
+}
+
+/// Where rows that cannot be converted go: an error naming the table, key and column (`--on-error
+/// stop`), or a line of the reject file (`--on-error skip`).
+struct RejectWriter {
+    let policy: RowErrorPolicy
+    let path: String
+    let table: String
+    let columns: [String]
+    var handle: FileHandle?
+
+    init(options: BackfillOptions, table: String, columns: [String]) {
+        self.policy = options.onError
+        self.path = options.rejectFile ?? "\(table).rejects.jsonl"
+        self.table = table
+        self.columns = columns
     }
 
-    static func openRejectFile(_ path: String) throws -> FileHandle {
+    mutating func take(_ failures: [(RowError, [DataValue])], into report: inout BackfillReport) throws {
+        for (error, row) in failures {
+            let located = "table \(table), key \(error.key), column \(error.column): \(error.message)"
+            guard policy == .skip else {
+                throw DataError.row(located + "; fix the row or the mapping, or pass --on-error skip")
+            }
+            report.rowsRejected += 1
+            if handle == nil { handle = try Self.open(path) }
+            let line = JSONValue.object([
+                JSONMember(key: "table", value: .string(table)),
+                JSONMember(key: "key", value: .string(error.key.description)),
+                JSONMember(key: "column", value: .string(error.column)),
+                JSONMember(key: "message", value: .string(error.message)),
+                JSONMember(
+                    key: "row", value: .object(zip(columns, row).map { JSONMember(key: $0.0, value: $0.1.jsonValue) })),
+            ])
+            handle?.write(Data((line.serializedText + "\n").utf8))
+        }
+    }
+
+    func close() { try? handle?.close() }
+
+    static func open(_ path: String) throws -> FileHandle {
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw DataError.usage("cannot create the reject file \(path)")
@@ -229,6 +261,15 @@ public enum Backfill {
         }
         handle.seekToEndOfFile()
         return handle
+    }
+}
+
+extension BackfillReport {
+    /// Counts one chunk write of `written` rows.
+    mutating func add(_ result: ChunkWriteResult, written: Int) {
+        rowsWritten += result.applied
+        rowsNotNewer += written - result.applied
+        rowsDeleted += result.deleted
     }
 }
 

@@ -36,6 +36,43 @@ public struct Checkpoint: Sendable, Equatable {
 public struct ChunkWriteResult: Sendable, Equatable {
     /// Rows inserted or updated; the rest were not newer than what the target holds.
     public var applied: Int
+    /// Rows deleted.
+    public var deleted = 0
+}
+
+/// When an upsert may overwrite a row the target holds, by the version column.
+public enum VersionRule: Sendable, Equatable {
+    /// Only a strictly newer row is written (backfill: a replay is a no-op, a live write is kept).
+    case strictlyNewer
+    /// A row is written unless the target's is strictly newer (repair: a row of the same version
+    /// whose values differ is brought to legacy's values).
+    case notOlder
+}
+
+/// One chunk to write in one transaction: rows upserted (newer wins on `version` when given) and
+/// keys deleted.
+public struct ChunkWrite: Sendable {
+    public var table: TableInfo
+    public var columns: [String]
+    public var types: [ColumnType]
+    public var key: [String]
+    public var version: String?
+    public var versionRule: VersionRule = .strictlyNewer
+    public var rows: [[DataValue]]
+    /// Keys (in `key` order, target types) to delete.
+    public var deleting: [RowKey] = []
+
+    public init(
+        table: TableInfo, columns: [String], types: [ColumnType], key: [String], version: String?,
+        rows: [[DataValue]]
+    ) {
+        self.table = table
+        self.columns = columns
+        self.types = types
+        self.key = key
+        self.version = version
+        self.rows = rows
+    }
 }
 
 /// One SQLite file or PostgreSQL database, with what backfill and reconcile need from it.
@@ -51,11 +88,13 @@ public protocol DataStore: Sendable {
         table: TableInfo, columns: [String], key: [String], after: RowKey?, through: RowKey?, limit: Int,
         filter: WatermarkFilter?
     ) async throws -> [[DataValue]]
-    /// Upserts rows (newer wins on `version` when given) and stores the checkpoint, in one transaction.
-    func writeChunk(
-        table: TableInfo, columns: [String], types: [ColumnType], key: [String], version: String?,
-        rows: [[DataValue]], checkpoint: Checkpoint?
-    ) async throws -> ChunkWriteResult
+    /// Rows whose key is one of `keys` (in key order), values in `columns` order.
+    func readRows(table: TableInfo, columns: [String], key: [String], keys: [RowKey]) async throws -> [[DataValue]]
+    /// The key `skipping` rows after `after` (the first key when nil) in key order: range
+    /// boundaries for backfill workers, found without reading the rows between.
+    func keyAfter(table: TableInfo, key: [String], after: RowKey?, skipping: Int) async throws -> RowKey?
+    /// Upserts and deletes a chunk and stores the checkpoint, in one transaction.
+    func write(_ chunk: ChunkWrite, checkpoint: Checkpoint?) async throws -> ChunkWriteResult
     func readCheckpoint(job: String) async throws -> Checkpoint?
     func clearCheckpoint(job: String) async throws
     /// Runs SQL with no result (schema set-up, tests).
@@ -63,6 +102,18 @@ public protocol DataStore: Sendable {
     /// Runs a query with parameters `$1`, `$2`, … (each used once, in order) and returns its rows.
     func select(_ sql: String, _ parameters: [DataValue]) async throws -> [[DataValue]]
     func close() async throws
+}
+
+extension DataStore {
+    /// Upserts rows (newer wins on `version` when given) and stores the checkpoint, in one transaction.
+    public func writeChunk(
+        table: TableInfo, columns: [String], types: [ColumnType], key: [String], version: String?,
+        rows: [[DataValue]], checkpoint: Checkpoint?
+    ) async throws -> ChunkWriteResult {
+        try await write(
+            ChunkWrite(table: table, columns: columns, types: types, key: key, version: version, rows: rows),
+            checkpoint: checkpoint)
+    }
 }
 
 public enum DataEngine: String, Sendable {

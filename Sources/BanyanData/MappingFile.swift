@@ -10,6 +10,8 @@ import Yams
 /// key: [id]                 # source key columns; default: the source's primary key
 /// version: updated_at       # target column where newer wins; default: updated_at when mapped, "" for none
 /// time_zone: "+00:00"       # zone of timestamps written without an offset
+/// deleted_column: deleted_at   # source rows with it set are deletes (tombstones)
+/// deletes_table: customers_deleted  # new-store table of keys the dual-write deleted
 /// columns:                  # every target column; default: the columns both tables share
 ///   id: id                                  # copy
 ///   email: { from: email, canonical: [trim, lower] }
@@ -44,7 +46,9 @@ public enum MappingFile {
             return DataError.usage("\(file)\(line): \(key): \(message)")
         }
         guard let top = root.mapping else { throw fail(root, "(top)", "expected a mapping with table: and columns:") }
-        let known: Set<String> = ["table", "target", "key", "version", "time_zone", "columns"]
+        let known: Set<String> = [
+            "table", "target", "key", "version", "time_zone", "columns", "deleted_column", "deletes_table",
+        ]
         for (keyNode, _) in top {
             let name = keyNode.string ?? ""
             if !known.contains(name) {
@@ -65,6 +69,11 @@ public enum MappingFile {
             }
         }
         if let version = top["version"] { mapping.version = version.string ?? "" }
+        for field in ["deleted_column", "deletes_table"] {
+            guard let node = top[field] else { continue }
+            guard let name = node.string, !name.isEmpty else { throw fail(node, field, "expected a name") }
+            if field == "deleted_column" { mapping.deletedColumn = name } else { mapping.deletesTable = name }
+        }
         if let zone = top["time_zone"] {
             guard let text = zone.string, let minutes = parseOffset(text) else {
                 throw fail(zone, "time_zone", "expected an offset like +00:00 or -05:30, or UTC")

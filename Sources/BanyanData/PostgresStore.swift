@@ -161,13 +161,6 @@ public final class PostgresStore: DataStore {
         table: TableInfo, columns: [String], key: [String], after: RowKey?, through: RowKey?, limit: Int,
         filter: WatermarkFilter?
     ) async throws -> [[DataValue]] {
-        let infos = try columns.map { name in
-            guard let column = table.column(name) else {
-                throw DataError.usage("table \(table.name) in \(url) has no column \(name)")
-            }
-            return column
-        }
-        let kinds = infos.map(Self.readKind)
         var binds = PostgresBindings()
         var conditions = [String]()
         let keys = keyExpression(table, key)
@@ -182,9 +175,26 @@ public final class PostgresStore: DataStore {
             conditions.append(
                 "\(quoted(filter.column)) >= \(Self.parameter(filter.value, index: binds.count + 1, binds: &binds))")
         }
+        return try await readChunk(
+            table: table, columns: columns, key: key,
+            condition: conditions.isEmpty ? nil : conditions.joined(separator: " AND "), binds: binds, limit: limit)
+    }
+
+    /// Rows matching `condition` in key order, at most `limit` of them.
+    func readChunk(
+        table: TableInfo, columns: [String], key: [String], condition: String?, binds: PostgresBindings, limit: Int?
+    ) async throws -> [[DataValue]] {
+        let infos = try columns.map { name in
+            guard let column = table.column(name) else {
+                throw DataError.usage("table \(table.name) in \(url) has no column \(name)")
+            }
+            return column
+        }
+        let kinds = infos.map(Self.readKind)
         var sql = "SELECT \(infos.map(Self.selectExpression).joined(separator: ", ")) FROM \(quoted(table.name))"
-        if !conditions.isEmpty { sql += " WHERE " + conditions.joined(separator: " AND ") }
-        sql += " ORDER BY \(keys.joined(separator: ", ")) LIMIT \(limit)"
+        if let condition { sql += " WHERE " + condition }
+        sql += " ORDER BY \(keyExpression(table, key).joined(separator: ", "))"
+        if let limit { sql += " LIMIT \(limit)" }
         let rows = try await query(sql, binds)
         var out = [[DataValue]]()
         out.reserveCapacity(rows.count)
@@ -250,15 +260,56 @@ public final class PostgresStore: DataStore {
         }
     }
 
-    public func writeChunk(
-        table: TableInfo, columns: [String], types: [ColumnType], key: [String], version: String?,
-        rows: [[DataValue]], checkpoint: Checkpoint?
-    ) async throws -> ChunkWriteResult {
-        if checkpoint != nil {
-            try await execute(
-                "CREATE TABLE IF NOT EXISTS \(checkpointTable) (job text PRIMARY KEY, last_key text NOT NULL, "
-                    + "rows_done bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
+    public func write(_ chunk: ChunkWrite, checkpoint: Checkpoint?) async throws -> ChunkWriteResult {
+        if checkpoint != nil { try await createCheckpointTable() }
+        return try await inTransaction {
+            let result = try await writeRows(chunk)
+            if let checkpoint { try await storeCheckpoint(checkpoint) }
+            return result
         }
+    }
+
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func inTransaction<T>(_ body: () async throws -> T) async throws -> T {
+        try await execute("BEGIN")
+        do {
+            let result = try await body()
+            try await execute("COMMIT")
+            return result
+        } catch {
+            try? await execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    func createCheckpointTable() async throws {
+        try await execute(
+            "CREATE TABLE IF NOT EXISTS \(checkpointTable) (job text PRIMARY KEY, last_key text NOT NULL, "
+                + "rows_done bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now())")
+    }
+
+    func storeCheckpoint(_ checkpoint: Checkpoint) async throws {
+        var binds = PostgresBindings()
+        binds.append(checkpoint.job)
+        binds.append(checkpoint.lastKey.checkpointText)
+        binds.append(Int64(checkpoint.rowsDone))
+        try await _ = query(
+            "INSERT INTO \(checkpointTable) (job, last_key, rows_done, updated_at) VALUES ($1, $2, $3, now()) "
+                + "ON CONFLICT (job) DO UPDATE SET last_key = EXCLUDED.last_key, "
+                + "rows_done = EXCLUDED.rows_done, updated_at = now()", binds)
+    }
+
+    /// Upserts and deletes a chunk inside the caller's transaction.
+    func writeRows(_ chunk: ChunkWrite) async throws -> ChunkWriteResult {
+        let table = chunk.table
+        let columns = chunk.columns
+        let rows = chunk.rows
+        let key = chunk.key
+        var result = ChunkWriteResult(applied: 0)
+        if !chunk.deleting.isEmpty {
+            result.deleted = try await deleteRows(table: table, key: key, keys: chunk.deleting)
+        }
+        guard !rows.isEmpty else { return result }
         let stageName = "banyan_stage_\(table.name)"
         let stage = quoted(stageName)
         if let odd = ([table.name] + columns).first(where: { $0.contains("\"") }) {
@@ -274,66 +325,105 @@ public final class PostgresStore: DataStore {
             }
             buffer.writeInteger(UInt8(10))
         }
-        try await execute("BEGIN")
-        do {
-            var applied = 0
-            if !rows.isEmpty {
-                // Fast path: COPY straight into the table, inside a savepoint. It can only insert
-                // (a key that exists fails the whole COPY with unique_violation), so it never
-                // overwrites a row; on a conflict the chunk goes the upsert way below.
-                if directCopy.shouldTry() {
-                    try await execute("SAVEPOINT banyan_direct")
-                    do {
-                        try await copy(buffer, into: table.name, columns: columns)
-                        try await execute("RELEASE SAVEPOINT banyan_direct")
-                        directCopy.record(success: true)
-                        applied = rows.count
-                    } catch is CopyConflict {
-                        try await execute("ROLLBACK TO SAVEPOINT banyan_direct")
-                        directCopy.record(success: false)
-                    }
-                }
+        // Fast path: COPY straight into the table, inside a savepoint. It can only insert (a key
+        // that exists fails the whole COPY with unique_violation), so it never overwrites a row;
+        // on a conflict the chunk goes the upsert way below.
+        if directCopy.shouldTry() {
+            try await execute("SAVEPOINT banyan_direct")
+            do {
+                try await copy(buffer, into: table.name, columns: columns)
+                try await execute("RELEASE SAVEPOINT banyan_direct")
+                directCopy.record(success: true)
+                result.applied = rows.count
+                return result
+            } catch is CopyConflict {
+                try await execute("ROLLBACK TO SAVEPOINT banyan_direct")
+                directCopy.record(success: false)
             }
-            if !rows.isEmpty && applied == 0 {
-                // Rows travel by COPY into a temporary twin of the table, then one INSERT … ON
-                // CONFLICT moves them, newer wins: far fewer round trips than row-by-row upserts.
-                try await execute(
-                    "CREATE TEMP TABLE IF NOT EXISTS \(stage) (LIKE \(quoted(table.name)) INCLUDING DEFAULTS) "
-                        + "ON COMMIT DELETE ROWS")
-                try await copy(buffer, into: stageName, columns: columns)
-                let updates = columns.filter { !key.contains($0) }
-                var sql =
-                    "WITH written AS (INSERT INTO \(quoted(table.name)) AS t (\(quotedList(columns))) "
-                    + "SELECT \(quotedList(columns)) FROM \(stage) ON CONFLICT (\(quotedList(key))) DO "
-                if updates.isEmpty {
-                    sql += "NOTHING"
-                } else {
-                    sql +=
-                        "UPDATE SET " + updates.map { "\(quoted($0)) = EXCLUDED.\(quoted($0))" }.joined(separator: ", ")
-                    if let version {
-                        sql +=
-                            " WHERE t.\(quoted(version)) IS NULL OR EXCLUDED.\(quoted(version)) > t.\(quoted(version))"
-                    }
-                }
-                sql += " RETURNING 1) SELECT count(*) FROM written"
-                applied = Int(try await query(sql).first?.decode(Int64.self) ?? 0)
-            }
-            if let checkpoint {
-                var binds = PostgresBindings()
-                binds.append(checkpoint.job)
-                binds.append(checkpoint.lastKey.checkpointText)
-                binds.append(Int64(checkpoint.rowsDone))
-                try await _ = query(
-                    "INSERT INTO \(checkpointTable) (job, last_key, rows_done, updated_at) VALUES ($1, $2, $3, now()) "
-                        + "ON CONFLICT (job) DO UPDATE SET last_key = EXCLUDED.last_key, "
-                        + "rows_done = EXCLUDED.rows_done, updated_at = now()", binds)
-            }
-            try await execute("COMMIT")
-            return ChunkWriteResult(applied: applied)
-        } catch {
-            try? await execute("ROLLBACK")
-            throw error
         }
+        // Rows travel by COPY into a temporary twin of the table, then one INSERT … ON CONFLICT
+        // moves them, newer wins: far fewer round trips than row-by-row upserts.
+        try await execute(
+            "CREATE TEMP TABLE IF NOT EXISTS \(stage) (LIKE \(quoted(table.name)) INCLUDING DEFAULTS) "
+                + "ON COMMIT DELETE ROWS")
+        try await copy(buffer, into: stageName, columns: columns)
+        let updates = columns.filter { !key.contains($0) }
+        var sql =
+            "WITH written AS (INSERT INTO \(quoted(table.name)) AS t (\(quotedList(columns))) "
+            + "SELECT \(quotedList(columns)) FROM \(stage) ON CONFLICT (\(quotedList(key))) DO "
+        if updates.isEmpty {
+            sql += "NOTHING"
+        } else {
+            sql += "UPDATE SET " + updates.map { "\(quoted($0)) = EXCLUDED.\(quoted($0))" }.joined(separator: ", ")
+            if let version = chunk.version {
+                let comparison = chunk.versionRule == .strictlyNewer ? ">" : ">="
+                sql +=
+                    " WHERE t.\(quoted(version)) IS NULL OR EXCLUDED.\(quoted(version)) \(comparison) t.\(quoted(version))"
+            }
+        }
+        sql += " RETURNING 1) SELECT count(*) FROM written"
+        result.applied = Int(try await query(sql).first?.decode(Int64.self) ?? 0)
+        // The stage empties at commit (ON COMMIT DELETE ROWS): one writeRows per transaction.
+        return result
+    }
+
+    func deleteRows(table: TableInfo, key: [String], keys: [RowKey]) async throws -> Int {
+        var deleted = 0
+        let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            var binds = PostgresBindings()
+            let tuples = keys[start..<min(keys.count, start + 500)].map { rowKey -> String in
+                let parameters = rowKey.values.map { Self.parameter($0, index: binds.count + 1, binds: &binds) }
+                return parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))"
+            }
+            let rows = try await query(
+                "WITH gone AS (DELETE FROM \(quoted(table.name)) WHERE \(keyList) IN (\(tuples.joined(separator: ", "))) "
+                    + "RETURNING 1) SELECT count(*) FROM gone", binds)
+            deleted += Int(try rows.first?.decode(Int64.self) ?? 0)
+        }
+        return deleted
+    }
+
+    public func readRows(table: TableInfo, columns: [String], key: [String], keys: [RowKey]) async throws
+        -> [[DataValue]]
+    {
+        let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
+        var out = [[DataValue]]()
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            var binds = PostgresBindings()
+            let tuples = keys[start..<min(keys.count, start + 500)].map { rowKey -> String in
+                let parameters = rowKey.values.map { Self.parameter($0, index: binds.count + 1, binds: &binds) }
+                return parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))"
+            }
+            out += try await readChunk(
+                table: table, columns: columns, key: key,
+                condition: "\(keyList) IN (\(tuples.joined(separator: ", ")))",
+                binds: binds, limit: nil)
+        }
+        return out
+    }
+
+    public func keyAfter(table: TableInfo, key: [String], after: RowKey?, skipping: Int) async throws -> RowKey? {
+        let keys = keyExpression(table, key)
+        var binds = PostgresBindings()
+        var sql =
+            "SELECT \(key.map { Self.selectExpression(table.column($0)!) }.joined(separator: ", ")) "
+            + "FROM \(quoted(table.name))"
+        if let after {
+            let parameters = after.values.map { Self.parameter($0, index: binds.count + 1, binds: &binds) }
+            let keyList = keys.count == 1 ? keys[0] : "(\(keys.joined(separator: ", ")))"
+            sql +=
+                " WHERE \(keyList) > "
+                + (parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))")
+        }
+        sql += " ORDER BY \(keys.joined(separator: ", ")) LIMIT 1 OFFSET \(max(0, skipping - 1))"
+        guard let row = try await query(sql, binds).first else { return nil }
+        let kinds = key.map { Self.readKind(table.column($0)!) }
+        var values = [DataValue]()
+        for (index, cell) in row.makeRandomAccess().enumerated() {
+            values.append(try Self.decode(cell, kinds[index], table: table.name, column: key[index]))
+        }
+        return RowKey(values)
     }
 
     /// A COPY that failed because a key already exists.

@@ -55,6 +55,7 @@ public enum Reconcile {
         let newKey: [String]
         let legacyFilter: WatermarkFilter?
         let newFilter: WatermarkFilter?
+        let tombstones: Tombstones
     }
 
     public static func run(_ options: ReconcileOptions, legacy: any DataStore, new: any DataStore) async throws
@@ -73,15 +74,17 @@ public enum Reconcile {
             legacyInfo: legacyInfo, newInfo: newInfo, transform: transform,
             legacyKey: transform.sourceKeyIndexes.map { transform.sourceColumns[$0] },
             newKey: transform.targetKeyIndexes.map { transform.targetColumns[$0] }, legacyFilter: legacyFilter,
-            newFilter: newFilter)
+            newFilter: newFilter,
+            tombstones: try await Tombstones.load(transform: transform, newInfo: newInfo, new: new))
         var report = ReconcileReport(table: legacyInfo.name, newTable: newInfo.name, since: options.since)
-        let bisectable = Bisection.sqlColumns(plan: plan, legacy: legacy, new: new)
+        // Tombstones are decided row by row: bisection's hashes cannot see them.
+        let bisectable = plan.tombstones.isEmpty ? Bisection.sqlColumns(plan: plan, legacy: legacy, new: new) : nil
         switch options.method {
         case .bisect:
             guard let columns = bisectable else {
                 throw DataError.usage(
-                    "--method bisect needs both stores in PostgreSQL, a single integer key and every column "
-                        + "copied or renamed with the same type; use --method merge (or auto)")
+                    "--method bisect needs both stores in PostgreSQL, a single integer key, every column "
+                        + "copied or renamed with the same type, and no tombstones; use --method merge (or auto)")
             }
             try await Bisection.run(
                 plan: plan, columns: columns, legacy: legacy, new: new, options: options, into: &report)
@@ -99,6 +102,7 @@ public enum Reconcile {
         }
         report.missingInNew.sort()
         report.extraInNew.sort()
+        report.deletedInLegacy.sort()
         report.mismatched.sort { $0.key < $1.key }
         report.allowed = Set(report.differingKeys.filter { options.allow.contains($0.description) })
         report.seconds = Date().timeIntervalSince(started)
@@ -124,13 +128,15 @@ public enum Reconcile {
         var checked = 0
         while legacyRow != nil || newRow != nil {
             // Legacy rows are mapped first; their key is the mapped (typed) key, as in the new table.
-            var legacyMapped: (key: RowKey, values: [DataValue]?, error: RowError?)?
+            var legacyMapped: (key: RowKey, values: [DataValue]?, error: RowError?, deleted: Bool)?
             if let row = legacyRow {
                 switch transform.apply(row) {
-                case .success(let values): legacyMapped = (transform.targetKey(values), values, nil)
+                case .success(let values):
+                    let key = transform.targetKey(values)
+                    legacyMapped = (key, values, nil, plan.tombstones.isDeleted(row, key: key))
                 case .failure(let error):
                     let key = (try? transform.targetKeyFromSource(row)) ?? transform.sourceKey(row)
-                    legacyMapped = (key, nil, error)
+                    legacyMapped = (key, nil, error, plan.tombstones.isDeleted(row, key: key))
                 }
             }
             var newMapped: (key: RowKey, values: [DataValue])?
@@ -149,11 +155,17 @@ public enum Reconcile {
                 order = legacyMapped != nil ? -1 : 1
             }
             if order < 0 {
-                report.missingInNew.append(legacyMapped!.key)
+                // A deleted legacy row absent from the new store is as it should be.
+                if !legacyMapped!.deleted { report.missingInNew.append(legacyMapped!.key) }
                 checked += 1
                 legacyRow = try await legacyCursor.next()
             } else if order > 0 {
                 report.extraInNew.append(newMapped!.key)
+                newRow = try await newCursor.next()
+            } else if legacyMapped!.deleted {
+                checked += 1
+                report.deletedInLegacy.append(legacyMapped!.key)
+                legacyRow = try await legacyCursor.next()
                 newRow = try await newCursor.next()
             } else {
                 checked += 1

@@ -121,29 +121,38 @@ public final class SQLiteStore: DataStore {
         return try await rows(sql, binds).map { $0.map(Self.decode) }
     }
 
-    public func writeChunk(
-        table: TableInfo, columns: [String], types: [ColumnType], key: [String], version: String?,
-        rows: [[DataValue]], checkpoint: Checkpoint?
-    ) async throws -> ChunkWriteResult {
+    public func write(_ chunk: ChunkWrite, checkpoint: Checkpoint?) async throws -> ChunkWriteResult {
         if checkpoint != nil {
             try await execute(
                 "CREATE TABLE IF NOT EXISTS \(checkpointTable) (job TEXT PRIMARY KEY, last_key TEXT NOT NULL, "
                     + "rows_done INTEGER NOT NULL, updated_at TEXT NOT NULL)")
         }
+        let table = chunk.table
+        let columns = chunk.columns
+        let key = chunk.key
         try await execute("BEGIN IMMEDIATE")
         do {
-            var applied = 0
-            if !rows.isEmpty {
+            var result = ChunkWriteResult(applied: 0)
+            let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
+            let placeholders = key.count == 1 ? "?" : "(\(key.map { _ in "?" }.joined(separator: ", ")))"
+            for start in stride(from: 0, to: chunk.deleting.count, by: 500) {
+                let batch = chunk.deleting[start..<min(chunk.deleting.count, start + 500)]
+                _ = try await rows(
+                    "DELETE FROM \(quoted(table.name)) WHERE \(keyList) IN "
+                        + "(\(Array(repeating: placeholders, count: batch.count).joined(separator: ", ")))",
+                    batch.flatMap { $0.values.map { Self.encode($0) } })
+                result.deleted += try await rows("SELECT changes()", []).first?.first?.integer ?? 0
+            }
+            if !chunk.rows.isEmpty {
                 let updates = columns.filter { !key.contains($0) }
-                var sqlHead = "INSERT INTO \(quoted(table.name)) (\(quotedList(columns))) VALUES "
                 var conflict = " ON CONFLICT (\(quotedList(key))) DO "
                 if updates.isEmpty {
                     conflict += "NOTHING"
                 } else {
                     conflict +=
                         "UPDATE SET " + updates.map { "\(quoted($0)) = excluded.\(quoted($0))" }.joined(separator: ", ")
-                    if let version {
-                        let versionType = types[columns.firstIndex(of: version)!]
+                    if let version = chunk.version {
+                        let versionType = chunk.types[columns.firstIndex(of: version)!]
                         let (incoming, stored) =
                             versionType == .timestamp
                             ? (
@@ -151,23 +160,27 @@ public final class SQLiteStore: DataStore {
                                 "unixepoch(\(quoted(table.name)).\(quoted(version)), 'subsec')"
                             )
                             : ("excluded.\(quoted(version))", "\(quoted(table.name)).\(quoted(version))")
-                        conflict += " WHERE \(stored) IS NULL OR \(incoming) > \(stored)"
+                        let comparison = chunk.versionRule == .strictlyNewer ? ">" : ">="
+                        conflict += " WHERE \(stored) IS NULL OR \(incoming) \(comparison) \(stored)"
                     }
                 }
                 let tuple = "(" + columns.map { _ in "?" }.joined(separator: ", ") + ")"
                 let perStatement = max(1, min(500, 30_000 / max(1, columns.count)))
                 var start = 0
-                while start < rows.count {
-                    let batch = rows[start..<min(rows.count, start + perStatement)]
+                while start < chunk.rows.count {
+                    let batch = chunk.rows[start..<min(chunk.rows.count, start + perStatement)]
                     var binds = [SQLiteData]()
                     binds.reserveCapacity(batch.count * columns.count)
                     for row in batch {
-                        for (index, value) in row.enumerated() { binds.append(Self.encode(value, as: types[index])) }
+                        for (index, value) in row.enumerated() {
+                            binds.append(Self.encode(value, as: chunk.types[index]))
+                        }
                     }
-                    sqlHead = "INSERT INTO \(quoted(table.name)) (\(quotedList(columns))) VALUES "
-                    let sql = sqlHead + Array(repeating: tuple, count: batch.count).joined(separator: ", ") + conflict
+                    let sql =
+                        "INSERT INTO \(quoted(table.name)) (\(quotedList(columns))) VALUES "
+                        + Array(repeating: tuple, count: batch.count).joined(separator: ", ") + conflict
                     _ = try await self.rows(sql, binds)
-                    applied += try await self.rows("SELECT changes()", []).first?.first?.integer ?? 0
+                    result.applied += try await self.rows("SELECT changes()", []).first?.first?.integer ?? 0
                     start += perStatement
                 }
             }
@@ -182,11 +195,42 @@ public final class SQLiteStore: DataStore {
                     ])
             }
             try await execute("COMMIT")
-            return ChunkWriteResult(applied: applied)
+            return result
         } catch {
             try? await execute("ROLLBACK")
             throw error
         }
+    }
+
+    public func readRows(table: TableInfo, columns: [String], key: [String], keys: [RowKey]) async throws
+        -> [[DataValue]]
+    {
+        let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
+        let placeholders = key.count == 1 ? "?" : "(\(key.map { _ in "?" }.joined(separator: ", ")))"
+        var out = [[DataValue]]()
+        for start in stride(from: 0, to: keys.count, by: 500) {
+            let batch = keys[start..<min(keys.count, start + 500)]
+            out += try await rows(
+                "SELECT \(quotedList(columns)) FROM \(quoted(table.name)) WHERE \(keyList) IN "
+                    + "(\(Array(repeating: placeholders, count: batch.count).joined(separator: ", "))) "
+                    + "ORDER BY \(quotedList(key))",
+                batch.flatMap { $0.values.map { Self.encode($0) } }
+            ).map { $0.map(Self.decode) }
+        }
+        return out
+    }
+
+    public func keyAfter(table: TableInfo, key: [String], after: RowKey?, skipping: Int) async throws -> RowKey? {
+        var sql = "SELECT \(quotedList(key)) FROM \(quoted(table.name))"
+        var binds = [SQLiteData]()
+        if let after {
+            let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
+            let placeholders = key.count == 1 ? "?" : "(\(key.map { _ in "?" }.joined(separator: ", ")))"
+            sql += " WHERE \(keyList) > \(placeholders)"
+            binds = after.values.map { Self.encode($0) }
+        }
+        sql += " ORDER BY \(quotedList(key)) LIMIT 1 OFFSET \(max(0, skipping - 1))"
+        return try await rows(sql, binds).first.map { RowKey($0.map(Self.decode)) }
     }
 
     public func readCheckpoint(job: String) async throws -> Checkpoint? {

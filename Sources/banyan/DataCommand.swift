@@ -6,12 +6,14 @@ import Foundation
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Move a table to the new store: backfill, reconcile, and the phase gate.",
+        abstract: "Move a table to the new store: backfill, reconcile and repair, the phase gate, the schema guard.",
         discussion: """
             URLs are sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE, in any combination. \
             See docs/data.md.
             """,
-        subcommands: [DataBackfillCommand.self, DataReconcileCommand.self, DataPhaseCommand.self]
+        subcommands: [
+            DataBackfillCommand.self, DataReconcileCommand.self, DataPhaseCommand.self, DataSchemaCommand.self,
+        ]
     )
 }
 
@@ -88,6 +90,9 @@ func runData<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thro
     case .failure(let error as PhaseError):
         printError("refused: \(error.description)")
         throw ExitCode(1)
+    case .failure(let error as SchemaInspector.MigrationFailure):
+        printError("error: \(error.description)")
+        throw ExitCode(3)
     case .failure(let error): throw error
     }
 }
@@ -134,6 +139,12 @@ struct DataBackfillCommand: ParsableCommand {
     @Flag(help: "Forget the checkpoint and start again from the first key.")
     var restart = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Copy with N workers sharing key ranges through a progress table in the (PostgreSQL) target.",
+            discussion: "Start the same command on other machines to add workers to the same job."))
+    var workers: Int?
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -143,6 +154,7 @@ struct DataBackfillCommand: ParsableCommand {
     func validate() throws {
         if let chunkSize, chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
         if let rate, rate <= 0 { throw ValidationError("--rate must be positive") }
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
     func run() throws {
@@ -158,7 +170,11 @@ struct DataBackfillCommand: ParsableCommand {
         options.restart = restart
         if let progress { options.showProgress = progress }
         let settings = options
-        let report = try runData { try await Backfill.run(settings) }
+        let workers = self.workers
+        let report = try runData {
+            if let workers { return try await BackfillWorkers.run(settings, workers: workers) }
+            return try await Backfill.run(settings)
+        }
         switch format {
         case .text: print(report.plainText)
         case .json: print(report.jsonValue.prettyText())
@@ -176,8 +192,11 @@ struct DataReconcileCommand: ParsableCommand {
         discussion: """
             Reports checked, missing_in_new, extra_in_new and mismatched (with the differing columns and \
             both values), compared in each column's canonical form. The result is recorded in the state \
-            database for the phase gate. Exit status: 0 clean (or every difference in --allow), 1 drift, \
-            2 usage or connection errors.
+            database for the phase gate. With --repair, the rows found are then brought to legacy's values \
+            (missing inserted, mismatched updated, tombstoned deleted; extra rows deleted only with \
+            --delete-extra), newer wins, in chunks each committed with a checkpoint, and a second \
+            reconcile checks the result. Exit status: 0 clean (or every difference in --allow), 1 drift \
+            (after a repair: drift left), 2 usage or connection errors.
             """
     )
 
@@ -233,8 +252,26 @@ struct DataReconcileCommand: ParsableCommand {
     @Option(help: "Rows read per query in the streaming merge.")
     var chunkSize: Int = 10_000
 
+    @Flag(help: "Repair what the reconcile found, then reconcile again.")
+    var repair = false
+
+    @Flag(help: "With --repair: also delete rows only the new store has (extra_in_new).")
+    var deleteExtra = false
+
+    @Flag(help: "With --repair: print each statement's effect, write nothing.")
+    var dryRun = false
+
+    @Option(help: "With --repair: keys repaired per transaction (each chunk commits with its checkpoint).")
+    var repairChunkSize: Int = 1000
+
     @Flag(inversion: .prefixedNo, help: "Show a progress bar on standard error (default: when it is a terminal).")
     var progress: Bool?
+
+    func validate() throws {
+        if !repair && (deleteExtra || dryRun) { throw ValidationError("--delete-extra and --dry-run need --repair") }
+        if repair && watch != nil { throw ValidationError("--repair runs once: drop --watch") }
+        if repairChunkSize < 1 { throw ValidationError("--repair-chunk-size must be at least 1") }
+    }
 
     func run() throws {
         var options = ReconcileOptions(
@@ -263,6 +300,15 @@ struct DataReconcileCommand: ParsableCommand {
             return seconds
         }
         let stateURL = noRecord ? nil : try parseDatabaseURL(state, option: "--state")
+        if repair {
+            var settings = RepairOptions()
+            settings.deleteExtra = deleteExtra
+            settings.dryRun = dryRun
+            settings.chunkSize = repairChunkSize
+            settings.showProgress = options.showProgress
+            try runRepair(options, settings, stateURL: stateURL)
+            return
+        }
         var run = 0
         while true {
             run += 1
@@ -291,6 +337,52 @@ struct DataReconcileCommand: ParsableCommand {
             }
             Thread.sleep(forTimeInterval: interval)
         }
+    }
+}
+
+extension DataReconcileCommand {
+    /// Reconcile, repair what it found, and (unless a dry run) reconcile again; the second result
+    /// is the one recorded for the gate and the one that sets the exit status.
+    func runRepair(_ options: ReconcileOptions, _ settings: RepairOptions, stateURL: DatabaseURL?) throws {
+        let (found, repaired, after) = try runData {
+            () -> (ReconcileReport, RepairReport, ReconcileReport?) in
+            try await withStore(options.legacy) { legacy in
+                try await withStore(options.new) { new in
+                    let found = try await Reconcile.run(options, legacy: legacy, new: new)
+                    let repaired = try await Repair.run(
+                        found, options: options, repair: settings, legacy: legacy, new: new)
+                    let after = settings.dryRun ? nil : try await Reconcile.run(options, legacy: legacy, new: new)
+                    if let stateURL {
+                        try await withStore(stateURL) { store in
+                            try await PhaseStore(store: store).record(after ?? found)
+                        }
+                    }
+                    return (found, repaired, after)
+                }
+            }
+        }
+        switch json ? .json : format {
+        case .text:
+            print(found.plainText())
+            print(repaired.plainText())
+            if let after { print(after.plainText()) }
+        case .json:
+            print(
+                JSONValue.object([
+                    JSONMember(key: "reconcile", value: found.jsonValue),
+                    JSONMember(key: "repair", value: repaired.jsonValue),
+                    JSONMember(key: "after", value: after?.jsonValue ?? .null),
+                ]).prettyText())
+        }
+        if let exportIds {
+            let text = (after ?? found).differingKeys.map(\.description).joined(separator: "\n")
+            try Data((text.isEmpty ? "" : text + "\n").utf8).write(to: URL(fileURLWithPath: exportIds))
+        }
+        if let metricsFile {
+            try Data((after ?? found).metricText().utf8).write(
+                to: URL(fileURLWithPath: metricsFile), options: .atomic)
+        }
+        if !(after ?? found).isClean { throw ExitCode(1) }
     }
 }
 

@@ -164,7 +164,7 @@ import Testing
                           extra_in_new    0
                           mismatched      1
                             2  verified: legacy false, new true
-                        not clean: 2 row(s) differ; repair them (--export-ids) and reconcile again
+                        not clean: 2 row(s) differ; repair them (--repair) and reconcile again
                         """)
             }
         }

@@ -17,6 +17,9 @@ public struct ReconcileReport: Sendable, Equatable {
     public var missingInNew: [RowKey]
     public var extraInNew: [RowKey]
     public var mismatched: [Mismatch]
+    /// Rows the new store still holds although legacy marks them deleted (a tombstone the
+    /// mapping names: `deleted_column` set, or the key in `deletes_table`).
+    public var deletedInLegacy: [RowKey] = []
     /// Keys accepted as differing by `--allow`; they do not fail the gate.
     public var allowed: Set<RowKey>
     /// `checksum-bisection` or `streaming-merge`.
@@ -44,7 +47,7 @@ public struct ReconcileReport: Sendable, Equatable {
 
     /// Every differing key, in key order.
     public var differingKeys: [RowKey] {
-        (missingInNew + extraInNew + mismatched.map(\.key)).sorted()
+        (missingInNew + extraInNew + deletedInLegacy + mismatched.map(\.key)).sorted()
     }
 
     /// Differences not covered by `allowed`.
@@ -77,6 +80,7 @@ public struct ReconcileReport: Sendable, Equatable {
             JSONMember(key: "missing_in_new", value: keys(missingInNew)),
             JSONMember(key: "extra_in_new", value: keys(extraInNew)),
             JSONMember(key: "mismatched", value: .array(mismatches)),
+            JSONMember(key: "deleted_in_legacy", value: keys(deletedInLegacy)),
             JSONMember(key: "allowed", value: keys(allowed.sorted())),
             JSONMember(key: "drift", value: .number(JSONNumber(drift))),
             JSONMember(key: "clean", value: .bool(isClean)),
@@ -98,6 +102,9 @@ public struct ReconcileReport: Sendable, Equatable {
         lines.append("  checked         \(checked)")
         lines.append("  missing_in_new  \(missingInNew.count)\(missingInNew.isEmpty ? "" : ": " + list(missingInNew))")
         lines.append("  extra_in_new    \(extraInNew.count)\(extraInNew.isEmpty ? "" : ": " + list(extraInNew))")
+        if !deletedInLegacy.isEmpty {
+            lines.append("  deleted_in_legacy \(deletedInLegacy.count): " + list(deletedInLegacy))
+        }
         lines.append("  mismatched      \(mismatched.count)")
         for mismatch in mismatched.prefix(limit) {
             for column in mismatch.columns {
@@ -111,7 +118,7 @@ public struct ReconcileReport: Sendable, Equatable {
         lines.append(
             isClean
                 ? "clean: safe to cut over"
-                : "not clean: \(drift) row(s) differ; repair them (--export-ids) and reconcile again")
+                : "not clean: \(drift) row(s) differ; repair them (--repair) and reconcile again")
         return lines.joined(separator: "\n")
     }
 

@@ -12,11 +12,20 @@ public struct TableMapping: Sendable, Equatable {
     public var timeZoneOffsetMinutes: Int
     /// Every target column, in order; empty means "the columns both tables have, unchanged".
     public var columns: [ColumnMapping]
+    /// A source column that marks a deleted row (a tombstone) when it is not NULL (`deleted_at`):
+    /// such rows are not copied, and are removed from the target.
+    public var deletedColumn: String?
+    /// A table in the new store where the dual-write records deleted keys (the target key's
+    /// columns): those keys are not copied again, and are removed from the target.
+    public var deletesTable: String?
 
     public init(
         sourceTable: String, targetTable: String? = nil, key: [String] = [], version: String? = nil,
-        timeZoneOffsetMinutes: Int = 0, columns: [ColumnMapping] = []
+        timeZoneOffsetMinutes: Int = 0, columns: [ColumnMapping] = [], deletedColumn: String? = nil,
+        deletesTable: String? = nil
     ) {
+        self.deletedColumn = deletedColumn
+        self.deletesTable = deletesTable
         self.sourceTable = sourceTable
         self.targetTable = targetTable ?? sourceTable
         self.key = key
@@ -149,6 +158,8 @@ public struct RowTransform: Sendable {
     public let targetKeyIndexes: [Int]
     /// Position of the version column in the target row, if any.
     public let versionIndex: Int?
+    /// Position of the tombstone column (`deletedColumn`) in the source row, if any.
+    public let deletedIndex: Int?
     private let plan: [Step]
 
     private enum Step: Sendable {
@@ -228,6 +239,11 @@ public struct RowTransform: Sendable {
         } else if mapping.version == nil {
             version = targets.firstIndex(of: "updated_at")
         }
+        var deleted: Int?
+        if let column = mapping.deletedColumn {
+            deleted = try index(of: column, for: "deleted_column")
+        }
+        self.deletedIndex = deleted
         self.sourceColumns = read
         self.targetColumns = targets
         self.targetTypes = types
@@ -240,6 +256,12 @@ public struct RowTransform: Sendable {
 
     /// The key of a source row (values in `sourceColumns` order).
     public func sourceKey(_ row: [DataValue]) -> RowKey { RowKey(sourceKeyIndexes.map { row[$0] }) }
+
+    /// Whether a source row is a tombstone: its `deletedColumn` is set.
+    public func isDeleted(_ row: [DataValue]) -> Bool {
+        guard let deletedIndex else { return false }
+        return !row[deletedIndex].isNull
+    }
 
     /// The key of a target row (values in `targetColumns` order).
     public func targetKey(_ row: [DataValue]) -> RowKey { RowKey(targetKeyIndexes.map { row[$0] }) }
