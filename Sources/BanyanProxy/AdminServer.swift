@@ -125,7 +125,9 @@ public struct AdminAPI: Sendable {
                 let all: Bool
                 if case .bool(let value)? = body["all"] { all = value } else { all = false }
                 guard route != nil || all else { return (400, error("send {\"route\": \"…\"} or {\"all\": true}")) }
-                let routes = try await server.rollback(route: all ? nil : route)
+                var closeTunnels = false
+                if case .bool(let value)? = body["close_tunnels"] { closeTunnels = value }
+                let routes = try await server.rollback(route: all ? nil : route, closeTunnels: closeTunnels)
                 let failAt = server.engine.snapshot.configuration.policy.failAt
                 return (
                     200,

@@ -155,14 +155,37 @@ public final class ProxyServer: Sendable {
         return engine.snapshot.route(named: override.route)!
     }
 
-    /// Sends one route (or every route, when `route` is nil) back to legacy.
-    public func rollback(route: String?) async throws -> [RouteRuntime] {
-        if let route { return [try await setMode(route: route, mode: .legacy, reason: "rollback")] }
+    /// Sends one route (or every route, when `route` is nil) back to legacy. Open upgrade tunnels
+    /// (WebSocket) stay open unless `closeTunnels` says to close those of the routes rolled back.
+    public func rollback(route: String?, closeTunnels: Bool = false) async throws -> [RouteRuntime] {
         var result: [RouteRuntime] = []
-        for runtime in engine.snapshot.routes {
-            result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+        if let route {
+            result = [try await setMode(route: route, mode: .legacy, reason: "rollback")]
+        } else {
+            for runtime in engine.snapshot.routes {
+                result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+            }
+        }
+        if closeTunnels {
+            let names = Set(result.map(\.config.route))
+            for (_, bound) in loops {
+                try await bound.eventLoop.submit {
+                    for client in Array(bound.value.clients.values) {
+                        for name in names { client.closeTunnel(route: name) }
+                    }
+                }.get()
+            }
         }
         return result
+    }
+
+    /// Upgrade tunnels open now, all routes and unmatched requests together.
+    public var tunnelsOpen: Int {
+        let snapshot = engine.snapshot
+        let total = snapshot.routes.reduce(snapshot.unmatched.counters.tunnels.open) {
+            $0 + $1.stats.counters.tunnels.open
+        }
+        return Int(total)
     }
 
     /// Reads the configuration file again (SIGHUP): routes and policy change; a runtime change

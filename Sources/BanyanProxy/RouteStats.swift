@@ -11,6 +11,30 @@ public final class RouteStats: Sendable {
         public var latency = LatencyHistogram()
     }
 
+    /// Upgrade tunnels (WebSocket and others) to one backend.
+    public struct TunnelCounters: Sendable, Equatable {
+        /// Tunnels open now.
+        public var open: UInt64 = 0
+        /// Tunnels opened since the proxy started.
+        public var opened: UInt64 = 0
+        public var bytesToUpstream: UInt64 = 0
+        public var bytesToClient: UInt64 = 0
+
+        public init(open: UInt64 = 0, opened: UInt64 = 0, bytesToUpstream: UInt64 = 0, bytesToClient: UInt64 = 0) {
+            self.open = open
+            self.opened = opened
+            self.bytesToUpstream = bytesToUpstream
+            self.bytesToClient = bytesToClient
+        }
+
+        public static func + (lhs: TunnelCounters, rhs: TunnelCounters) -> TunnelCounters {
+            TunnelCounters(
+                open: lhs.open + rhs.open, opened: lhs.opened + rhs.opened,
+                bytesToUpstream: lhs.bytesToUpstream + rhs.bytesToUpstream,
+                bytesToClient: lhs.bytesToClient + rhs.bytesToClient)
+        }
+    }
+
     /// Everything counted for the route.
     public struct Counters: Sendable, Equatable {
         public var legacy = BackendCounters()
@@ -28,6 +52,11 @@ public final class RouteStats: Sendable {
         public var shadowTimeouts: UInt64 = 0
         public var shadowErrors: UInt64 = 0
         public var shadowSkipped: [String: UInt64] = [:]
+        public var legacyTunnels = TunnelCounters()
+        public var candidateTunnels = TunnelCounters()
+
+        /// Both backends' tunnels together.
+        public var tunnels: TunnelCounters { legacyTunnels + candidateTunnels }
     }
 
     private let box = NIOLockedValueBox(Counters())
@@ -72,6 +101,36 @@ public final class RouteStats: Sendable {
             counters.shadowCompared += 1
             if differing { counters.shadowDiffering += 1 }
             if failing { counters.shadowFailing += 1 }
+        }
+    }
+
+    func recordTunnelOpened(_ backend: Backend) {
+        box.withLockedValue { counters in
+            Self.tunnels(&counters, backend) {
+                $0.open += 1; $0.opened += 1
+            }
+        }
+    }
+
+    func recordTunnelClosed(_ backend: Backend) {
+        box.withLockedValue { counters in Self.tunnels(&counters, backend) { $0.open -= 1 } }
+    }
+
+    func recordTunnelBytes(_ backend: Backend, toUpstream: Int, toClient: Int) {
+        box.withLockedValue { counters in
+            Self.tunnels(&counters, backend) { tunnels in
+                tunnels.bytesToUpstream += UInt64(toUpstream)
+                tunnels.bytesToClient += UInt64(toClient)
+            }
+        }
+    }
+
+    private static func tunnels(
+        _ counters: inout Counters, _ backend: Backend, _ change: (inout TunnelCounters) -> Void
+    ) {
+        switch backend {
+        case .legacy: change(&counters.legacyTunnels)
+        case .candidate: change(&counters.candidateTunnels)
         }
     }
 
