@@ -229,8 +229,11 @@ struct InventoryTests {
                 #expect(reason.hasSuffix("the rest is waiting (database, network), which a rewrite does not shorten"))
             }
         }
-        // The saved measurements are the documented input format and plan the same way again.
-        let again = try CommandLineTests.banyan(["plan", "--measurements", saved, "--format", "json"])
+        // The saved measurements are the documented input format and plan the same way again (with the
+        // same banyan.yaml, whose routes without traffic, like the WebSocket GET /live, are listed too).
+        let again = try CommandLineTests.banyan([
+            "plan", "--measurements", saved, "--config", "Examples/banyan.yaml", "--format", "json",
+        ])
         #expect(again.status == 0)
         #expect(try JSONParser.parse(again.output)["order"] == plan["order"])
     }
