@@ -113,13 +113,13 @@ final class Exchange {
         for backend: Backend, into out: inout ByteBuffer, extra: String? = nil, shadowCopy: Bool = false
     ) {
         let prefix = backend == .legacy ? snapshot.legacyPrefix : snapshot.candidatePrefix
-        let forwarded = snapshot.forwarded
-        let transparent = forwarded.transparent
+        // Field by field: no copy of the trusted list per request.
+        let transparent = snapshot.forwarded.transparent
         // Whether the peer's forwarding fields go on (transparent, or a trusted peer's).
         let believed = transparent || peerTrusted
-        let appendFor = !transparent && peerTrusted && forwarded.forwardedFor == .append
-        let keepProto = transparent || (peerTrusted && forwarded.proto == .preserve)
-        let keepHost = transparent || (peerTrusted && forwarded.host == .preserve)
+        let appendFor = !transparent && peerTrusted && snapshot.forwarded.forwardedFor == .append
+        let keepProto = transparent || (peerTrusted && snapshot.forwarded.proto == .preserve)
+        let keepHost = transparent || (peerTrusted && snapshot.forwarded.host == .preserve)
         let upgrade = head.upgrade
         let passClose = !head.keepAlive && !shadowCopy
         let keepConnection = upgrade || (passClose && head.minorVersion == 1)
