@@ -22,8 +22,13 @@
 # round) with their min-max, and the ratio of the per-target medians. The targets are checked on
 # the median of the per-round ratios.
 #
+# An A/B of two builds: BASELINE=PATH (another release build of banyan, e.g. the main branch's)
+# adds a third Banyan process in legacy mode run by that binary, measured as target banyan-base in
+# the same rounds, and the ratio banyan-legacy / banyan-base.
+#
 #   Benchmarks/proxy.sh [--duration S] [--rounds N] [--json FILE]     or   Benchmarks/proxy.sh [S [N]]
-#   environment: DURATION (default 8), ROUNDS (default 3), JSON_OUT (a file for the JSON result)
+#   environment: DURATION (default 8), ROUNDS (default 3), JSON_OUT (a file for the JSON result),
+#   BASELINE (a banyan binary to compare with)
 set -euo pipefail
 
 duration=${DURATION:-8}
@@ -35,7 +40,7 @@ while [ $# -gt 0 ]; do
         --duration) duration=${2:?--duration needs a value}; shift 2 ;;
         --rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
         --json) json_out=${2:?--json needs a file}; shift 2 ;;
-        -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "proxy.sh: unknown option $1" >&2; exit 2 ;;
         *) positional+=("$1"); shift ;;
     esac
@@ -67,6 +72,11 @@ echo "building banyan (release)"
 swift build -c release --product banyan 2>&1 | grep -E "error|Compiling banyan|Build complete" || true
 banyan=$(swift build -c release --show-bin-path)/banyan
 [ -x "$banyan" ] || { echo "no release build of banyan at $banyan" >&2; exit 1; }
+baseline=${BASELINE:-}
+if [ -n "$baseline" ]; then
+    baseline=$(realpath "$baseline")
+    [ -x "$baseline" ] || { echo "BASELINE: no executable at $baseline" >&2; exit 1; }
+fi
 
 work=$(mktemp -d /tmp/banyan-bench-proxy.XXXXXX)
 pids=()
@@ -110,6 +120,7 @@ forget_pid() { # pid: drop from the cleanup list once reaped
 
 backend_port=$(free_port); shadow_port=$(free_port); nginx_port=$(free_port); haproxy_port=$(free_port)
 legacy_port=$(free_port); legacy_admin=$(free_port); shadowmode_port=$(free_port); shadowmode_admin=$(free_port)
+base_port=$(free_port); base_admin=$(free_port)
 
 backend_conf() { # name port
     cat >"$work/$1.nginx.conf" <<CONF
@@ -160,19 +171,20 @@ haproxy_pid=$!
 pids+=("$haproxy_pid")
 wait_port "$haproxy_port"
 
-start_banyan() { # mode listen-port admin-port → sets banyan_pid
-    cat >"$work/banyan-$1.yaml" <<CONF
+start_banyan() { # mode listen-port admin-port [binary [name]] → sets banyan_pid
+    local binary=${4:-$banyan} name=${5:-$1}
+    cat >"$work/banyan-$name.yaml" <<CONF
 legacy: http://127.0.0.1:$backend_port
 candidate: http://127.0.0.1:$shadow_port
 listen: 127.0.0.1:$2
 admin: 127.0.0.1:$3
-state: sqlite:$work/state-$1.sqlite
+state: sqlite:$work/state-$name.sqlite
 routes:
   - route: GET /users/:id
     mode: $1
     shadow: { sample: 1.0, timeout: 2s, concurrency: 64 }
 CONF
-    "$banyan" proxy --config "$work/banyan-$1.yaml" >"$work/banyan-$1.log" 2>&1 &
+    "$binary" proxy --config "$work/banyan-$name.yaml" >"$work/banyan-$name.log" 2>&1 &
     banyan_pid=$!
     pids+=("$banyan_pid")
     wait_port "$2"
@@ -182,6 +194,11 @@ start_banyan legacy "$legacy_port" "$legacy_admin"
 legacy_pid=$banyan_pid
 start_banyan shadow "$shadowmode_port" "$shadowmode_admin"
 shadowmode_pid=$banyan_pid
+base_pid=""
+if [ -n "$baseline" ]; then
+    start_banyan legacy "$base_port" "$base_admin" "$baseline" base
+    base_pid=$banyan_pid
+fi
 pause 0.5
 
 nginx_worker() { pgrep -P "$(cat "$work/$1.pid")" | head -1; }
@@ -197,9 +214,9 @@ shadow_status() { "$banyan" status --config "$work/banyan-shadow.yaml" --format 
 hz=$(getconf CLK_TCK)
 
 declare -A port_of=([direct]=$backend_port [nginx]=$nginx_port [haproxy]=$haproxy_port
-    [banyan-legacy]=$legacy_port [banyan-shadow]=$shadowmode_port)
+    [banyan-legacy]=$legacy_port [banyan-shadow]=$shadowmode_port [banyan-base]=$base_port)
 declare -A pid_of=([direct]="" [nginx]=$proxy_worker [haproxy]=$haproxy_pid
-    [banyan-legacy]=$legacy_pid [banyan-shadow]=$shadowmode_pid)
+    [banyan-legacy]=$legacy_pid [banyan-shadow]=$shadowmode_pid [banyan-base]=$base_pid)
 
 runs="$work/runs.tsv"
 printf 'phase\tround\tposition\ttarget\toutput\tproxy_ticks\tbackend_ticks\tshadow_ticks\tgenerator_cpu_s\tsteal\tidle\tall_ticks\trss_mid_kb\twall_s\n' >"$runs"
@@ -267,6 +284,10 @@ declare -A log_of=([haproxy]="$work/haproxy.log" [banyan-legacy]="$work/banyan-l
     [backend]="$work/backend-error.log" [shadow-backend]="$work/shadow-error.log")
 declare -A alive_pid=([haproxy]=$haproxy_pid [banyan-legacy]=$legacy_pid [banyan-shadow]=$shadowmode_pid
     [nginx]=$proxy_worker [backend]=$backend_worker [shadow-backend]=$shadow_worker)
+if [ -n "$baseline" ]; then
+    log_of[banyan-base]="$work/banyan-base.log"
+    alive_pid[banyan-base]=$base_pid
+fi
 check_alive() {
     local name
     for name in "${!alive_pid[@]}"; do
@@ -332,6 +353,7 @@ condition kernel "$(uname -r)"
 condition "load average at start" "$(cut -d' ' -f1-3 /proc/loadavg)"
 condition build "release ($banyan); $(swift --version 2>/dev/null | head -1)"
 condition banyan "$("$banyan" --version 2>/dev/null || echo unknown), one event-loop thread, legacy-mode and shadow-mode processes started once"
+[ -n "$baseline" ] && condition baseline "banyan-base: $baseline in legacy mode, started once, measured in the same rounds"
 condition tools "$(nginx -v 2>&1 | head -1 | sed 's/^nginx version: //'); $(haproxy -v 2>&1 | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 condition rounds "$rounds, order alternating (forward, reverse, ...); ${warmup} s warm-up + ${duration} s measured per run"
 condition "phase 1" "wrk -t1 -c$connections -d${duration}s --latency GET /users/1 (47-byte JSON), closed loop"
@@ -343,6 +365,7 @@ banyan_idle_shadow=$(rss_kb "$shadowmode_pid")
 shadow_status start
 
 phase1=(direct nginx haproxy banyan-legacy banyan-shadow)
+[ -n "$baseline" ] && phase1+=(banyan-base)
 echo
 echo "phase 1: saturation"
 run_rounds wrk_run "${phase1[@]}"
@@ -363,6 +386,7 @@ print(max(1, int(min(statistics.median(values) for values in rates.values()) / 2
 PY
 )
 phase2=(nginx haproxy banyan-legacy banyan-shadow)
+[ -n "$baseline" ] && phase2+=(banyan-base)
 echo
 echo "phase 2: same rate, $rate req/s open loop (banyan bench)"
 run_rounds bench_run "${phase2[@]}"
@@ -511,6 +535,13 @@ ratio("banyan legacy / nginx, p99 at the same rate", "same-rate", "banyan-legacy
 ratio("banyan legacy / nginx, p50 at the same rate", "same-rate", "banyan-legacy", "nginx", "p50_ms")
 ratio("banyan shadow / nginx, p99 at the same rate", "same-rate", "banyan-shadow", "nginx", "p99_ms")
 ratio("banyan legacy / nginx, achieved rate at the same rate", "same-rate", "banyan-legacy", "nginx", "rps")
+if "banyan-base" in medians["saturation"]:
+    ratio("banyan legacy / banyan base build, req/s (saturation)", "saturation", "banyan-legacy", "banyan-base",
+          "rps", 0.95)
+    ratio("banyan legacy / banyan base build, proxy CPU per request", "saturation", "banyan-legacy", "banyan-base",
+          "proxy_cpu_us")
+    ratio("banyan legacy / banyan base build, p99 at the same rate", "same-rate", "banyan-legacy", "banyan-base",
+          "p99_ms")
 
 print("ratios: median of per-round ratios [min-max over rounds], ratio of medians; checks use the first")
 for e in ratios:

@@ -8,6 +8,8 @@ setup_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 need=()
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 [ -f /usr/share/nodejs/express/package.json ] || need+=(node-express)
+# The Express example's WebSocket route (GET /live).
+[ -f /usr/share/nodejs/ws/package.json ] || need+=(node-ws)
 # The bench tests open the HTML report in headless Chromium.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v git >/dev/null 2>&1 || need+=(git)   # banyan plan reads contract churn with git log

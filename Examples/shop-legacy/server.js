@@ -7,6 +7,7 @@
 const express = require('express');
 const seed = require('./seed');
 const { openStore } = require('./store');
+const { WebSocketServer } = require('ws');
 
 const PRICE_LOOP_N = 1000000;
 const PRICE_SCALE = 1e10;
@@ -175,14 +176,35 @@ app.get('/day-of-year', (req, res) => {
   res.json({ date, dayOfYear: day });
 });
 
+// GET /live is a WebSocket (Debian's node-ws): every message comes back as it was sent. A plain
+// GET gets 426, as a client that forgot the upgrade should.
+app.get('/live', (req, res) => {
+  res.status(426).set('Upgrade', 'websocket').json({ error: 'GET /live is a WebSocket; send Upgrade: websocket' });
+});
+
+const live = new WebSocketServer({ noServer: true });
+live.on('connection', (socket) => {
+  socket.on('message', (data, isBinary) => socket.send(data, { binary: isBinary }));
+});
+
+function acceptUpgrade(req, socket, head) {
+  const path = req.url.split('?')[0];
+  if (path !== '/live' || String(req.headers.upgrade).toLowerCase() !== 'websocket') {
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  live.handleUpgrade(req, socket, head, (ws) => live.emit('connection', ws, req));
+}
+
 const port = Number(process.env.PORT ?? 3000);
 const host = process.env.HOST ?? '127.0.0.1';
 openStore(process.env).then(
   (opened) => {
     store = opened;
-    app.listen(port, host, () => {
+    const server = app.listen(port, host, () => {
       console.log(`shop-legacy listening on http://${host}:${port}`);
     });
+    server.on('upgrade', acceptUpgrade);
   },
   (error) => {
     console.error(`shop-legacy: cannot open the store: ${error.message}`);

@@ -189,6 +189,16 @@ enum ExpressLoaderScript {
           return undefined;
         }
 
+        // app.get('trust proxy') as Express's compileTrust reads it.
+        function trustProxy(value) {
+          if (value === true) return { kind: 'all' };
+          if (value === false || value === undefined || value === null) return { kind: 'off' };
+          if (typeof value === 'number') return { kind: 'hops', value };
+          if (typeof value === 'string') return { kind: 'addresses', value: value.split(',').map((s) => s.trim()) };
+          if (Array.isArray(value)) return { kind: 'addresses', value: value.map(String) };
+          return { kind: 'function' };
+        }
+
         function finish(exported, loadError) {
           const report = { express: expressInfo, apps: created.length };
           if (loadError) {
@@ -206,6 +216,7 @@ enum ExpressLoaderScript {
           }
           report.how = chosen.how;
           report.topLevelApps = chosen.count || 1;
+          report.trustProxy = trustProxy(chosen.app.get('trust proxy'));
           const routes = [];
           const mounts = [];
           const router = routerOf(chosen.app);

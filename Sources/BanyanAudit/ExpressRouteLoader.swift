@@ -68,6 +68,8 @@ public struct ExpressAppReport: Sendable {
     public var records: [ExpressRouteRecord]
     public var middleware: [(name: String, mounts: [[ExpressPath]])]
     public var express: RouteInventory.ExpressRelease?
+    /// The app's `trust proxy` setting (nil when the loader could not read it).
+    public var trustProxy: TrustProxySetting?
 
     /// The routes, checked with `flavor` (by default the flavour the loaded Express implies, then
     /// `fallback`).
@@ -192,7 +194,19 @@ public struct ExpressRouteLoader: Sendable {
             middleware.append(
                 (item["name"]?.stringValue ?? "<anonymous>", (item["mount"]?.arrayValue ?? []).map(paths(from:))))
         }
-        return ExpressAppReport(records: records, middleware: middleware, express: release)
+        var trust: TrustProxySetting?
+        if let value = report["trustProxy"] {
+            switch value["kind"]?.stringValue {
+            case "off": trust = .off
+            case "all": trust = .all
+            case "hops":
+                if case .number(let number)? = value["value"] { trust = .hops(Int(number.doubleValue)) }
+            case "addresses": trust = .addresses((value["value"]?.arrayValue ?? []).compactMap(\.stringValue))
+            case "function": trust = .function
+            default: break
+            }
+        }
+        return ExpressAppReport(records: records, middleware: middleware, express: release, trustProxy: trust)
     }
 
     private static func paths(from value: JSONValue?) -> [ExpressPath] {

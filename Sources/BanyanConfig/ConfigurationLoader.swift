@@ -67,8 +67,9 @@ struct ConfigurationReader {
 
     private static let topLevelKeys = [
         "legacy", "candidate", "express", "listen", "admin", "admin_token", "state", "served_by", "routes", "policy",
-        "guard",
+        "guard", "forwarded",
     ]
+    private static let forwardedKeys = ["x_forwarded_for", "x_forwarded_proto", "x_forwarded_host", "trusted"]
     private static let routeKeys = [
         "route", "mode", "percent", "sticky", "fallback", "shadow", "shadow_non_idempotent", "timeout", "guard",
     ]
@@ -140,11 +141,65 @@ struct ConfigurationReader {
         let guardDefaults = readGuard(mapping["guard"], key: "guard", base: GuardSettings())
         let routes = readRoutes(mapping["routes"], flavor: express, guardDefaults: guardDefaults)
         let policy = readPolicy(mapping["policy"], flavor: express)
+        let forwarded = readForwarded(mapping["forwarded"])
 
         guard let legacy, let candidate else { return nil }
         return Configuration(
             legacy: legacy, candidate: candidate, express: express, listen: listen, admin: admin,
-            adminToken: adminToken, state: state, servedByHeader: servedBy, routes: routes, policy: policy)
+            adminToken: adminToken, state: state, servedByHeader: servedBy, routes: routes, policy: policy,
+            forwarded: forwarded)
+    }
+
+    // MARK: Forwarded
+
+    /// `forwarded: transparent`, or a mapping of the three fields' choices and `trusted:`.
+    private mutating func readForwarded(_ node: Node?) -> ForwardedHeaders {
+        var result = ForwardedHeaders()
+        guard let node else { return result }
+        if let text = node.scalar?.string {
+            if text == "transparent" { return .passThrough }
+            report(
+                node, "forwarded",
+                "'\(text)' is not a forwarded setting; write 'transparent' or a mapping of "
+                    + Self.forwardedKeys.joined(separator: ", "))
+            return result
+        }
+        guard let mapping = mapping(node, key: "forwarded", allowed: Self.forwardedKeys) else { return result }
+        if let value = mapping["x_forwarded_for"], let text = scalar(value, "forwarded.x_forwarded_for") {
+            if let choice = ForwardedHeaders.ForChoice(rawValue: text) {
+                result.forwardedFor = choice
+            } else {
+                report(value, "forwarded.x_forwarded_for", "'\(text)' is not a choice here; allowed: append, preserve")
+            }
+        }
+        let valueKeys: [(String, WritableKeyPath<ForwardedHeaders, ForwardedHeaders.ValueChoice>)] = [
+            ("x_forwarded_proto", \.proto), ("x_forwarded_host", \.host),
+        ]
+        for (key, path) in valueKeys {
+            guard let value = mapping[key], let text = scalar(value, "forwarded.\(key)") else { continue }
+            if let choice = ForwardedHeaders.ValueChoice(rawValue: text) {
+                result[keyPath: path] = choice
+            } else {
+                report(value, "forwarded.\(key)", "'\(text)' is not a choice here; allowed: preserve, set")
+            }
+        }
+        if let value = mapping["trusted"] {
+            var ranges: [AddressRange] = []
+            let items = value.scalar != nil ? [value] : sequence(value, "forwarded.trusted") ?? []
+            for item in items {
+                guard let text = scalar(item, "forwarded.trusted") else { continue }
+                if let range = AddressRange(parsing: text) {
+                    ranges.append(range)
+                } else {
+                    report(
+                        item, "forwarded.trusted",
+                        "'\(text)' is not an address or CIDR range; write it like 10.0.0.5, 10.0.0.0/8 or fc00::/7")
+                }
+            }
+            result.trusted = ranges
+            result.trustedGiven = true
+        }
+        return result
     }
 
     // MARK: Routes

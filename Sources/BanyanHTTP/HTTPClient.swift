@@ -140,6 +140,45 @@ public final class HTTPConnection {
 
     /// Sends bytes as they are, for requests a well-behaved client would never send.
     public func sendRaw(_ bytes: [UInt8], method: String) throws(HTTPClientError) -> RawHTTPResponse {
+        try sendRaw(bytes, method: method, keepingRest: false)
+    }
+
+    /// Sends an upgrade request (and any bytes after it) and reads the answer; after a `101` the
+    /// connection carries the new protocol through ``write(_:)`` and ``readSome()``, starting with
+    /// the bytes that came right behind the `101`.
+    public func sendUpgrade(_ bytes: [UInt8], method: String = "GET") throws(HTTPClientError) -> RawHTTPResponse {
+        try sendRaw(bytes, method: method, keepingRest: true)
+    }
+
+    /// Writes bytes as they are (the new protocol's, after a `101`).
+    public func write(_ bytes: [UInt8]) throws(HTTPClientError) {
+        guard socket >= 0 else { throw .send(address, "the connection is closed") }
+        try writeAll(bytes)
+    }
+
+    /// The bytes that are there to read, waiting for some; empty when the peer closed.
+    public func readSome() throws(HTTPClientError) -> [UInt8] {
+        if !leftover.isEmpty {
+            defer { leftover = [] }
+            return leftover
+        }
+        guard socket >= 0 else { return [] }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let count = chunk.withUnsafeMutableBytes { systemRead(socket, $0.baseAddress, $0.count) }
+        if count > 0 { return Array(chunk[0..<count]) }
+        if count == 0 {
+            close()
+            return []
+        }
+        let code = errno
+        close()
+        if code == EAGAIN || code == EWOULDBLOCK { throw .timeout(address, timeout) }
+        throw .receive(address, String(cString: strerror(code)))
+    }
+
+    private func sendRaw(
+        _ bytes: [UInt8], method: String, keepingRest: Bool
+    ) throws(HTTPClientError) -> RawHTTPResponse {
         guard socket >= 0 else { throw .send(address, "the connection is closed") }
         let started = monotonicSeconds()
         try writeAll(bytes)
@@ -150,6 +189,7 @@ public final class HTTPConnection {
         while true {
             do throws(HTTPParseError) {
                 if let response = try parser.next() {
+                    if keepingRest { leftover = Array(parser.unconsumed) }
                     return RawHTTPResponse(
                         response: response, raw: parser.rawBytesConsumed, elapsed: monotonicSeconds() - started)
                 }

@@ -14,6 +14,7 @@ enum AdminJSON {
             .init(key: "shadowsInFlight", value: int(server.engine.shadowsInFlight)),
             .init(key: "routes", value: .array(snapshot.routes.map { route($0, failAt: failAt) })),
             .init(key: "unmatched", value: backends(snapshot.unmatched.counters)),
+            .init(key: "tunnels_open", value: int(server.tunnelsOpen)),
         ])
     }
 
@@ -65,7 +66,29 @@ enum AdminJSON {
                 key: "fallbacks",
                 value: .object(
                     counters.fallbacks.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: int($0.value)) })))
+        members.append(.init(key: "tunnels", value: tunnels(counters)))
         return .object(members)
+    }
+
+    /// A route's upgrade tunnels, both backends together and each apart.
+    static func tunnels(_ counters: RouteStats.Counters) -> JSONValue {
+        func object(_ tunnels: RouteStats.TunnelCounters) -> [JSONMember] {
+            [
+                .init(key: "open", value: int(tunnels.open)),
+                .init(key: "opened", value: int(tunnels.opened)),
+                .init(key: "bytes_to_upstream", value: int(tunnels.bytesToUpstream)),
+                .init(key: "bytes_to_client", value: int(tunnels.bytesToClient)),
+            ]
+        }
+        return .object(
+            object(counters.tunnels) + [
+                .init(
+                    key: "by_backend",
+                    value: .object([
+                        .init(key: "legacy", value: .object(object(counters.legacyTunnels))),
+                        .init(key: "candidate", value: .object(object(counters.candidateTunnels))),
+                    ]))
+            ])
     }
 
     static func backends(_ counters: RouteStats.Counters) -> JSONValue {

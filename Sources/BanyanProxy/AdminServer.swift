@@ -139,10 +139,12 @@ public struct AdminAPI: Sendable {
                 let all: Bool
                 if case .bool(let value)? = body["all"] { all = value } else { all = false }
                 guard route != nil || all else { return (400, error("send {\"route\": \"…\"} or {\"all\": true}")) }
+                var closeTunnels = false
+                if case .bool(let value)? = body["close_tunnels"] { closeTunnels = value }
                 let routes: [RouteRuntime]
                 var notPersisted: ModeNotPersisted?
                 do {
-                    routes = try await server.rollback(route: all ? nil : route)
+                    routes = try await server.rollback(route: all ? nil : route, closeTunnels: closeTunnels)
                 } catch let failure as ModeNotPersisted {
                     routes = failure.routes
                     notPersisted = failure

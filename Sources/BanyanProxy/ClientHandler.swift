@@ -3,8 +3,21 @@ import NIOCore
 
 /// Serves one client connection: parses request heads, decides who answers, forwards the
 /// request and streams the answer back as bytes. Requests on one connection are served one at
-/// a time, in order (pipelined requests wait in the inbound buffer).
+/// a time, in order (pipelined requests wait in the inbound buffer). After a `101 Switching
+/// Protocols` the connection is a ``Tunnel`` to the upstream that switched.
 final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
+    /// Where the connection is in its life.
+    enum Phase {
+        /// Requests and answers; `exchange` is the one in progress, if any. While an upgrade
+        /// request waits for its answer, later client bytes wait in `inbound`: they may be the new
+        /// protocol's, or the next request when the upstream does not switch.
+        case http
+        /// The upstream switched protocols: bytes flow both ways unparsed.
+        case tunnel(Tunnel)
+        /// Closed, or closing once the bytes already written are out.
+        case closed
+    }
+
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -13,8 +26,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private var context: ChannelHandlerContext!
     private var inbound: ByteBuffer?
     private var exchange: Exchange?
+    private var phase = Phase.http
     private var clientAddress = "unknown"
-    private var closed = false
+    /// Whether `forwarded.trusted` of the snapshot with this identity believes the client.
+    private var trust: (snapshot: ObjectIdentifier, trusted: Bool)?
     private var readingPaused = false
     private var idleSince = NIODeadline.now()
     private let servedBy: String
@@ -52,9 +67,15 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        closed = true
+        if case .tunnel(let tunnel) = phase { tunnel.close() }
+        phase = .closed
         if let exchange { abandon(exchange) }
         loop.clients[ObjectIdentifier(self)] = nil
+    }
+
+    private var closed: Bool {
+        if case .closed = phase { return true }
+        return false
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -65,6 +86,13 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
+        switch phase {
+        case .http: break
+        case .tunnel(let tunnel):
+            tunnel.toUpstream(buffer, loop: loop)
+            return
+        case .closed: return
+        }
         if let exchange, !exchange.requestComplete {
             feedBody(exchange, &buffer)
             exchange.connection?.flush()
@@ -84,7 +112,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     private func processInbound() {
-        while exchange == nil && !closed, var buffer = inbound, buffer.readableBytes > 0 {
+        while case .http = phase, exchange == nil, var buffer = inbound, buffer.readableBytes > 0 {
             let result = buffer.withUnsafeReadableBytes { RequestHeadParser.parse($0) }
             switch result {
             case .incomplete:
@@ -125,6 +153,11 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                             route.config.sticky, head: head, headBytes: headBytes, path: path, table: snapshot.table))
                 },
                 draw: { Double.random(in: 0..<1) })
+            if head.upgrade && decision.shadow == .send {
+                // A tunnel has no answer to compare; its upgrade request is not copied either.
+                decision.shadow = .none
+                route.stats.recordShadowSkipped("skipped_upgrade")
+            }
             switch decision.shadow {
             case .skippedUnsafe, .skippedSample: route.stats.recordShadowSkipped(decision.shadow.rawValue)
             case .none, .send: break
@@ -134,7 +167,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             decision.fallback || decision.shadow == .send ? engine.settings.retainedBodyLimit : 65_536
         let exchange = Exchange(
             head: head, headBytes: headBytes, route: route, stats: route?.stats ?? snapshot.unmatched,
-            decision: decision, clientAddress: clientAddress, snapshot: snapshot, retainLimit: retainLimit, now: now)
+            decision: decision, clientAddress: clientAddress, peerTrusted: trusts(snapshot), snapshot: snapshot,
+            retainLimit: retainLimit, now: now)
         self.exchange = exchange
         engine.exchangeStarted()
         if decision.shadow == .send, let route {
@@ -150,6 +184,15 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         startAttempt(exchange, fresh: false, now: now)
         if exchange.requestComplete { requestFinished(exchange) }
+    }
+
+    /// Whether the snapshot's `forwarded.trusted` believes this client (worked out once per configuration).
+    private func trusts(_ snapshot: RoutingSnapshot) -> Bool {
+        let identity = ObjectIdentifier(snapshot)
+        if let trust, trust.snapshot == identity { return trust.trusted }
+        let trusted = snapshot.forwarded.trusts(clientAddress)
+        trust = (identity, trusted)
+        return trusted
     }
 
     private func stickyValue(
@@ -235,7 +278,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private func requestFinished(_ exchange: Exchange) {
         guard let pair = exchange.shadow, let route = exchange.route else { return }
         let shadowHead = exchange.upstreamHead(
-            for: .candidate, allocator: context.channel.allocator, extra: "x-banyan-shadow: 1\r\n")
+            for: .candidate, allocator: context.channel.allocator, extra: "x-banyan-shadow: 1\r\n", shadowCopy: true)
         pair.callStarted = true
         route.stats.recordShadowSent()
         loop.shadows.send(
@@ -353,6 +396,13 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func checkDeadlines(now: NIODeadline) {
+        switch phase {
+        case .http: break
+        case .tunnel(let tunnel):
+            if tunnel.isIdle(now: now, timeout: engine.settings.tunnelIdleTimeout) { closeNow() }
+            return
+        case .closed: return
+        }
         if let exchange {
             if exchange.response == nil && exchange.deadline < now {
                 attemptFailed(exchange, .timeout)
@@ -365,6 +415,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     // MARK: Upstream → client
 
     func upstreamRead(_ buffer: ByteBuffer, from connection: UpstreamConnection) {
+        if case .tunnel(let tunnel) = phase {
+            guard tunnel.connection === connection else { return }
+            tunnel.countToClient(buffer.readableBytes)
+            writer.write(buffer)
+            return
+        }
         guard let exchange, exchange.connection === connection else { return }
         var buffer = buffer
         if exchange.legacyCopy != nil && exchange.backend == .legacy {
@@ -408,6 +464,15 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                     writer.flush(context)
                     continue
                 }
+                if response.status == 101 {
+                    if exchange.head.upgrade {
+                        startTunnel(exchange, response, raw, rest: buffer)
+                    } else {
+                        // Switching protocols on a request that did not ask to: the upstream is out of step.
+                        attemptFailed(exchange, .reset)
+                    }
+                    return nil
+                }
                 if exchange.backend == .candidate && response.status >= 500
                     && FallbackRule.shouldFallBack(
                         enabled: exchange.decision.fallback, method: exchange.head.method, failure: .serverError,
@@ -436,15 +501,53 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         return nil
     }
 
+    /// Sends the client the upstream's `101` (with served-by) and the bytes after it, and turns
+    /// the connection into a tunnel to that upstream connection; client bytes that came after the
+    /// upgrade request go to the upstream first.
+    private func startTunnel(_ exchange: Exchange, _ response: ResponseHead, _ raw: ByteBuffer, rest: ByteBuffer) {
+        guard let connection = exchange.connection else { return }
+        exchange.connection = nil
+        exchange.response = response
+        exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange))
+        writer.write(clientHead(exchange, response, raw, room: 0))
+        let tunnel = Tunnel(
+            connection: connection, route: exchange.route, stats: exchange.stats, backend: exchange.backend,
+            now: .now())
+        finishExchange(exchange)
+        phase = .tunnel(tunnel)
+        if rest.readableBytes > 0 {
+            tunnel.countToClient(rest.readableBytes)
+            writer.write(rest)
+        }
+        if let early = inbound {
+            inbound = nil
+            tunnel.toUpstream(early, loop: loop)
+        }
+        if readingPaused { resumeReading() }
+    }
+
+    /// Closes the connection when it is a tunnel of the route named `route` (every tunnel when nil).
+    func closeTunnel(route: String?) {
+        guard case .tunnel(let tunnel) = phase else { return }
+        if let route, tunnel.route?.config.route != route { return }
+        flushAndClose()
+    }
+
     /// The head the client gets, with `room` bytes to spare for a body that may follow it.
     private func clientHead(
         _ exchange: Exchange, _ response: ResponseHead, _ raw: ByteBuffer, room: Int
     ) -> ByteBuffer {
         let http10 = exchange.head.minorVersion == 0
         exchange.dechunk = http10 && response.framing == .chunked
+        // A 101 leaves the connection open for the new protocol. An upstream that closes its
+        // connection after this answer has the client's closed too, at the same moment.
         exchange.closeClient =
-            !exchange.head.keepAlive || response.framing == .untilClose || exchange.dechunk || engine.isDraining
-            || !exchange.requestComplete
+            response.status != 101
+            && (!exchange.head.keepAlive || response.framing == .untilClose || exchange.dechunk
+                || engine.isDraining || !exchange.requestComplete || response.saysClose)
+        // The upstream's Connection and Keep-Alive lines go on as they are, unless the proxy
+        // closes a connection the upstream keeps: then it says so itself.
+        let replaceConnection = exchange.closeClient && !response.saysClose
         var out = reusedBuffer(&clientScratch, capacity: response.length + 64 + min(room, 16_384))
         raw.withUnsafeReadableBytes { p in
             // The status line and the kept fields go out in runs of consecutive lines.
@@ -458,6 +561,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 {
                     continue
                 }
+                if replaceConnection && (line == response.connectionLine || line == response.keepAliveLine) { continue }
                 if line.lowerBound != runEnd {
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
                     runStart = line.lowerBound
@@ -476,9 +580,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         } else {
             out.writeBytes(exchange.backend == .legacy ? servedByLegacy : servedByCandidate)
         }
-        if exchange.closeClient {
+        if replaceConnection {
             out.writeStaticString("connection: close\r\n\r\n")
-        } else if http10 {
+        } else if http10 && !exchange.closeClient && !response.saysKeepAlive {
             out.writeStaticString("connection: keep-alive\r\n\r\n")
         } else {
             out.writeStaticString("\r\n")
@@ -548,11 +652,20 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func upstreamReadComplete(from connection: UpstreamConnection) {
+        if case .tunnel(let tunnel) = phase {
+            if tunnel.connection === connection { writer.flush(context) }
+            return
+        }
         guard let exchange, exchange.connection === connection, exchange.response != nil else { return }
         writer.flush(context)
     }
 
     func upstreamClosed(_ connection: UpstreamConnection) {
+        if case .tunnel(let tunnel) = phase {
+            // The upstream ended the tunnel: the client gets what was read, then the close.
+            if tunnel.connection === connection { flushAndClose() }
+            return
+        }
         guard let exchange, exchange.connection === connection else { return }
         guard let response = exchange.response else {
             attemptFailed(exchange, .reset)
@@ -574,7 +687,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         let response = exchange.response!
         if let connection = exchange.connection {
             exchange.connection = nil
-            if response.reusable && exchange.requestComplete && !exchange.upstreamSpoiled {
+            // After a refused upgrade the upstream may still read the connection as the new protocol.
+            if response.reusable && exchange.requestComplete && !exchange.upstreamSpoiled && !exchange.head.upgrade {
                 connection.pool.release(connection)
             } else {
                 connection.pool.discard(connection)
@@ -658,7 +772,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func flushAndClose() {
         guard !closed else { return }
-        closed = true
+        if case .tunnel(let tunnel) = phase { tunnel.close() }
+        phase = .closed
         inbound = nil
         writer.flush(context)
         let promise = context.eventLoop.makePromise(of: Void.self)
@@ -669,7 +784,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func closeNow() {
         if let exchange { abandon(exchange) }
-        closed = true
+        if case .tunnel(let tunnel) = phase { tunnel.close() }
+        phase = .closed
         context.close(promise: nil)
     }
 

@@ -11,6 +11,8 @@ final class Exchange {
     let decision: RolloutDecision
     let start: NIODeadline
     let clientAddress: String
+    /// Whether the client's address is one `forwarded.trusted` believes.
+    let peerTrusted: Bool
     let snapshot: RoutingSnapshot
 
     // The attempt in progress.
@@ -55,7 +57,7 @@ final class Exchange {
 
     init(
         head: RequestHead, headBytes: ByteBuffer, route: RouteRuntime?, stats: RouteStats, decision: RolloutDecision,
-        clientAddress: String, snapshot: RoutingSnapshot, retainLimit: Int, now: NIODeadline
+        clientAddress: String, peerTrusted: Bool, snapshot: RoutingSnapshot, retainLimit: Int, now: NIODeadline
     ) {
         self.head = head
         self.headBytes = headBytes
@@ -63,6 +65,7 @@ final class Exchange {
         self.stats = stats
         self.decision = decision
         self.clientAddress = clientAddress
+        self.peerTrusted = peerTrusted
         self.snapshot = snapshot
         self.start = now
         self.backend = decision.primary
@@ -89,17 +92,37 @@ final class Exchange {
 
     var isIdempotent: Bool { MethodSemantics.isIdempotent(head.method) }
 
-    /// The request head for `backend`: hop-by-hop fields dropped, X-Forwarded-For/-Proto added,
-    /// the backend's path prefix in front of the target. `extra` lines go before the empty line.
-    func upstreamHead(for backend: Backend, allocator: ByteBufferAllocator, extra: String? = nil) -> ByteBuffer {
-        var out = allocator.buffer(capacity: head.length + 96 + (extra?.utf8.count ?? 0))
-        writeUpstreamHead(for: backend, into: &out, extra: extra)
+    /// The request head for `backend`: hop-by-hop fields dropped, the forwarding fields as
+    /// `forwarded:` says, the backend's path prefix in front of the target. `extra` lines go
+    /// before the empty line. A shadow copy never carries the client's `Connection: close`
+    /// (copies share pipelined connections).
+    func upstreamHead(
+        for backend: Backend, allocator: ByteBufferAllocator, extra: String? = nil, shadowCopy: Bool = false
+    ) -> ByteBuffer {
+        var out = allocator.buffer(capacity: head.length + 128 + (extra?.utf8.count ?? 0))
+        writeUpstreamHead(for: backend, into: &out, extra: extra, shadowCopy: shadowCopy)
         return out
     }
 
     /// Appends the request head for `backend` (see `upstreamHead`) to `out`.
-    func writeUpstreamHead(for backend: Backend, into out: inout ByteBuffer, extra: String? = nil) {
+    ///
+    /// A client that asks to close (`Connection: close`, or HTTP/1.0 without keep-alive) has that
+    /// passed on, so the upstream answers, and closes, exactly as it would for the client alone;
+    /// an upgrade request keeps its Connection and Upgrade fields.
+    func writeUpstreamHead(
+        for backend: Backend, into out: inout ByteBuffer, extra: String? = nil, shadowCopy: Bool = false
+    ) {
         let prefix = backend == .legacy ? snapshot.legacyPrefix : snapshot.candidatePrefix
+        // Field by field: no copy of the trusted list per request.
+        let transparent = snapshot.forwarded.transparent
+        // Whether the peer's forwarding fields go on (transparent, or a trusted peer's).
+        let believed = transparent || peerTrusted
+        let appendFor = !transparent && peerTrusted && snapshot.forwarded.forwardedFor == .append
+        let keepProto = transparent || (peerTrusted && snapshot.forwarded.proto == .preserve)
+        let keepHost = transparent || (peerTrusted && snapshot.forwarded.host == .preserve)
+        let upgrade = head.upgrade
+        let passClose = !head.keepAlive && !shadowCopy
+        let keepConnection = upgrade || (passClose && head.minorVersion == 1)
         headBytes.withUnsafeReadableBytes { raw in
             let p = UnsafeRawBufferPointer(rebasing: raw[head.leadingBytes...])
             let lineEnd = head.requestLineEnd
@@ -116,34 +139,60 @@ final class Exchange {
             // Fields go out as received, in runs of consecutive lines kept unchanged.
             var runStart = lineEnd
             var runEnd = lineEnd
-            var sawForwardedFor = false
+            var sentFor = false
+            var sentProto = false
+            var sentHost = false
+            var sentConnection = false
             for (index, field) in head.fields.enumerated() {
-                if !field.isHopByHop && index != head.forwardedFor {
+                let keep: Bool
+                switch field.role {
+                case .plain: keep = true
+                case .hopByHop: keep = false
+                case .connection: keep = keepConnection
+                case .upgrade: keep = upgrade
+                case .forwardedFor: keep = believed && !(appendFor && index == head.forwardedFor)
+                case .forwardedProto: keep = keepProto
+                case .forwardedHost: keep = keepHost
+                }
+                if keep {
                     if Int(field.lineStart) != runEnd {
                         out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
                         runStart = Int(field.lineStart)
                     }
                     runEnd = Int(field.lineEnd)
+                    sentFor = sentFor || field.role == .forwardedFor
+                    sentProto = sentProto || field.role == .forwardedProto
+                    sentHost = sentHost || field.role == .forwardedHost
+                    sentConnection = sentConnection || field.role == .connection
                     continue
                 }
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
                 runStart = Int(field.lineEnd)
                 runEnd = runStart
-                if index == head.forwardedFor && !field.isHopByHop {
+                if field.role == .forwardedFor && appendFor && index == head.forwardedFor {
+                    // nginx's $proxy_add_x_forwarded_for: the last line, then the peer.
                     out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(field.lineStart)..<Int(field.valueEnd)]))
                     out.writeStaticString(", ")
                     out.writeString(clientAddress)
                     out.writeStaticString("\r\n")
-                    sawForwardedFor = true
+                    sentFor = true
                 }
             }
             out.writeBytes(UnsafeRawBufferPointer(rebasing: p[runStart..<runEnd]))
-            if !sawForwardedFor {
+            if passClose && !sentConnection { out.writeStaticString("connection: close\r\n") }
+            if !transparent && !sentFor {
                 out.writeStaticString("x-forwarded-for: ")
                 out.writeString(clientAddress)
                 out.writeStaticString("\r\n")
             }
-            if !head.hasHost {
+            if let host = head.host {
+                if !transparent && !sentHost {
+                    let field = head.fields[host]
+                    out.writeStaticString("x-forwarded-host: ")
+                    out.writeBytes(UnsafeRawBufferPointer(rebasing: p[Int(field.valueStart)..<Int(field.valueEnd)]))
+                    out.writeStaticString("\r\n")
+                }
+            } else {
                 // The upstream request is HTTP/1.1, which requires Host; an HTTP/1.0 client may omit it.
                 let upstream = backend == .legacy ? snapshot.configuration.legacy : snapshot.configuration.candidate
                 out.writeStaticString("host: ")
@@ -152,7 +201,7 @@ final class Exchange {
                 out.writeString(String(upstream.port))
                 out.writeStaticString("\r\n")
             }
-            out.writeStaticString("x-forwarded-proto: http\r\n")
+            if !transparent && !sentProto { out.writeStaticString("x-forwarded-proto: http\r\n") }
             if let extra { out.writeString(extra) }
             out.writeStaticString("\r\n")
         }

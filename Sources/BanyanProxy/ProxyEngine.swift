@@ -16,6 +16,8 @@ public struct ProxySettings: Sendable {
     public var upstreamIdleTimeout: TimeAmount = .seconds(4)
     /// How long an idle client connection is kept.
     public var clientIdleTimeout: TimeAmount = .seconds(60)
+    /// How long an upgrade tunnel (WebSocket) may carry nothing either way before it is closed.
+    public var tunnelIdleTimeout: TimeAmount = .seconds(600)
     /// How long SIGTERM waits for requests in flight.
     public var drainTimeout: TimeAmount = .seconds(10)
     /// The largest request body kept for a replay (fallback, stale-connection retry) or a shadow copy.
@@ -70,6 +72,8 @@ public final class RoutingSnapshot: Sendable {
     let candidatePrefix: String
     /// Where the routes' guards send their verdicts; the same for every snapshot of one proxy.
     let verdicts: GuardVerdicts
+    /// What happens to the forwarding fields of requests.
+    let forwarded: ForwardedHeaders
 
     init(configuration: Configuration, overrides: [String: RouteOverride], previous: RoutingSnapshot?) throws {
         self.configuration = configuration
@@ -95,6 +99,7 @@ public final class RoutingSnapshot: Sendable {
         self.unmatched = previous?.unmatched ?? RouteStats()
         self.legacyPrefix = configuration.legacy.pathPrefix
         self.candidatePrefix = configuration.candidate.pathPrefix
+        self.forwarded = configuration.forwarded
     }
 
     /// The route named by `text`: as written in `routes:` (`GET /users/:id`), or its pattern alone

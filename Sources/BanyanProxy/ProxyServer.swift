@@ -261,26 +261,46 @@ public final class ProxyServer: Sendable {
         }
     }
 
-    /// Sends one route (or every route, when `route` is nil) back to legacy.
+    /// Sends one route (or every route, when `route` is nil) back to legacy. Open upgrade tunnels
+    /// (WebSocket) stay open unless `closeTunnels` says to close those of the routes rolled back.
     ///
     /// - Throws: ``ModeNotPersisted`` naming every route when the state database is away: the
     ///   rollback is in force here all the same.
-    public func rollback(route: String?) async throws -> [RouteRuntime] {
-        if let route { return [try await setMode(route: route, mode: .legacy, reason: "rollback")] }
+    public func rollback(route: String?, closeTunnels: Bool = false) async throws -> [RouteRuntime] {
         var result: [RouteRuntime] = []
         var notPersisted: ModeNotPersisted?
-        for runtime in engine.snapshot.routes {
+        let names = route.map { [$0] } ?? engine.snapshot.routes.map(\.config.route)
+        for name in names {
             do {
-                result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+                result.append(try await setMode(route: name, mode: .legacy, reason: "rollback"))
             } catch let failure as ModeNotPersisted {
                 result += failure.routes
                 notPersisted = failure
+            }
+        }
+        if closeTunnels {
+            let names = Set(result.map(\.config.route))
+            for (_, bound) in loops {
+                try await bound.eventLoop.submit {
+                    for client in Array(bound.value.clients.values) {
+                        for name in names { client.closeTunnel(route: name) }
+                    }
+                }.get()
             }
         }
         if let notPersisted {
             throw ModeNotPersisted(routes: result, pending: notPersisted.pending, cause: notPersisted.cause)
         }
         return result
+    }
+
+    /// Upgrade tunnels open now, all routes and unmatched requests together.
+    public var tunnelsOpen: Int {
+        let snapshot = engine.snapshot
+        let total = snapshot.routes.reduce(snapshot.unmatched.counters.tunnels.open) {
+            $0 + $1.stats.counters.tunnels.open
+        }
+        return Int(total)
     }
 
     /// Reads the configuration file again (SIGHUP): routes and policy change; a runtime change

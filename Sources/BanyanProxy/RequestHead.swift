@@ -37,9 +37,29 @@ public struct HeaderFieldRange: Sendable, Equatable {
     /// The value without surrounding whitespace.
     public var valueStart: Int32
     public var valueEnd: Int32
-    /// Whether a proxy must not forward it (RFC 9110 §7.6.1: Connection and the fields it
-    /// names, Keep-Alive, Proxy-Connection, TE, Upgrade) or replaces it (X-Forwarded-Proto).
-    public var isHopByHop: Bool
+    /// What the proxy does with the field.
+    public var role: FieldRole
+
+    /// Whether a proxy must not forward it as a plain field (RFC 9110 §7.6.1: Connection and the
+    /// fields it names, Keep-Alive, Proxy-Connection, TE, Upgrade); an upgrade request keeps
+    /// Connection and Upgrade.
+    public var isHopByHop: Bool { role == .hopByHop || role == .connection || role == .upgrade }
+}
+
+/// The fields of a request head the proxy treats apart from the rest.
+public enum FieldRole: UInt8, Sendable, Equatable {
+    /// Forwarded as received.
+    case plain
+    /// Dropped (Keep-Alive, Proxy-Connection, TE, the fields Connection names).
+    case hopByHop
+    /// `Connection`: dropped, except on an upgrade request.
+    case connection
+    /// `Upgrade`: dropped, except on an upgrade request.
+    case upgrade
+    /// `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host`: as `forwarded:` says.
+    case forwardedFor
+    case forwardedProto
+    case forwardedHost
 }
 
 /// The parts of a request head the proxy needs to route, forward and keep framing unambiguous.
@@ -62,10 +82,16 @@ public struct RequestHead: Sendable, Equatable {
     public var framing: BodyFraming
     /// Whether the client wants the connection kept open after the response.
     public var keepAlive: Bool
-    /// The index of the first X-Forwarded-For field, to which the proxy appends the client.
+    /// The index of the last X-Forwarded-For field, to which `append` adds the peer's address.
     public var forwardedFor: Int?
-    /// Whether the request names its Host (an HTTP/1.0 request may not; the upstream request must).
-    public var hasHost: Bool
+    /// The index of the Host field (an HTTP/1.0 request may have none; the upstream request must).
+    public var host: Int?
+    /// Whether the request asks to switch protocols (HTTP/1.1, `Connection: upgrade` and an
+    /// `Upgrade` field that does not offer `h2c`, which RFC 9113 §3.1 retired and the proxy strips).
+    public var upgrade: Bool
+
+    /// Whether the request names its Host.
+    public var hasHost: Bool { host != nil }
 
     /// The target without its query string.
     public var path: Substring {
@@ -139,8 +165,12 @@ public enum RequestHeadParser {
         var closeRequested = false
         var keepAliveRequested = false
         var hostCount = 0
+        var hostIndex: Int?
         var connectionNames: [String] = []
         var forwardedFor: Int?
+        var connectionUpgrade = false
+        var upgradeField = false
+        var offersH2C = false
         while true {
             if i >= count { return tooLongOrIncomplete(count - start, maxHeadBytes) }
             let lineStart = i
@@ -183,12 +213,13 @@ public enum RequestHeadParser {
             i += 2
             if i - start > maxHeadBytes { return tooLarge }
 
-            var hopByHop = false
+            var role = FieldRole.plain
             let name = UnsafeRawBufferPointer(rebasing: p[lineStart..<nameEnd])
             let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
             switch name.count {
             case 4 where equalsLower(name, "host"):
                 hostCount += 1
+                hostIndex = fields.count
             case 14 where equalsLower(name, "content-length"):
                 guard let parsed = parseContentLength(value) else {
                     return .rejected(.bad("Content-Length is not a number, or lists different numbers"))
@@ -208,29 +239,38 @@ public enum RequestHeadParser {
                     return .rejected(.bad("Transfer-Encoding must end with chunked; other codings are not accepted"))
                 }
             case 10 where equalsLower(name, "connection"):
-                hopByHop = true
+                role = .connection
                 forEachToken(value) { token in
                     if equalsLower(token, "close") {
                         closeRequested = true
                     } else if equalsLower(token, "keep-alive") {
                         keepAliveRequested = true
+                    } else if equalsLower(token, "upgrade") {
+                        connectionUpgrade = true
                     } else {
                         connectionNames.append(String(decoding: token, as: UTF8.self).lowercased())
                     }
                 }
-            case 10 where equalsLower(name, "keep-alive"): hopByHop = true
-            case 16 where equalsLower(name, "proxy-connection"): hopByHop = true
-            case 2 where equalsLower(name, "te"): hopByHop = true
-            case 7 where equalsLower(name, "upgrade"): hopByHop = true
-            case 17 where equalsLower(name, "x-forwarded-proto"): hopByHop = true
+            case 10 where equalsLower(name, "keep-alive"): role = .hopByHop
+            case 16 where equalsLower(name, "proxy-connection"): role = .hopByHop
+            case 2 where equalsLower(name, "te"): role = .hopByHop
+            case 7 where equalsLower(name, "upgrade"):
+                role = .upgrade
+                upgradeField = true
+                forEachToken(value) { token in
+                    if equalsLower(token, "h2c") { offersH2C = true }
+                }
+            case 17 where equalsLower(name, "x-forwarded-proto"): role = .forwardedProto
+            case 16 where equalsLower(name, "x-forwarded-host"): role = .forwardedHost
             case 15 where equalsLower(name, "x-forwarded-for"):
-                if forwardedFor == nil { forwardedFor = fields.count }
+                role = .forwardedFor
+                forwardedFor = fields.count
             default: break
             }
             fields.append(
                 HeaderFieldRange(
                     lineStart: Int32(lineStart - start), lineEnd: Int32(i - start), nameEnd: Int32(nameEnd - start),
-                    valueStart: Int32(valueStart - start), valueEnd: Int32(valueEnd - start), isHopByHop: hopByHop))
+                    valueStart: Int32(valueStart - start), valueEnd: Int32(valueEnd - start), role: role))
         }
         if i - start > maxHeadBytes { return tooLarge }
         if transferEncoding && contentLength != nil {
@@ -246,7 +286,8 @@ public enum RequestHeadParser {
                 let fieldName = UnsafeRawBufferPointer(
                     rebasing: p[(start + Int(field.lineStart))..<(start + Int(field.nameEnd))])
                 if connectionNames.contains(where: { equalsLowerString(fieldName, $0) }) {
-                    fields[index].isHopByHop = true
+                    fields[index].role = .hopByHop
+                    if forwardedFor == index { forwardedFor = fields[..<index].lastIndex { $0.role == .forwardedFor } }
                 }
             }
         }
@@ -262,8 +303,8 @@ public enum RequestHeadParser {
                 method: method,
                 target: String(decoding: UnsafeRawBufferPointer(rebasing: p[targetStart..<targetEnd]), as: UTF8.self),
                 minorVersion: minor, length: i - start, requestLineEnd: requestLineEnd, leadingBytes: start,
-                fields: fields, framing: framing, keepAlive: keepAlive, forwardedFor: forwardedFor,
-                hasHost: hostCount == 1))
+                fields: fields, framing: framing, keepAlive: keepAlive, forwardedFor: forwardedFor, host: hostIndex,
+                upgrade: minor == 1 && connectionUpgrade && upgradeField && !offersH2C))
     }
 
     private static let tooLarge = Result.rejected(

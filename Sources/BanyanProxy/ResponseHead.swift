@@ -8,8 +8,19 @@ public struct ResponseHead: Sendable, Equatable {
     public var length: Int
     /// Where the status line ends (after its CRLF).
     public var statusLineEnd: Int
-    /// The header lines to pass on, as byte ranges (hop-by-hop fields left out).
+    /// The header lines to pass on, as byte ranges (hop-by-hop fields left out, except
+    /// Connection and Keep-Alive, which tell the client what the upstream does with its
+    /// connection, and on a 101 Upgrade).
     public var keptLines: [Range<Int>]
+    /// The Connection and Keep-Alive lines among `keptLines` (the first of each), left out when the
+    /// proxy closes a connection the upstream keeps open (it then says `connection: close` itself).
+    /// Two optionals rather than an array: no allocation per response.
+    public var connectionLine: Range<Int>?
+    public var keepAliveLine: Range<Int>?
+    /// Whether Connection said `close`.
+    public var saysClose = false
+    /// Whether Connection said `keep-alive`.
+    public var saysKeepAlive = false
     public var framing: BodyFraming
     /// Whether the upstream connection may carry another request after this response.
     public var reusable: Bool
@@ -63,6 +74,9 @@ public enum ResponseHeadParser {
         var chunked = false
         var close = minor == 0
         var keepAlive = false
+        var saysClose = false
+        var connectionLine: Range<Int>?
+        var keepAliveLine: Range<Int>?
         var connectionNames: [(Int, Int)] = []
         while true {
             if i >= count { return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete }
@@ -95,6 +109,8 @@ public enum ResponseHeadParser {
             let name = UnsafeRawBufferPointer(rebasing: p[lineStart..<nameEnd])
             let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
             var hopByHop = false
+            var isConnection = false
+            var isKeepAlive = false
             switch name.count {
             case 14 where equalsLower(name, "content-length"):
                 var parsed = 0
@@ -114,10 +130,11 @@ public enum ResponseHeadParser {
                 if let last, equalsLower(last, "chunked") { chunked = true } else { close = true }
             // Transfer-Encoding is re-sent as received: the body is forwarded in its coding.
             case 10 where equalsLower(name, "connection"):
-                hopByHop = true
+                isConnection = true
                 forEachToken(value) { token in
                     if equalsLower(token, "close") {
                         close = true
+                        saysClose = true
                     } else if equalsLower(token, "keep-alive") {
                         keepAlive = true
                     } else {
@@ -125,16 +142,19 @@ public enum ResponseHeadParser {
                         connectionNames.append((base, base + token.count))
                     }
                 }
-            case 10 where equalsLower(name, "keep-alive"): hopByHop = true
+            case 10 where equalsLower(name, "keep-alive"): isKeepAlive = true
             case 16 where equalsLower(name, "proxy-connection"): hopByHop = true
             case 7 where equalsLower(name, "upgrade"): hopByHop = true
             case 2 where equalsLower(name, "te"): hopByHop = true
             default: break
             }
-            if !hopByHop { kept.append(lineStart..<i) }
+            // A 101 passes its Connection and Upgrade on: they tell the client what it switched to.
+            if !hopByHop || status == 101 { kept.append(lineStart..<i) }
+            if isConnection && connectionLine == nil && status != 101 { connectionLine = lineStart..<i }
+            if isKeepAlive && keepAliveLine == nil && status != 101 { keepAliveLine = lineStart..<i }
         }
         if minor == 0 && keepAlive { close = false }
-        if !connectionNames.isEmpty {
+        if !connectionNames.isEmpty && status != 101 {
             // Fields that Connection names are hop-by-hop too (they may come before it).
             kept.removeAll { line in
                 var nameEnd = line.lowerBound
@@ -164,7 +184,9 @@ public enum ResponseHeadParser {
         return .complete(
             ResponseHead(
                 status: status, minorVersion: minor, length: i, statusLineEnd: statusLineEnd, keptLines: kept,
-                framing: framing, reusable: !close))
+                connectionLine: connectionLine, keepAliveLine: keepAliveLine, saysClose: saysClose,
+                saysKeepAlive: keepAlive, framing: framing,
+                reusable: !close))
     }
 }
 

@@ -12,6 +12,30 @@ public final class RouteStats: Sendable {
         public var latency = LatencyHistogram()
     }
 
+    /// Upgrade tunnels (WebSocket and others) to one backend.
+    public struct TunnelCounters: Sendable, Equatable {
+        /// Tunnels open now.
+        public var open: UInt64 = 0
+        /// Tunnels opened since the proxy started.
+        public var opened: UInt64 = 0
+        public var bytesToUpstream: UInt64 = 0
+        public var bytesToClient: UInt64 = 0
+
+        public init(open: UInt64 = 0, opened: UInt64 = 0, bytesToUpstream: UInt64 = 0, bytesToClient: UInt64 = 0) {
+            self.open = open
+            self.opened = opened
+            self.bytesToUpstream = bytesToUpstream
+            self.bytesToClient = bytesToClient
+        }
+
+        public static func + (lhs: TunnelCounters, rhs: TunnelCounters) -> TunnelCounters {
+            TunnelCounters(
+                open: lhs.open + rhs.open, opened: lhs.opened + rhs.opened,
+                bytesToUpstream: lhs.bytesToUpstream + rhs.bytesToUpstream,
+                bytesToClient: lhs.bytesToClient + rhs.bytesToClient)
+        }
+    }
+
     /// Everything counted for the route.
     public struct Counters: Sendable, Equatable {
         public var legacy = BackendCounters()
@@ -29,6 +53,11 @@ public final class RouteStats: Sendable {
         public var shadowTimeouts: UInt64 = 0
         public var shadowErrors: UInt64 = 0
         public var shadowSkipped: [String: UInt64] = [:]
+        public var legacyTunnels = TunnelCounters()
+        public var candidateTunnels = TunnelCounters()
+
+        /// Both backends' tunnels together.
+        public var tunnels: TunnelCounters { legacyTunnels + candidateTunnels }
     }
 
     /// The counters and the route's guard, behind one lock: an answer is counted and judged in
@@ -172,6 +201,36 @@ public final class RouteStats: Sendable {
             return state.routeGuard?.recordComparison(differing: failing, at: Self.now())
         }
         if let verdict { verdicts?.deliver(route: route, verdict) }
+    }
+
+    func recordTunnelOpened(_ backend: Backend) {
+        box.withLockedValue { state in
+            Self.tunnels(&state.counters, backend) {
+                $0.open += 1; $0.opened += 1
+            }
+        }
+    }
+
+    func recordTunnelClosed(_ backend: Backend) {
+        box.withLockedValue { state in Self.tunnels(&state.counters, backend) { $0.open -= 1 } }
+    }
+
+    func recordTunnelBytes(_ backend: Backend, toUpstream: Int, toClient: Int) {
+        box.withLockedValue { state in
+            Self.tunnels(&state.counters, backend) { tunnels in
+                tunnels.bytesToUpstream += UInt64(toUpstream)
+                tunnels.bytesToClient += UInt64(toClient)
+            }
+        }
+    }
+
+    private static func tunnels(
+        _ counters: inout Counters, _ backend: Backend, _ change: (inout TunnelCounters) -> Void
+    ) {
+        switch backend {
+        case .legacy: change(&counters.legacyTunnels)
+        case .candidate: change(&counters.candidateTunnels)
+        }
     }
 
     private static func add(_ counters: inout BackendCounters, status: Int, microseconds: UInt64) {

@@ -64,6 +64,8 @@ struct ConfigurationSummary {
             lines.append("    \(route.route.padding(toLength: 28, withPad: " ", startingAt: 0)) \(route.mode)")
         }
         lines.append("  policy     fail at \(configuration.policy.failAt)")
+        lines.append("  forwarded  \(configuration.forwarded)")
+        for warning in configuration.forwarded.warnings { lines.append("warning: \(warning)") }
         return lines.joined(separator: "\n")
     }
 
@@ -76,7 +78,8 @@ struct ConfigurationSummary {
         let object: [String: Any] = [
             "file": file, "valid": true, "legacy": configuration.legacy.description,
             "candidate": configuration.candidate.description, "express": configuration.express.rawValue,
-            "routes": routes, "problems": [Any](),
+            "routes": routes, "problems": [Any](), "forwarded": configuration.forwarded.description,
+            "warnings": configuration.forwarded.warnings,
         ]
         return serializeJSON(object)
     }

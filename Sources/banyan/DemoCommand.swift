@@ -74,6 +74,9 @@ struct DemoCommand: AsyncParsableCommand {
 
         heading("3. promote a route, then roll it back (no restart)")
         try await careful.promoteAndRollBack(route: "GET /users/:id")
+
+        heading("4. one live connection: a WebSocket on GET /live through the proxy")
+        try await careful.showLiveConnection()
         await careful.stop()
 
         heading("look deeper")
@@ -317,6 +320,38 @@ private final class DemoRun: Sendable {
             "banyan rollback '\(route)'           → next GET /users/1 served-by: \(try await blocking(servedBy)) "
                 + "(the change took \(elapsed.formatted(.units(allowed: [.milliseconds], fractionalPart: .show(length: 1)))), "
                 + "persisted in the state database)")
+    }
+
+    /// Opens a WebSocket to GET /live through the proxy, echoes a message, and prints what
+    /// `banyan status` says of tunnels while it is open.
+    func showLiveConnection() async throws {
+        let port = server.port
+        let adminPort = server.adminPort
+        let lines = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<[String], any Error>) in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    with: Result {
+                        let socket = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
+                        defer { socket.close() }
+                        try socket.send(text: "hello from banyan demo")
+                        let echo = try socket.receive().text
+                        let status = try JSONParser.parse(
+                            HTTPClient(base: BaseURL(host: "127.0.0.1", port: adminPort)).send(
+                                HTTPRequest(method: "GET", target: "/api/routes")
+                            ).response.body)
+                        return [
+                            "GET /live switched to WebSocket (101, served-by: "
+                                + "\(socket.handshake.response.headers["served-by"] ?? "none")); the echo: \"\(echo)\"",
+                            "banyan status, while it is open:",
+                        ] + StatusText.tunnelLines(status).map { "  " + $0 }
+                    })
+            }
+        }
+        for line in lines { print(line) }
+        print(
+            "The route is in shadow mode, but a tunnel is never copied: legacy serves it, and a rollback leaves it "
+                + "open unless you add --close-tunnels.")
     }
 
     func stop() async {

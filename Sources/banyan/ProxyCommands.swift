@@ -169,6 +169,8 @@ struct RollbackCommand: ParsableCommand {
 
     @Argument(help: "The route, e.g. 'GET /users/:id'.") var route: String?
     @Flag(help: "Roll back every route.") var all = false
+    @Flag(help: "Also close the route's open upgrade tunnels (WebSocket); by default they stay open.")
+    var closeTunnels = false
     @OptionGroup var admin: AdminOptions
 
     func validate() throws {
@@ -177,9 +179,9 @@ struct RollbackCommand: ParsableCommand {
     }
 
     func run() throws {
-        let body: JSONValue =
-            all
-            ? .object([.init(key: "all", value: .bool(true))]) : .object([.init(key: "route", value: .string(route!))])
+        let body: JSONValue = .object(
+            (all ? [.init(key: "all", value: .bool(true))] : [.init(key: "route", value: .string(route!))])
+                + (closeTunnels ? [.init(key: "close_tunnels", value: .bool(true))] : []))
         let result = try admin.request("POST", "/api/rollback", body: body)
         if case .array(let routes)? = result["routes"] {
             for entry in routes { print("\(entry["route"].flatMap(\.stringValue) ?? "?"): legacy (rolled back)") }
@@ -251,6 +253,7 @@ enum StatusText {
                 row.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }
                     .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
+        lines += tunnelLines(status)
         return lines.joined(separator: "\n")
     }
 
@@ -276,6 +279,27 @@ enum StatusText {
                     + String(format: "seen %.1f s ago", max(0, seen)))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Open upgrade tunnels (WebSocket), per route that has had any.
+    static func tunnelLines(_ status: JSONValue) -> [String] {
+        var lines = ["tunnels open \(Int(status["tunnels_open"]?.numberValue ?? 0)) (never shadowed)"]
+        guard case .array(let routes)? = status["routes"] else { return lines }
+        for route in routes {
+            guard let tunnels = route["tunnels"], Int(tunnels["opened"]?.numberValue ?? 0) > 0 else { continue }
+            var sides: [String] = []
+            for side in ["legacy", "candidate"] {
+                let open = Int(tunnels["by_backend"]?[side]?["open"]?.numberValue ?? 0)
+                if open > 0 { sides.append("\(side) \(open)") }
+            }
+            lines.append(
+                "  \(route["route"]?.stringValue ?? "?"): open \(Int(tunnels["open"]?.numberValue ?? 0))"
+                    + (sides.isEmpty ? "" : " (\(sides.joined(separator: ", ")))")
+                    + ", opened \(Int(tunnels["opened"]?.numberValue ?? 0)), bytes to upstream "
+                    + "\(Int(tunnels["bytes_to_upstream"]?.numberValue ?? 0)), to client "
+                    + "\(Int(tunnels["bytes_to_client"]?.numberValue ?? 0))")
+        }
+        return lines
     }
 
     private static func backend(_ value: JSONValue?) -> String {

@@ -64,10 +64,19 @@ struct RoutesCommand: ParsableCommand {
             if let existingText { configured = try? ConfigurationLoader.parse(yaml: existingText, file: config) }
 
             let inventory: RouteInventory
+            let trust: TrustProxyAdvice?
             do {
                 // Patterns are checked with the flavour named, else the app's Express, else the file's.
-                inventory = try ExpressRouteLoader(node: node, timeout: timeout).load(appPath: express)
-                    .inventory(flavor: chosenFlavor, fallback: configured?.express ?? .express4)
+                let report = try ExpressRouteLoader(node: node, timeout: timeout).load(appPath: express)
+                inventory = report.inventory(flavor: chosenFlavor, fallback: configured?.express ?? .express4)
+                trust = report.trustProxy.map { setting in
+                    // The app sees the proxy connect from the legacy URL's host when that is this machine.
+                    let legacyHost = configured?.legacy.host
+                    let local = legacyHost.map { $0.hasPrefix("127.") || $0 == "::1" || $0 == "localhost" } ?? true
+                    return TrustProxyAdvice(
+                        setting: setting, forwarded: configured?.forwarded ?? ForwardedHeaders(),
+                        proxyAddress: local ? "127.0.0.1" : nil)
+                }
             } catch {
                 throw UsageError(error.description)
             }
@@ -117,6 +126,12 @@ struct RoutesCommand: ParsableCommand {
                     print("\(merge.notServed.count) entries of \(config) name routes the app does not serve (kept):")
                     for route in merge.notServed { print("  ? \(route)") }
                 }
+                if let trust {
+                    print(
+                        "forwarded headers: \(trust.summary) with forwarded: \(configured?.forwarded ?? ForwardedHeaders())"
+                    )
+                    for change in trust.changes { print("  change: \(change)") }
+                }
                 for warning in warnings { printError("warning: \(warning)") }
             case .json:
                 var object = inventory.json
@@ -131,6 +146,17 @@ struct RoutesCommand: ParsableCommand {
                                 "not_served": .array(merge.notServed.map(JSONValue.string)),
                             ]))
                     members.append(JSONMember(key: "warnings", value: .array(warnings.map(JSONValue.string))))
+                    if let trust {
+                        func kept(_ value: Bool?) -> JSONValue { value.map(JSONValue.bool) ?? .null }
+                        members.append(
+                            JSONMember(
+                                key: "trust_proxy",
+                                value: [
+                                    "setting": .string(trust.setting.description), "keeps_ip": kept(trust.keepsIP),
+                                    "keeps_protocol": kept(trust.keepsProtocol),
+                                    "changes": .array(trust.changes.map(JSONValue.string)),
+                                ]))
+                    }
                     object = .object(members)
                 }
                 print(object.prettyText())

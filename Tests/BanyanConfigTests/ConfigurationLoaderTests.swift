@@ -212,6 +212,23 @@ struct ConfigurationLoaderTests {
             "routes:\n  - route: GET /a\n    mode: shadow\n    shadow: { timeout: soon }\n",
             "banyan.yaml:6:24: routes[0].shadow.timeout: 'soon' is not a duration; write it like 2s or 500ms"
         ),
+        (
+            "a forwarded word other than transparent",
+            "forwarded: opaque\n",
+            "banyan.yaml:3:12: forwarded: 'opaque' is not a forwarded setting; write 'transparent' or a mapping of "
+                + "x_forwarded_for, x_forwarded_proto, x_forwarded_host, trusted"
+        ),
+        (
+            "a forwarded choice that does not exist",
+            "forwarded:\n  x_forwarded_proto: append\n",
+            "banyan.yaml:4:22: forwarded.x_forwarded_proto: 'append' is not a choice here; allowed: preserve, set"
+        ),
+        (
+            "a trusted peer that is not an address",
+            "forwarded:\n  trusted: [10.0.0.0/8, lb.internal]\n",
+            "banyan.yaml:4:25: forwarded.trusted: 'lb.internal' is not an address or CIDR range; write it like "
+                + "10.0.0.5, 10.0.0.0/8 or fc00::/7"
+        ),
     ]
 
     static let guardMistakes: [(String, String, String)] = [
@@ -301,6 +318,25 @@ struct ConfigurationLoaderTests {
         #expect(GuardSettings().minSamples == 200)
         #expect(GuardSettings().consecutiveFailures == 5)
         #expect(GuardSettings().enabled)
+    }
+
+    @Test("forwarded: transparent, a mapping, and the default")
+    func readsForwarded() throws {
+        let head = "legacy: http://127.0.0.1:3000\ncandidate: http://127.0.0.1:8080\n"
+        #expect(try ConfigurationLoader.parse(yaml: head).forwarded == ForwardedHeaders())
+        #expect(try ConfigurationLoader.parse(yaml: head + "forwarded: transparent\n").forwarded == .passThrough)
+        let mapped = try ConfigurationLoader.parse(
+            yaml: head
+                + "forwarded:\n  x_forwarded_for: append\n  x_forwarded_host: set\n  trusted: [10.1.0.0/16, '::1']\n"
+        ).forwarded
+        #expect(mapped.forwardedFor == .append)
+        #expect(mapped.proto == .preserve)
+        #expect(mapped.host == .set)
+        #expect(mapped.trusted.map(\.description) == ["10.1.0.0/16", "::1"])
+        #expect(mapped.trustedGiven)
+        #expect(mapped.trusts("10.1.200.3"))
+        #expect(!mapped.trusts("10.2.0.1"))
+        #expect(mapped.trusts("::1"))
     }
 
     @Test(arguments: mistakes)

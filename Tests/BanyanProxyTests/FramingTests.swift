@@ -65,17 +65,44 @@ struct FramingTests {
         #expect(response("HTTP/1.1 100 Continue\r\n\r\n")?.isInterim == true)
     }
 
-    @Test("hop-by-hop response fields are not passed on")
+    @Test("hop-by-hop response fields are not passed on; Connection and Keep-Alive are, marked")
     func keptLines() throws {
         let text =
             "HTTP/1.1 200 OK\r\nX-Powered-By: Express\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\n"
-            + "X-Hop: 1\r\nContent-Length: 2\r\n\r\nok"
+            + "X-Hop: 1\r\nUpgrade: h2\r\nContent-Length: 2\r\n\r\nok"
         let head = try #require(response(text))
         let bytes = Array(text.utf8)
         let kept = head.keptLines.map { String(decoding: bytes[$0], as: UTF8.self) }
-        #expect(kept == ["X-Powered-By: Express\r\n", "Content-Length: 2\r\n"])
+        #expect(
+            kept == [
+                "X-Powered-By: Express\r\n", "Connection: keep-alive, X-Hop\r\n", "Keep-Alive: timeout=5\r\n",
+                "Content-Length: 2\r\n",
+            ])
+        #expect(
+            head.connectionLine.map { String(decoding: bytes[$0], as: UTF8.self) }
+                == "Connection: keep-alive, X-Hop\r\n")
+        #expect(head.keepAliveLine.map { String(decoding: bytes[$0], as: UTF8.self) } == "Keep-Alive: timeout=5\r\n")
+        #expect(head.saysKeepAlive)
+        #expect(!head.saysClose)
         #expect(head.status == 200)
         #expect(head.length == text.utf8.count - 2)
+    }
+
+    @Test("a 101 passes Connection and Upgrade on and has no body")
+    func switchingProtocols() throws {
+        let text =
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n\u{81}\u{02}hi"
+        let head = try #require(response(text))
+        let bytes = Array(text.utf8)
+        #expect(
+            head.keptLines.map { String(decoding: bytes[$0], as: UTF8.self) } == [
+                "Upgrade: websocket\r\n", "Connection: Upgrade\r\n",
+                "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n",
+            ])
+        #expect(head.framing == .none)
+        #expect(!head.isInterim)
+        #expect(head.connectionLine == nil && head.keepAliveLine == nil)
     }
 
     @Test("an upstream that does not speak HTTP/1.x is refused")

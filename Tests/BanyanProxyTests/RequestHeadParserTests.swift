@@ -130,8 +130,33 @@ struct RequestHeadParserTests {
         }
         #expect(
             head.fields.filter(\.isHopByHop).map(name) == ["Connection", "X-Secret", "Keep-Alive", "TE", "Upgrade"])
+        #expect(
+            head.fields.map(\.role) == [
+                .plain, .connection, .hopByHop, .hopByHop, .plain, .forwardedFor, .hopByHop, .upgrade, .plain,
+            ])
+        // Connection does not say upgrade: not an upgrade request.
+        #expect(!head.upgrade)
         let kept = head.fields.last!
         #expect(String(decoding: bytes[Int(kept.valueStart)..<Int(kept.valueEnd)], as: UTF8.self) == "v")
+    }
+
+    @Test(
+        "which requests ask to switch protocols",
+        arguments: [
+            ("GET /live HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n", true),
+            ("GET /live HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, upgrade\r\nUpgrade: echo/1\r\n\r\n", true),
+            ("GET /live HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n", false),
+            ("GET /live HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n", false),
+            ("GET /live HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n", false),
+            ("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n", false),
+            ("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket, h2c\r\n\r\n", false),
+        ])
+    func upgrade(text: String, expected: Bool) throws {
+        guard case .complete(let head) = parse(text) else {
+            Issue.record("expected a complete head")
+            return
+        }
+        #expect(head.upgrade == expected)
     }
 
     @Test(

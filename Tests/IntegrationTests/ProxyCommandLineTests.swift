@@ -116,6 +116,59 @@ struct ProxyCommandLineTests {
         #expect(output.hasSuffix("banyan proxy: stopped\n"))
     }
 
+    @Test("a WebSocket through banyan proxy: status shows the open tunnel, rollback --close-tunnels closes it")
+    func tunnelCommands() async throws {
+        let legacy = try ServiceProcess.legacy()
+        let candidate = try ServiceProcess.legacy()
+        let listen = try #require(findFreePort())
+        let admin = try #require(findFreePort())
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-proxy-cli-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("banyan.yaml").path
+        try Data(
+            """
+            legacy: http://127.0.0.1:\(legacy.port)
+            candidate: http://127.0.0.1:\(candidate.port)
+            listen: 127.0.0.1:\(listen)
+            admin: 127.0.0.1:\(admin)
+            state: sqlite:\(folder.appendingPathComponent("state.sqlite").path)
+            routes:
+              - route: GET /live
+                mode: new
+            """.utf8
+        ).write(to: URL(fileURLWithPath: file))
+        let proxy = Process()
+        proxy.executableURL = repositoryRoot.appendingPathComponent(".build/debug/banyan")
+        proxy.arguments = ["proxy", "--config", file]
+        proxy.standardError = Pipe()
+        proxy.standardOutput = Pipe()
+        try proxy.run()
+        defer { if proxy.isRunning { proxy.terminate() } }
+        #expect(waitUntilListening(port: listen, timeout: 20))
+        #expect(waitUntilListening(port: admin, timeout: 5))
+
+        let (status, rollback, afterRollback) = try await blocking { () throws -> (String, String, String) in
+            let socket = try WebSocketClient(host: "127.0.0.1", port: listen, target: "/live")
+            try socket.send(text: "hi")
+            _ = try socket.receive()
+            let status = try CommandLineTests.banyan(["status", "--config", file]).output
+            let rollback = try CommandLineTests.banyan(["rollback", "GET /live", "--close-tunnels", "--config", file])
+            let after: String
+            do {
+                after = "received \(try socket.receive().text)"
+            } catch {
+                after = "closed"
+            }
+            return (status, rollback.output, after)
+        }
+        #expect(
+            status.hasSuffix(
+                "\ntunnels open 1 (never shadowed)\n  GET /live: open 1 (candidate 1), opened 1, bytes to upstream 8, "
+                    + "to client 4\n"))
+        #expect(rollback == "GET /live: legacy (rolled back)\n")
+        #expect(afterRollback == "closed")
+    }
+
     @Test("usage errors exit 2 and say what to write")
     func usageErrors() throws {
         let mode = try CommandLineTests.banyan(["route", "set", "GET /users/:id", "blue"])

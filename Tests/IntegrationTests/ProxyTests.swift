@@ -26,7 +26,9 @@ struct ProxyTests {
         #expect(user.status == 200)
         #expect(user.headers["served-by"] == "legacy")
         #expect(user.bodyText == #"{"id":1,"name":"Ada","email":"ada@example.com"}"#)
-        #expect(user.headers["keep-alive"] == nil)
+        // Express's own Connection and Keep-Alive reach the client: the proxy keeps the connection as Express would.
+        #expect(user.headers["keep-alive"] == "timeout=5")
+        #expect(user.headers["connection"] == "keep-alive")
 
         let order = try await proxy.get(
             "/orders/ord_123", headers: [("Connection", "close, X-Secret"), ("X-Secret", "s")])
@@ -52,9 +54,11 @@ struct ProxyTests {
         #expect(
             requests[0]
                 == "GET /orders/ord_123 HTTP/1.1\r\nHost: 127.0.0.1:\(proxy.server.port)\r\n"
-                + "x-forwarded-for: 127.0.0.1\r\nx-forwarded-proto: http")
+                + "Connection: close, X-Secret\r\nx-forwarded-for: 127.0.0.1\r\n"
+                + "x-forwarded-host: 127.0.0.1:\(proxy.server.port)\r\nx-forwarded-proto: http")
         #expect(requests[2].hasPrefix("GET /price/AAPL HTTP/1.1\r\n"))
-        #expect(requests[2].contains("X-Forwarded-For: 10.1.2.3, 127.0.0.1\r\n"))
+        // The client (127.0.0.1) is a trusted peer by default: its X-Forwarded-For goes on unchanged.
+        #expect(requests[2].contains("X-Forwarded-For: 10.1.2.3\r\nx-forwarded-host: "))
         #expect(requests[2].hasSuffix("x-banyan-shadow: 1"))
 
         let stats = try #require(proxy.server.engine.snapshot.route(named: "GET /price/:symbol")).stats.counters

@@ -231,6 +231,8 @@ public struct Configuration: Sendable, Hashable {
     /// First match wins, as in Express; unmatched requests go to legacy.
     public var routes: [RouteConfig]
     public var policy: DifferencePolicy
+    /// What the proxy does to the forwarding fields of requests (`forwarded:`).
+    public var forwarded: ForwardedHeaders
 
     public init(
         legacy: BaseURL,
@@ -242,7 +244,8 @@ public struct Configuration: Sendable, Hashable {
         state: String = "sqlite:.banyan/state.sqlite",
         servedByHeader: String = "served-by",
         routes: [RouteConfig] = [],
-        policy: DifferencePolicy = .default
+        policy: DifferencePolicy = .default,
+        forwarded: ForwardedHeaders = ForwardedHeaders()
     ) {
         self.legacy = legacy
         self.candidate = candidate
@@ -254,5 +257,6 @@ public struct Configuration: Sendable, Hashable {
         self.servedByHeader = servedByHeader
         self.routes = routes
         self.policy = policy
+        self.forwarded = forwarded
     }
 }

@@ -1,8 +1,8 @@
 /// Standard base64 (RFC 4648, with padding), for bodies that are not text.
-enum Base64 {
+public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
-    static func encode(_ bytes: [UInt8], lineLength: Int = 76) -> String {
+    public static func encode(_ bytes: [UInt8], lineLength: Int = 76) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
         var index = 0
@@ -26,7 +26,7 @@ enum Base64 {
         return lines.joined(separator: "\n")
     }
 
-    static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var values: [UInt8] = []
         var padding = 0
         for byte in text.utf8 {

@@ -28,6 +28,9 @@ public struct HTTPResponseParser: Sendable {
         self.requestMethod = requestMethod.uppercased()
     }
 
+    /// The bytes received after the last response returned (after a `101`, the new protocol's).
+    public var unconsumed: ArraySlice<UInt8> { buffer[start...] }
+
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         buffer.append(contentsOf: bytes)
     }
@@ -127,7 +130,8 @@ public struct HTTPResponseParser: Sendable {
         from bodyStart: Int,
         atEOF: Bool
     ) throws(HTTPParseError) -> ([UInt8], Int)? {
-        if requestMethod == "HEAD" || response.status == 204 || response.status == 304 {
+        // A 101 has no body: what follows it is the new protocol's (see `unconsumed`).
+        if requestMethod == "HEAD" || response.status == 101 || response.status == 204 || response.status == 304 {
             return ([], bodyStart)
         }
         let encodings = response.headers.values(for: "transfer-encoding")

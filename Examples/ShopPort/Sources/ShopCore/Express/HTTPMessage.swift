@@ -65,6 +65,7 @@ public func statusText(_ status: Int) -> String {
     case 405: "Method Not Allowed"
     case 413: "Payload Too Large"
     case 415: "Unsupported Media Type"
+    case 426: "Upgrade Required"
     case 500: "Internal Server Error"
     default: "unknown"
     }

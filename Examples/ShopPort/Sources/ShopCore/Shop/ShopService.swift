@@ -60,6 +60,7 @@ public final class ShopService: Sendable {
         app.get("/price/:symbol") { shop, req, res in shop.price(req, &res) }
         app.post("/checkout") { shop, req, res in shop.checkout(req, &res) }
         app.get("/day-of-year") { shop, req, res in shop.dayOfYear(req, &res) }
+        app.get("/live") { shop, req, res in shop.live(req, &res) }
         return app
     }
 
@@ -251,6 +252,14 @@ public final class ShopService: Sendable {
         // Mistake "snake-case-key" (naive): the Swift property name leaks as day_of_year.
         let key = naive ? "day_of_year" : "dayOfYear"
         res.json(.object(JSONObject([("date", .string(date)), (key, .number(Double(day)))])))
+    }
+
+    /// `GET /live` without an upgrade: Express's 426. The WebSocket itself stays on legacy, which
+    /// the proxy tunnels it to whatever the route's mode.
+    func live(_ req: Req, _ res: inout Res) {
+        res.status(426)
+        res.set("Upgrade", "websocket")
+        res.json(Self.error("GET /live is a WebSocket; send Upgrade: websocket"))
     }
 
     // MARK: helpers
