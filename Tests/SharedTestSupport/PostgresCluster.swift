@@ -51,7 +51,7 @@ public final class PostgresCluster: Sendable {
                     [
                         "-D", data, "-w", "-t", "60", "-l", folder + "/server.log", "-o",
                         "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off "
-                            + "-c max_connections=100",
+                            + "-c max_connections=300",
                         "start",
                     ])
                 self.folder = folder
