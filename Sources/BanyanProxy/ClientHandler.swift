@@ -137,12 +137,16 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             decision: decision, clientAddress: clientAddress, snapshot: snapshot, retainLimit: retainLimit, now: now)
         self.exchange = exchange
         engine.exchangeStarted()
+        if decision.shadow == .send || engine.accessLog != nil || snapshot.configuration.requestID {
+            exchange.identify(generate: snapshot.configuration.requestID, bytesBefore: writer.written)
+        }
         if decision.shadow == .send, let route {
             if exchange.retainedOverflow {
                 route.stats.recordShadowSkipped("skipped_large")
             } else if engine.acquireShadowSlot(route: route.index, limit: route.config.shadow.concurrency) {
                 exchange.shadow = ShadowPair(
-                    route: route, method: head.method, target: head.target, engine: engine)
+                    route: route, method: head.method, target: head.target, requestID: exchange.requestID,
+                    engine: engine)
                 exchange.legacyCopy = context.channel.allocator.buffer(capacity: 1024)
             } else {
                 route.stats.recordShadowSkipped("skipped_busy")
@@ -235,7 +239,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private func requestFinished(_ exchange: Exchange) {
         guard let pair = exchange.shadow, let route = exchange.route else { return }
         let shadowHead = exchange.upstreamHead(
-            for: .candidate, allocator: context.channel.allocator, extra: "x-banyan-shadow: 1\r\n")
+            for: .candidate, allocator: context.channel.allocator,
+            extra: "x-banyan-shadow: 1\r\n" + (exchange.requestIDLine ?? ""))
         pair.callStarted = true
         route.stats.recordShadowSent()
         loop.shadows.send(
@@ -290,7 +295,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.connectionReused = reused
         connection.delegate = self
         var head = reusedBuffer(&upstreamScratch, capacity: exchange.head.length + 128)
-        exchange.writeUpstreamHead(for: exchange.backend, into: &head)
+        exchange.writeUpstreamHead(for: exchange.backend, into: &head, extra: exchange.requestIDLine)
         keepScratch(&upstreamScratch, head)
         connection.write(head)
         if exchange.retaining || (exchange.attempt > 1 && exchange.replayable) {
@@ -349,6 +354,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             status: status,
             body: "banyan: the \(exchange.backend) service \(what) (\(exchange.head.method) "
                 + "\(exchange.head.target))\n", close: !keepAlive)
+        engine.accessLog?.record(exchange.accessEntry(status: status, bytes: writer.written, served: "banyan"))
         if keepAlive { processInbound() }
     }
 
@@ -476,6 +482,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         } else {
             out.writeBytes(exchange.backend == .legacy ? servedByLegacy : servedByCandidate)
         }
+        if let line = exchange.requestIDLine { out.writeString(line) }
         if exchange.closeClient {
             out.writeStaticString("connection: close\r\n\r\n")
         } else if http10 {
@@ -582,6 +589,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         let now = NIODeadline.now()
         exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange, now: now))
+        engine.accessLog?.record(
+            exchange.accessEntry(status: response.status, bytes: writer.written, served: exchange.backend.rawValue))
         if let pair = exchange.shadow {
             if exchange.backend == .legacy, let copy = exchange.legacyCopy {
                 // The copy starts with the final head unless interim answers came before it.

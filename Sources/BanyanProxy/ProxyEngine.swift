@@ -29,6 +29,8 @@ public struct ProxySettings: Sendable {
     public var shadowPipelineDepth = 16
     /// How often differences are written to the state database.
     public var flushInterval: Duration = .milliseconds(500)
+    /// Where the access log goes (`banyan proxy --access-log`); nil writes none.
+    public var accessLog: AccessLogSettings?
 
     public init() {}
 }
@@ -101,6 +103,8 @@ public final class ProxyEngine: Sendable {
     let legacyAddress: SocketAddress
     let candidateAddress: SocketAddress
     let recorder: DifferenceRecorder
+    /// One line per answered request, when asked for.
+    let accessLog: AccessLog?
     private let shadowInFlight = NIOLockedValueBox<[Int: Int]>([:])
     private let drainingBox = NIOLockedValueBox(false)
     private let activeExchanges = Atomic<Int>(0)
@@ -114,6 +118,7 @@ public final class ProxyEngine: Sendable {
         self.candidateAddress = try SocketAddress.makeAddressResolvingHost(
             configuration.candidate.host, port: configuration.candidate.port)
         self.recorder = recorder
+        self.accessLog = try settings.accessLog.map(AccessLog.init)
     }
 
     /// The routes in force now.

@@ -25,6 +25,13 @@ public final class ProxyServer: Sendable {
     public let port: Int
     /// The port of the admin API.
     public var adminPort: Int { adminChannel.withLockedValue { $0?.localAddress?.port ?? 0 } }
+    /// The admin listener's `HOST:PORT`, for a browser or `curl` (a wildcard host reads as loopback).
+    public var adminAddress: String {
+        var host = engine.snapshot.configuration.admin.host
+        if host == "0.0.0.0" { host = "127.0.0.1" }
+        if host == "::" { host = "::1" }
+        return ListenAddress(host: host, port: adminPort).description
+    }
     /// Where runtime changes and shadow differences are kept.
     public let store: any StateStore
     private let group: MultiThreadedEventLoopGroup
@@ -35,12 +42,17 @@ public final class ProxyServer: Sendable {
     private let configPath: String?
     private let overrides: NIOLockedValueBox<[String: RouteOverride]>
     private let stopped = NIOLockedValueBox(false)
+    /// The Prometheus metrics served at `/metrics`.
+    public let metrics: ProxyMetrics
+    private let changes = NIOLockedValueBox(0)
+    private let phases = NIOLockedValueBox<[String: String]>([:])
 
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
         ownsGroup: Bool, acceptor: Acceptor, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
-        configPath: String?, overrides: [String: RouteOverride]
+        configPath: String?, overrides: [String: RouteOverride], metrics: ProxyMetrics
     ) {
+        self.metrics = metrics
         self.engine = engine
         self.port = port
         self.store = store
@@ -80,7 +92,8 @@ public final class ProxyServer: Sendable {
             try await store.removeOverride(route: route.config.route)
             overrides[route.config.route] = nil
         }
-        let recorder = DifferenceRecorder(policy: configuration.policy)
+        let metrics = ProxyMetrics()
+        let recorder = DifferenceRecorder(policy: configuration.policy, metrics: metrics)
         let engine = try ProxyEngine(snapshot: snapshot, settings: settings, recorder: recorder)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.threads))
         var loops: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
@@ -113,7 +126,7 @@ public final class ProxyServer: Sendable {
         let server = ProxyServer(
             engine: engine, port: acceptor.port, store: store,
             group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
-            configPath: configPath, overrides: overrides)
+            configPath: configPath, overrides: overrides, metrics: metrics)
         let admin: any Channel
         do {
             admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
@@ -123,14 +136,42 @@ public final class ProxyServer: Sendable {
             throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
         }
         server.adminChannel.withLockedValue { $0 = admin }
+        try? await server.refreshDataPhases()
         return server
     }
 
     // MARK: Control
 
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
+    ///
+    /// - Parameters:
+    ///   - reason: why, as the event log shows it (the reason typed, or an automatic change's evidence).
+    ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
     @discardableResult
-    public func setMode(route name: String, mode: RouteMode, reason: String) async throws -> RouteRuntime {
+    public func setMode(route name: String, mode: RouteMode, reason: String, cause: String = "api") async throws
+        -> RouteRuntime
+    {
+        try await setMode(route: name, reason: reason, cause: cause) { _ in mode }
+    }
+
+    /// Moves a route one step along the configuration's promotion ladder (legacy → shadow →
+    /// canary 1% → 5% → 25% → 50% → new by default).
+    @discardableResult
+    public func promote(route name: String, reason: String, cause: String = "api") async throws -> RouteRuntime {
+        let ladder = engine.snapshot.configuration.promotion
+        return try await setMode(route: name, reason: reason, cause: cause) { current in
+            guard let next = ladder.next(after: current) else {
+                throw ProxyError(
+                    status: 409,
+                    "route '\(name)' is \(current), the last step of promotion; nothing to promote to")
+            }
+            return next
+        }
+    }
+
+    private func setMode(
+        route name: String, reason: String, cause: String, to target: (RouteMode) throws -> RouteMode
+    ) async throws -> RouteRuntime {
         let (override, previous) = try overrides.withLockedValue { overrides in
             let snapshot = engine.snapshot
             guard let route = snapshot.route(named: name) else {
@@ -138,7 +179,7 @@ public final class ProxyServer: Sendable {
                 throw ProxyError(status: 404, "no route '\(name)' in the configuration; routes: \(known)")
             }
             let override = RouteOverride(
-                route: route.config.route, mode: mode, fileMode: route.config.mode, reason: reason,
+                route: route.config.route, mode: try target(route.mode), fileMode: route.config.mode, reason: reason,
                 changedAt: Date().timeIntervalSince1970)
             overrides[route.config.route] = override
             let current = overrides
@@ -147,22 +188,40 @@ public final class ProxyServer: Sendable {
             }
             return (override, route.mode)
         }
-        try await store.saveOverride(
-            override,
-            event: RouteEvent(
-                route: override.route, from: previous.storageText, to: mode.storageText, reason: reason,
-                at: override.changedAt))
+        noteChange(route: override.route, cause: cause)
+        do {
+            try await store.saveOverride(
+                override,
+                event: RouteEvent(
+                    route: override.route, from: previous.storageText, to: override.mode.storageText, reason: reason,
+                    at: override.changedAt, cause: cause))
+        } catch {
+            metrics.countStateWriteFailure(operation: "mode_change")
+            throw error
+        }
         return engine.snapshot.route(named: override.route)!
     }
 
     /// Sends one route (or every route, when `route` is nil) back to legacy.
-    public func rollback(route: String?) async throws -> [RouteRuntime] {
-        if let route { return [try await setMode(route: route, mode: .legacy, reason: "rollback")] }
+    public func rollback(route: String?, reason: String = "rollback", cause: String = "api") async throws
+        -> [RouteRuntime]
+    {
+        if let route { return [try await setMode(route: route, mode: .legacy, reason: reason, cause: cause)] }
         var result: [RouteRuntime] = []
         for runtime in engine.snapshot.routes {
-            result.append(try await setMode(route: runtime.config.route, mode: .legacy, reason: "rollback"))
+            result.append(
+                try await setMode(route: runtime.config.route, mode: .legacy, reason: reason, cause: cause))
         }
         return result
+    }
+
+    /// How many mode changes this proxy made or applied since it started: the dashboard's stream
+    /// watches it to push a change at once.
+    public var changeCount: Int { changes.withLockedValue { $0 } }
+
+    private func noteChange(route: String, cause: String) {
+        changes.withLockedValue { $0 += 1 }
+        metrics.countModeChange(route: route, cause: cause)
     }
 
     /// Reads the configuration file again (SIGHUP): routes and policy change; a runtime change
@@ -175,6 +234,8 @@ public final class ProxyServer: Sendable {
         } catch {
             throw ProxyError(error.description)
         }
+        let before = Dictionary(
+            engine.snapshot.routes.map { ($0.config.route, $0.mode.storageText) }, uniquingKeysWith: { a, _ in a })
         let stale = try overrides.withLockedValue { overrides in
             let snapshot = try engine.replaceSnapshot { current in
                 var next = configuration
@@ -190,14 +251,49 @@ public final class ProxyServer: Sendable {
             return stale.map(\.config.route)
         }
         engine.recorder.updatePolicy(configuration.policy)
-        for route in stale { try await store.removeOverride(route: route) }
+        let now = Date().timeIntervalSince1970
+        for route in engine.snapshot.routes {
+            guard let previous = before[route.config.route], previous != route.mode.storageText else {
+                if stale.contains(route.config.route) { try await store.removeOverride(route: route.config.route) }
+                continue
+            }
+            noteChange(route: route.config.route, cause: "file")
+            let event = RouteEvent(
+                route: route.config.route, from: previous, to: route.mode.storageText,
+                reason: "the configuration file changed this route", at: now, cause: "file")
+            do {
+                if stale.contains(route.config.route) {
+                    try await store.removeOverride(route: route.config.route, event: event)
+                } else {
+                    try await store.saveEvent(event)
+                }
+            } catch {
+                metrics.countStateWriteFailure(operation: "reload")
+                throw error
+            }
+        }
+    }
+
+    /// The data phase of each table a route names (`table:`), as last read from the state database.
+    public var dataPhases: [String: String] { phases.withLockedValue { $0 } }
+
+    /// Reads the tables' data phases again (the periodic flush does, every 500 ms).
+    public func refreshDataPhases() async throws {
+        guard engine.snapshot.routes.contains(where: { $0.config.table != nil }) else { return }
+        let current = try await store.dataPhases()
+        phases.withLockedValue { $0 = current }
     }
 
     /// Writes the differences compared so far to the state store.
     public func flushDifferences() async throws {
         await engine.recorder.waitForComparisons()
         let (aggregates, totals) = engine.recorder.takePending()
-        try await store.mergeDifferences(aggregates, totals: totals)
+        do {
+            try await store.mergeDifferences(aggregates, totals: totals)
+        } catch {
+            metrics.countStateWriteFailure(operation: "differences")
+            throw error
+        }
     }
 
     /// Waits until no shadow copy or comparison is in flight (at most `timeout`), then flushes.
@@ -240,6 +336,7 @@ public final class ProxyServer: Sendable {
             }.get()
         }
         try? await store.close()
+        engine.accessLog?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
     }
 }

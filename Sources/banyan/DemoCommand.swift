@@ -6,6 +6,7 @@ import BanyanHTTP
 import BanyanProxy
 import BanyanState
 import Foundation
+import Logging
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -88,11 +89,17 @@ struct DemoCommand: AsyncParsableCommand {
                 banyan rollback --all --admin \(admin)
             Your own migration: write a banyan.yaml (docs/configuration.md) and run 'banyan proxy' (docs/proxy.md).
             """)
+        let dashboard = "http://\(naive.server.adminAddress)/"
         if keep {
             print(
                 "\nkeeping the naive setup: proxy on 127.0.0.1:\(naive.server.port), admin API on \(admin); "
                     + "Ctrl-C stops it")
-            try await ProxyService.serve(naive.server, log: { printError($0) })
+            print("dashboard: \(dashboard)")
+            var logger = Logger(label: "banyan.proxy")
+            logger.logLevel = .notice
+            try await ProxyService.serve(naive.server, logger: logger)
+        } else {
+            print("\ndashboard: \(dashboard) (up while the demo runs; 'banyan demo --keep' keeps it up)")
         }
         await naive.stop()
     }
