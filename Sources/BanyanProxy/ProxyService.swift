@@ -61,9 +61,11 @@ public struct ProxyService: Service {
     ) async throws {
         let server = try await ProxyServer.start(
             configuration: configuration, configPath: configPath, settings: settings)
-        logger.info(
+        let message =
             "listening on \(configuration.listen.host):\(server.port) (legacy \(configuration.legacy), candidate "
-                + "\(configuration.candidate)); admin API and dashboard on http://\(server.adminAddress)/",
+            + "\(configuration.candidate)); admin API and dashboard on http://\(server.adminAddress)/"
+        logger.info(
+            "\(message)",
             metadata: [
                 "listen": "\(configuration.listen.host):\(server.port)", "admin": "\(server.adminAddress)",
             ])
