@@ -23,14 +23,18 @@ class Browser:
         self.from_browser, from_browser_write = os.pipe()
 
         def wire():
-            os.dup2(to_browser_read, 3)
-            os.dup2(from_browser_write, 4)
+            # Through high numbers first: either pipe end may itself be 3 or 4.
+            os.dup2(to_browser_read, 100)
+            os.dup2(from_browser_write, 101)
+            os.dup2(100, 3)
+            os.dup2(101, 4)
 
         self.process = subprocess.Popen(
             [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
              "--no-first-run", "--no-default-browser-check", "--window-size=1440,1000",
              f"--user-data-dir={self.profile}", "about:blank"],
-            preexec_fn=wire, close_fds=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            preexec_fn=wire, close_fds=False, stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.profile, "chromium.log"), "wb"))
         os.close(to_browser_read)
         os.close(from_browser_write)
         self.next_id = 0
