@@ -38,8 +38,9 @@ enum Dashboard {
         section { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: .8rem; overflow-x: auto; }
         h2 { font-size: 1rem; margin: 0 0 .6rem; }
         table { border-collapse: collapse; width: 100%; }
-        th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top;
-          white-space: nowrap; }
+        th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+        #routes { font-size: 13px; }
+        #routes th[scope=row], td.num, .actions, #events td:first-child { white-space: nowrap; }
         th { font-weight: 600; color: var(--muted); font-size: .8rem; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         .changed { font-weight: 600; color: var(--warn); }

@@ -190,11 +190,12 @@ def main():
         browser.call("Input.insertText", {"text": settings["reason"]})
         browser.key("Enter", "Enter", 13, "\r")
         browser.wait(row_selector(rollback, "[data-mode]") + ".dataset.mode === 'legacy'", what="the rollback")
-        browser.wait("document.querySelector('#events tbody tr') !== null", what="the event log")
+        browser.wait("document.querySelector('#events tbody tr')?.dataset.cause === 'page'",
+                     what="the rollback at the top of the event log")
         report["firstEvent"] = browser.evaluate(
             "[...document.querySelector('#events tbody tr').children].map(td => td.textContent)")
         report["message"] = browser.evaluate("document.querySelector('#message').textContent")
-        browser.evaluate("window.scrollTo(0, 0)")
+        browser.evaluate("window.scrollTo(0, 0); document.querySelectorAll('section').forEach(s => s.scrollLeft = 0)")
         shot = browser.call("Page.captureScreenshot", {"format": "png"})
         with open(settings["screenshot"], "wb") as file:
             file.write(base64.b64decode(shot["data"]))
