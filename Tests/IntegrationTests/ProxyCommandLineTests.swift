@@ -112,8 +112,8 @@ struct ProxyCommandLineTests {
         #expect(stopped)
         #expect(proxy.terminationStatus == 0)
         let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(output.contains("banyan proxy: configuration reloaded (SIGHUP)"))
-        #expect(output.hasSuffix("banyan proxy: stopped\n"))
+        #expect(output.contains(" info banyan.proxy: [BanyanProxy] configuration reloaded (SIGHUP)\n"))
+        #expect(output.hasSuffix(" info banyan.proxy: [BanyanProxy] stopped\n"))
     }
 
     @Test("usage errors exit 2 and say what to write")
