@@ -10,12 +10,19 @@ enum AdminServer {
     static func bind(server: ProxyServer, group: any EventLoopGroup, address: ListenAddress) async throws
         -> any Channel
     {
+        try await bindHTTP(group: group, address: address) { AdminHandler(server: server) }
+    }
+
+    /// An HTTP/1.1 listener whose connections each get the handler `makeHandler` returns.
+    static func bindHTTP<Handler: ChannelInboundHandler>(
+        group: any EventLoopGroup, address: ListenAddress, makeHandler: @escaping @Sendable () -> Handler
+    ) async throws -> any Channel {
         try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(AdminHandler(server: server))
+                    try channel.pipeline.syncOperations.addHandler(makeHandler())
                 }
             }
             .bind(host: address.host, port: address.port).get()

@@ -24,15 +24,9 @@ public final class MetricsListener: Sendable {
     {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                        try channel.pipeline.syncOperations.addHandler(MetricsHandler(registry: registry))
-                    }
-                }
-                .bind(host: address.host, port: address.port).get()
+            let channel = try await AdminServer.bindHTTP(group: group, address: address) {
+                MetricsHandler(registry: registry)
+            }
             return MetricsListener(channel: channel, group: group)
         } catch {
             try? await group.shutdownGracefully()

@@ -37,14 +37,18 @@ public final class ProxyMetrics: Sendable {
 
     /// A route changed mode; `cause` is who or what changed it (`cli`, `page`, `api`, `file`, `automatic`).
     func countModeChange(route: String, cause: String) {
-        CoreMetrics.Counter(label: "banyan_mode_changes_total", dimensions: [("route", route), ("cause", cause)], factory: factory)
-            .increment()
+        CoreMetrics.Counter(
+            label: "banyan_mode_changes_total", dimensions: [("route", route), ("cause", cause)], factory: factory
+        )
+        .increment()
     }
 
     /// A write to the state store failed (`operation`: `mode_change`, `differences`, `reload`).
     func countStateWriteFailure(operation: String) {
-        CoreMetrics.Counter(label: "banyan_state_write_failures_total", dimensions: [("operation", operation)], factory: factory)
-            .increment()
+        CoreMetrics.Counter(
+            label: "banyan_state_write_failures_total", dimensions: [("operation", operation)], factory: factory
+        )
+        .increment()
     }
 
     /// A shadow comparison found a difference of `kind` at `severity` (above noise) on `route`.
@@ -149,8 +153,10 @@ public final class ProxyMetrics: Sendable {
                 seen[route.route] = tunnels.opened
                 let gained = tunnels.opened >= before ? tunnels.opened - before : tunnels.opened
                 guard gained > 0 else { continue }
-                CoreMetrics.Counter(label: "banyan_tunnels_total", dimensions: [("route", route.route)], factory: factory)
-                    .increment(by: gained)
+                CoreMetrics.Counter(
+                    label: "banyan_tunnels_total", dimensions: [("route", route.route)], factory: factory
+                )
+                .increment(by: gained)
             }
         }
     }

@@ -447,10 +447,13 @@ private final class DriftMetrics {
             ("missing_in_new", report.missingInNew.count), ("extra_in_new", report.extraInNew.count),
             ("mismatched", report.mismatched.count),
         ] {
-            CoreMetrics.Gauge(label: "banyan_data_drift_rows_by_kind", dimensions: [table, ("kind", kind)], factory: factory)
-                .record(count)
+            CoreMetrics.Gauge(
+                label: "banyan_data_drift_rows_by_kind", dimensions: [table, ("kind", kind)], factory: factory
+            )
+            .record(count)
         }
-        CoreMetrics.Gauge(label: "banyan_data_reconcile_checked_rows", dimensions: [table], factory: factory).record(report.checked)
+        CoreMetrics.Gauge(label: "banyan_data_reconcile_checked_rows", dimensions: [table], factory: factory).record(
+            report.checked)
     }
 
     func close() {
