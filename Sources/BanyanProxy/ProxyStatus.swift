@@ -14,6 +14,11 @@ public struct ProxyStatus: Codable, Sendable, Equatable {
     public var routes: [RouteStatus]
     public var unmatched: BackendsStatus
 
+    enum CodingKeys: String, CodingKey {
+        case legacy, candidate, listen, requestsInFlight, shadowsInFlight, routes, unmatched
+        case tunnelsOpen = "tunnels_open"
+    }
+
     /// The route called `name` (as written in `routes:`).
     public func route(named name: String) -> RouteStatus? { routes.first { $0.route == name } }
 }
