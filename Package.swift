@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // The core: JSON model, route patterns, rollout decisions, diff engine, policy. No I/O.
@@ -63,6 +65,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Move the data: SQLite and PostgreSQL connections, backfill, reconcile, phases.
@@ -84,6 +88,9 @@ let package = Package(
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
                 "BanyanBench", "BanyanAudit", "BanyanData", "BanyanCodegen",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Diff engine throughput against deepdiff and jsondiff: Benchmarks/diff-throughput.sh.
@@ -113,7 +120,12 @@ let package = Package(
             path: "Tests/SharedTestSupport"
         ),
         .testTarget(
-            name: "BanyanStateTests", dependencies: ["BanyanState", "BanyanCore", "BanyanHTTP", "SharedTestSupport"]),
+            name: "BanyanStateTests",
+            dependencies: [
+                "BanyanState", "BanyanCore", "BanyanHTTP", "SharedTestSupport",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ]
+        ),
         .testTarget(
             name: "BanyanDataTests",
             dependencies: [

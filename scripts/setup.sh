@@ -51,3 +51,10 @@ if [ ! -f "$node_vendor/usr/share/nodejs/pg/package.json" ]; then
 fi
 
 export NODE_PATH="/usr/share/nodejs:$node_vendor/usr/share/nodejs"
+
+# The metrics test parses the proxy's /metrics with the reference Prometheus text-format parser.
+if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+    echo "setup: installing prometheus_client (PyPI)"
+    python3 -m pip install --quiet --break-system-packages prometheus_client >/dev/null 2>&1 ||
+        python3 -m pip install --quiet prometheus_client >/dev/null
+fi

@@ -66,12 +66,13 @@ struct ConfigurationReader {
     private(set) var problems: [ConfigurationError.Problem] = []
 
     private static let topLevelKeys = [
-        "legacy", "candidate", "express", "listen", "admin", "admin_token", "state", "served_by", "routes", "policy",
-        "guard", "forwarded",
+        "legacy", "candidate", "express", "listen", "admin", "admin_token", "admin_read_token", "state", "served_by",
+        "request_id", "promote_steps", "routes", "policy", "guard", "forwarded",
     ]
     private static let forwardedKeys = ["x_forwarded_for", "x_forwarded_proto", "x_forwarded_host", "trusted"]
     private static let routeKeys = [
         "route", "mode", "percent", "sticky", "fallback", "shadow", "shadow_non_idempotent", "timeout", "guard",
+        "table",
     ]
     private static let guardKeys = [
         "enabled", "observe", "min_samples", "window", "confidence", "failure_margin", "latency_factor",
@@ -112,6 +113,19 @@ struct ConfigurationReader {
                 "the admin API listens on \(admin.host), which is reachable from other machines; "
                     + "set 'admin_token' (clients then send 'Authorization: Bearer TOKEN') or listen on 127.0.0.1")
         }
+        let adminReadToken = mapping["admin_read_token"].flatMap { scalar($0, "admin_read_token") }
+        if let node = mapping["admin_read_token"], adminReadToken != nil {
+            if (adminToken ?? "").isEmpty {
+                report(
+                    node, "admin_read_token",
+                    "a read-only token needs 'admin_token' too; without one the admin API is open to anyone "
+                        + "who reaches it")
+            } else if adminReadToken == adminToken {
+                report(node, "admin_read_token", "the read-only token must differ from 'admin_token'")
+            }
+        }
+        let requestID = mapping["request_id"].flatMap { bool($0, "request_id") } ?? false
+        let promotion = readPromotion(mapping["promote_steps"])
         var state = "sqlite:.banyan/state.sqlite"
         if let node = mapping["state"], let text = scalar(node, "state") {
             if text.hasPrefix("sqlite:") && text.count > "sqlite:".count {
@@ -146,8 +160,8 @@ struct ConfigurationReader {
         guard let legacy, let candidate else { return nil }
         return Configuration(
             legacy: legacy, candidate: candidate, express: express, listen: listen, admin: admin,
-            adminToken: adminToken, state: state, servedByHeader: servedBy, routes: routes, policy: policy,
-            forwarded: forwarded)
+            adminToken: adminToken, adminReadToken: adminReadToken, requestID: requestID, promotion: promotion,
+            state: state, servedByHeader: servedBy, routes: routes, policy: policy, forwarded: forwarded)
     }
 
     // MARK: Forwarded
@@ -200,6 +214,44 @@ struct ConfigurationReader {
             result.trustedGiven = true
         }
         return result
+    }
+
+    // MARK: Promotion
+
+    /// `promote_steps: [shadow, canary 1, canary 5, new]`: the modes after legacy, each sending more
+    /// to the candidate than the one before.
+    private mutating func readPromotion(_ node: Node?) -> PromotionLadder {
+        guard let node else { return .standard }
+        guard let items = sequence(node, "promote_steps") else { return .standard }
+        var steps: [RouteMode] = []
+        for (index, item) in items.enumerated() {
+            let key = "promote_steps[\(index)]"
+            guard let text = scalar(item, key) else { continue }
+            let words = text.split(separator: " ").map(String.init)
+            let mode: RouteMode?
+            switch words.first {
+            case "shadow" where words.count == 1: mode = .shadow
+            case "new" where words.count == 1: mode = .new
+            case "canary" where words.count == 2:
+                let value = Double(words[1].hasSuffix("%") ? String(words[1].dropLast()) : words[1])
+                mode = value.flatMap { (0...100).contains($0) ? RouteMode.canary(percent: $0) : nil }
+            default: mode = nil
+            }
+            guard let mode else {
+                report(item, key, "'\(text)' is not a step; allowed: shadow, canary PERCENT (0 to 100), new")
+                continue
+            }
+            steps.append(mode)
+        }
+        let ladder = PromotionLadder(steps: steps)
+        if !steps.isEmpty && !ladder.isIncreasing {
+            report(
+                node, "promote_steps",
+                "each step must send more to the candidate than the one before (shadow, then canary percentages "
+                    + "in increasing order, then new)")
+            return .standard
+        }
+        return steps.isEmpty ? .standard : ladder
     }
 
     // MARK: Routes
@@ -257,12 +309,14 @@ struct ConfigurationReader {
                 }
             }
             let guardSettings = readGuard(entry["guard"], key: "\(key).guard", base: guardDefaults)
+            let table = entry["table"].flatMap { scalar($0, "\(key).table") }
             let pattern = String(routeText.drop { $0 != " " }.dropFirst())
-            routes.append(
-                RouteConfig(
-                    route: routeText, method: parsed.method, pattern: pattern, mode: mode, sticky: sticky,
-                    fallback: fallback, shadow: shadow, shadowNonIdempotent: nonIdempotent,
-                    timeout: timeout, guardSettings: guardSettings, line: routeNode.mark?.line))
+            var route = RouteConfig(
+                route: routeText, method: parsed.method, pattern: pattern, mode: mode, sticky: sticky,
+                fallback: fallback, shadow: shadow, shadowNonIdempotent: nonIdempotent,
+                timeout: timeout, guardSettings: guardSettings, line: routeNode.mark?.line)
+            route.table = table
+            routes.append(route)
         }
         return routes
     }

@@ -171,12 +171,16 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             retainLimit: retainLimit, now: now)
         self.exchange = exchange
         engine.exchangeStarted()
+        if decision.shadow == .send || engine.accessLog != nil || snapshot.configuration.requestID {
+            exchange.identify(generate: snapshot.configuration.requestID, bytesBefore: writer.written)
+        }
         if decision.shadow == .send, let route {
             if exchange.retainedOverflow {
                 route.stats.recordShadowSkipped("skipped_large")
             } else if engine.acquireShadowSlot(route: route.index, limit: route.config.shadow.concurrency) {
                 exchange.shadow = ShadowPair(
-                    route: route, method: head.method, target: head.target, engine: engine)
+                    route: route, method: head.method, target: head.target, requestID: exchange.requestID,
+                    engine: engine)
                 exchange.legacyCopy = context.channel.allocator.buffer(capacity: 1024)
             } else {
                 route.stats.recordShadowSkipped("skipped_busy")
@@ -278,7 +282,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private func requestFinished(_ exchange: Exchange) {
         guard let pair = exchange.shadow, let route = exchange.route else { return }
         let shadowHead = exchange.upstreamHead(
-            for: .candidate, allocator: context.channel.allocator, extra: "x-banyan-shadow: 1\r\n", shadowCopy: true)
+            for: .candidate, allocator: context.channel.allocator,
+            extra: "x-banyan-shadow: 1\r\n" + (exchange.requestIDLine ?? ""), shadowCopy: true)
         pair.callStarted = true
         route.stats.recordShadowSent()
         loop.shadows.send(
@@ -333,7 +338,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.connectionReused = reused
         connection.delegate = self
         var head = reusedBuffer(&upstreamScratch, capacity: exchange.head.length + 128)
-        exchange.writeUpstreamHead(for: exchange.backend, into: &head)
+        exchange.writeUpstreamHead(for: exchange.backend, into: &head, extra: exchange.requestIDLine)
         keepScratch(&upstreamScratch, head)
         connection.write(head)
         if exchange.retaining || (exchange.attempt > 1 && exchange.replayable) {
@@ -392,6 +397,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             status: status,
             body: "banyan: the \(exchange.backend) service \(what) (\(exchange.head.method) "
                 + "\(exchange.head.target))\n", close: !keepAlive)
+        engine.accessLog?.record(exchange.accessEntry(status: status, bytes: writer.written, served: "banyan"))
         if keepAlive { processInbound() }
     }
 
@@ -580,6 +586,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         } else {
             out.writeBytes(exchange.backend == .legacy ? servedByLegacy : servedByCandidate)
         }
+        if let line = exchange.requestIDLine { out.writeString(line) }
         if replaceConnection {
             out.writeStaticString("connection: close\r\n\r\n")
         } else if http10 && !exchange.closeClient && !response.saysKeepAlive {
@@ -696,6 +703,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         let now = NIODeadline.now()
         exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange, now: now))
+        engine.accessLog?.record(
+            exchange.accessEntry(status: response.status, bytes: writer.written, served: exchange.backend.rawValue))
         if let pair = exchange.shadow {
             if exchange.backend == .legacy, let copy = exchange.legacyCopy {
                 // The copy starts with the final head unless interim answers came before it.

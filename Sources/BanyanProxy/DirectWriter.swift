@@ -35,7 +35,11 @@ final class DirectWriter {
         queued.reserveCapacity(4)
     }
 
+    /// Bytes written to the connection so far (queued included), for the access log.
+    private(set) var written = 0
+
     func write(_ buffer: ByteBuffer) {
+        written &+= buffer.readableBytes
         queued.append(buffer)
     }
 

@@ -55,6 +55,14 @@ final class Exchange {
     var shadow: ShadowPair?
     var legacyCopy: ByteBuffer?
 
+    // Request id and access log (see AccessLog.swift).
+    var requestID: String?
+    /// The `x-request-id` line the proxy adds to both upstream requests and to the answer, when
+    /// it made the id itself (`request_id: true` and the client sent none).
+    var requestIDLine: String?
+    /// The client connection's byte count when the exchange started.
+    var bytesBefore = 0
+
     init(
         head: RequestHead, headBytes: ByteBuffer, route: RouteRuntime?, stats: RouteStats, decision: RolloutDecision,
         clientAddress: String, peerTrusted: Bool, snapshot: RoutingSnapshot, retainLimit: Int, now: NIODeadline

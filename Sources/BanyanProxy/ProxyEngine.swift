@@ -37,6 +37,8 @@ public struct ProxySettings: Sendable {
     /// Runtime changes kept for the state database while it is unreachable; past this the oldest
     /// are dropped (and counted).
     public var pendingWriteLimit = 1_000
+    /// Where the access log goes (`banyan proxy --access-log`); nil writes none.
+    public var accessLog: AccessLogSettings?
 
     public init() {}
 }
@@ -119,6 +121,8 @@ public final class ProxyEngine: Sendable {
     let legacyAddress: SocketAddress
     let candidateAddress: SocketAddress
     let recorder: DifferenceRecorder
+    /// One line per answered request, when asked for.
+    let accessLog: AccessLog?
     private let shadowInFlight = NIOLockedValueBox<[Int: Int]>([:])
     private let drainingBox = NIOLockedValueBox(false)
     private let activeExchanges = Atomic<Int>(0)
@@ -132,6 +136,7 @@ public final class ProxyEngine: Sendable {
         self.candidateAddress = try SocketAddress.makeAddressResolvingHost(
             configuration.candidate.host, port: configuration.candidate.port)
         self.recorder = recorder
+        self.accessLog = try settings.accessLog.map(AccessLog.init)
     }
 
     /// The routes in force now.

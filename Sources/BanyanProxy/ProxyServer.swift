@@ -41,6 +41,13 @@ public final class ProxyServer: Sendable {
     public let port: Int
     /// The port of the admin API.
     public var adminPort: Int { adminChannel.withLockedValue { $0?.localAddress?.port ?? 0 } }
+    /// The admin listener's `HOST:PORT`, for a browser or `curl` (a wildcard host reads as loopback).
+    public var adminAddress: String {
+        var host = engine.snapshot.configuration.admin.host
+        if host == "0.0.0.0" { host = "127.0.0.1" }
+        if host == "::" { host = "::1" }
+        return ListenAddress(host: host, port: adminPort).description
+    }
     /// Where runtime changes and shadow differences are kept.
     public let store: any StateStore
     private let group: MultiThreadedEventLoopGroup
@@ -51,6 +58,10 @@ public final class ProxyServer: Sendable {
     private let configPath: String?
     private let overrides: NIOLockedValueBox<[String: RouteOverride]>
     private let stopped = NIOLockedValueBox(false)
+    /// The Prometheus metrics served at `/metrics`.
+    public let metrics: ProxyMetrics
+    private let changes = NIOLockedValueBox(0)
+    private let phases = NIOLockedValueBox<[String: String]>([:])
     /// Changes the routes' guards made, persisted and logged one at a time by ``guardTask``.
     private let guardChanges: AsyncStream<GuardChange>
     private let guardQueue: AsyncStream<GuardChange>.Continuation
@@ -65,8 +76,10 @@ public final class ProxyServer: Sendable {
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
         ownsGroup: Bool, acceptor: Acceptor, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
-        configPath: String?, overrides: [String: RouteOverride], log: @escaping @Sendable (String) -> Void
+        configPath: String?, overrides: [String: RouteOverride], metrics: ProxyMetrics,
+        log: @escaping @Sendable (String) -> Void
     ) {
+        self.metrics = metrics
         self.engine = engine
         self.port = port
         self.store = store
@@ -112,7 +125,8 @@ public final class ProxyServer: Sendable {
             try await store.removeOverride(route: route.config.route)
             overrides[route.config.route] = nil
         }
-        let recorder = DifferenceRecorder(policy: configuration.policy)
+        let metrics = ProxyMetrics()
+        let recorder = DifferenceRecorder(policy: configuration.policy, metrics: metrics)
         let engine = try ProxyEngine(snapshot: snapshot, settings: settings, recorder: recorder)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.threads))
         var loops: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
@@ -145,7 +159,7 @@ public final class ProxyServer: Sendable {
         let server = ProxyServer(
             engine: engine, port: acceptor.port, store: store,
             group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
-            configPath: configPath, overrides: overrides, log: log)
+            configPath: configPath, overrides: overrides, metrics: metrics, log: log)
         server.startGuard()
         if let postgres = store as? PostgresStateStore {
             let host = ProcessInfo.processInfo.hostName
@@ -160,6 +174,7 @@ public final class ProxyServer: Sendable {
             throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
         }
         server.adminChannel.withLockedValue { $0 = admin }
+        try? await server.refreshDataPhases()
         return server
     }
 
@@ -167,12 +182,38 @@ public final class ProxyServer: Sendable {
 
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
     ///
+    /// - Parameters:
+    ///   - reason: why, as the event log shows it (the reason typed, or an automatic change's evidence).
+    ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
     /// - Throws: ``ModeNotPersisted`` when the change is in force here but the state database
     ///   could not take it (it is kept and written when the database returns); a ``ProxyError``
     ///   for an unknown route.
     @discardableResult
-    public func setMode(route name: String, mode: RouteMode, reason: String) async throws -> RouteRuntime {
-        let (override, event) = try applyMode(route: name, mode: mode, reason: reason)
+    public func setMode(route name: String, mode: RouteMode, reason: String, cause: String = "api") async throws
+        -> RouteRuntime
+    {
+        try await setMode(route: name, reason: reason, cause: cause) { _ in mode }
+    }
+
+    /// Moves a route one step along the configuration's promotion ladder (legacy → shadow →
+    /// canary 1% → 5% → 25% → 50% → new by default).
+    @discardableResult
+    public func promote(route name: String, reason: String, cause: String = "api") async throws -> RouteRuntime {
+        let ladder = engine.snapshot.configuration.promotion
+        return try await setMode(route: name, reason: reason, cause: cause) { current in
+            guard let next = ladder.next(after: current) else {
+                throw ProxyError(
+                    status: 409,
+                    "route '\(name)' is \(current), the last step of promotion; nothing to promote to")
+            }
+            return next
+        }
+    }
+
+    private func setMode(
+        route name: String, reason: String, cause: String, to target: (RouteMode) throws -> RouteMode
+    ) async throws -> RouteRuntime {
+        let (override, event) = try applyMode(route: name, reason: reason, cause: cause, to: target)
         let runtime = engine.snapshot.route(named: override.route)!
         do {
             try await persistPending()
@@ -183,6 +224,7 @@ public final class ProxyServer: Sendable {
                 try await persistPending()
                 try await store.saveOverride(override, event: event)
             } catch {
+                metrics.countStateWriteFailure(operation: "mode_change")
                 let pending = queueWrite(override, event)
                 throw ModeNotPersisted(routes: [runtime], pending: pending, cause: "\(error)")
             }
@@ -235,17 +277,22 @@ public final class ProxyServer: Sendable {
             _ = try engine.replaceSnapshot { snapshot in
                 try RoutingSnapshot(configuration: snapshot.configuration, overrides: incoming, previous: snapshot)
             }
+            // An open dashboard shows another proxy's change as it shows this one's.
+            changes.withLockedValue { $0 += 1 }
         }
     }
 
     /// Puts a mode in force for the next request, without persisting it: what to persist is returned.
-    private func applyMode(route name: String, mode: RouteMode, reason: String) throws -> (RouteOverride, RouteEvent) {
-        try overrides.withLockedValue { overrides in
+    private func applyMode(
+        route name: String, reason: String, cause: String, to target: (RouteMode) throws -> RouteMode
+    ) throws -> (RouteOverride, RouteEvent) {
+        let result = try overrides.withLockedValue { overrides in
             let snapshot = engine.snapshot
             guard let route = snapshot.route(named: name) else {
                 let known = snapshot.routes.map { "'\($0.config.route)'" }.joined(separator: ", ")
                 throw ProxyError(status: 404, "no route '\(name)' in the configuration; routes: \(known)")
             }
+            let mode = try target(route.mode)
             let override = RouteOverride(
                 route: route.config.route, mode: mode, fileMode: route.config.mode, reason: reason,
                 changedAt: Date().timeIntervalSince1970)
@@ -256,9 +303,11 @@ public final class ProxyServer: Sendable {
             }
             let event = RouteEvent(
                 route: override.route, from: route.mode.storageText, to: mode.storageText, reason: reason,
-                at: override.changedAt)
+                at: override.changedAt, cause: cause)
             return (override, event)
         }
+        noteChange(route: result.0.route, cause: cause)
+        return result
     }
 
     /// Sends one route (or every route, when `route` is nil) back to legacy. Open upgrade tunnels
@@ -266,13 +315,15 @@ public final class ProxyServer: Sendable {
     ///
     /// - Throws: ``ModeNotPersisted`` naming every route when the state database is away: the
     ///   rollback is in force here all the same.
-    public func rollback(route: String?, closeTunnels: Bool = false) async throws -> [RouteRuntime] {
+    public func rollback(
+        route: String?, reason: String = "rollback", cause: String = "api", closeTunnels: Bool = false
+    ) async throws -> [RouteRuntime] {
         var result: [RouteRuntime] = []
         var notPersisted: ModeNotPersisted?
         let names = route.map { [$0] } ?? engine.snapshot.routes.map(\.config.route)
         for name in names {
             do {
-                result.append(try await setMode(route: name, mode: .legacy, reason: "rollback"))
+                result.append(try await setMode(route: name, mode: .legacy, reason: reason, cause: cause))
             } catch let failure as ModeNotPersisted {
                 result += failure.routes
                 notPersisted = failure
@@ -294,6 +345,15 @@ public final class ProxyServer: Sendable {
         return result
     }
 
+    /// How many mode changes this proxy made or applied since it started: the dashboard's stream
+    /// watches it to push a change at once.
+    public var changeCount: Int { changes.withLockedValue { $0 } }
+
+    private func noteChange(route: String, cause: String) {
+        changes.withLockedValue { $0 += 1 }
+        metrics.countModeChange(route: route, cause: cause)
+    }
+
     /// Upgrade tunnels open now, all routes and unmatched requests together.
     public var tunnelsOpen: Int {
         let snapshot = engine.snapshot
@@ -313,6 +373,8 @@ public final class ProxyServer: Sendable {
         } catch {
             throw ProxyError(error.description)
         }
+        let before = Dictionary(
+            engine.snapshot.routes.map { ($0.config.route, $0.mode.storageText) }, uniquingKeysWith: { a, _ in a })
         let stale = try overrides.withLockedValue { overrides in
             let snapshot = try engine.replaceSnapshot { current in
                 var next = configuration
@@ -328,14 +390,49 @@ public final class ProxyServer: Sendable {
             return stale.map(\.config.route)
         }
         engine.recorder.updatePolicy(configuration.policy)
-        for route in stale { try await store.removeOverride(route: route) }
+        let now = Date().timeIntervalSince1970
+        for route in engine.snapshot.routes {
+            guard let previous = before[route.config.route], previous != route.mode.storageText else {
+                if stale.contains(route.config.route) { try await store.removeOverride(route: route.config.route) }
+                continue
+            }
+            noteChange(route: route.config.route, cause: "file")
+            let event = RouteEvent(
+                route: route.config.route, from: previous, to: route.mode.storageText,
+                reason: "the configuration file changed this route", at: now, cause: "file")
+            do {
+                if stale.contains(route.config.route) {
+                    try await store.removeOverride(route: route.config.route, event: event)
+                } else {
+                    try await store.saveEvent(event)
+                }
+            } catch {
+                metrics.countStateWriteFailure(operation: "reload")
+                throw error
+            }
+        }
+    }
+
+    /// The data phase of each table a route names (`table:`), as last read from the state database.
+    public var dataPhases: [String: String] { phases.withLockedValue { $0 } }
+
+    /// Reads the tables' data phases again (the periodic flush does, every 500 ms).
+    public func refreshDataPhases() async throws {
+        guard engine.snapshot.routes.contains(where: { $0.config.table != nil }) else { return }
+        let current = try await store.dataPhases()
+        phases.withLockedValue { $0 = current }
     }
 
     /// Writes the differences compared so far to the state store.
     public func flushDifferences() async throws {
         await engine.recorder.waitForComparisons()
         let (aggregates, totals) = engine.recorder.takePending()
-        try await store.mergeDifferences(aggregates, totals: totals)
+        do {
+            try await store.mergeDifferences(aggregates, totals: totals)
+        } catch {
+            metrics.countStateWriteFailure(operation: "differences")
+            throw error
+        }
     }
 
     /// Waits until no shadow copy or comparison is in flight (at most `timeout`), then flushes.
@@ -422,7 +519,7 @@ public final class ProxyServer: Sendable {
         case .trip(let mode), .restore(let mode):
             change.to = mode
         case .promote:
-            guard let next = PromotionLadder.standard.next(after: route.mode) else { return nil }
+            guard let next = engine.snapshot.configuration.promotion.next(after: route.mode) else { return nil }
             change.to = next
         case .markFailing, .clearFailing:
             return change
@@ -431,7 +528,8 @@ public final class ProxyServer: Sendable {
         route.stats.expectAutomaticChange(to: target)
         do {
             change.persist = try applyMode(
-                route: name, mode: target, reason: "guard \(verdict.action.name): \(verdict.evidence.summary)")
+                route: name, reason: "guard \(verdict.action.name): \(verdict.evidence.summary)", cause: "automatic"
+            ) { _ in target }
         } catch {
             log("banyan guard: \(name): cannot apply \(verdict.action.name): \(error)")
             return nil
@@ -461,7 +559,9 @@ public final class ProxyServer: Sendable {
                 log("banyan guard: \(change.route): \(move): another proxy's guard recorded this change already")
             }
         } catch {
-            log("banyan guard: \(change.route): \(move) in force here; not persisted: \(error)")
+            metrics.countStateWriteFailure(operation: "guard")
+            _ = queueWrite(override, event)
+            log("banyan guard: \(change.route): \(move) in force here; kept to be written later: \(error)")
         }
     }
 
@@ -501,6 +601,7 @@ public final class ProxyServer: Sendable {
             }.get()
         }
         try? await store.close()
+        engine.accessLog?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
     }
 }

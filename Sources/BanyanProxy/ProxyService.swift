@@ -7,16 +7,16 @@ import UnixSignals
 /// reloads the configuration file on SIGHUP, and drains requests in flight on SIGTERM or SIGINT.
 public struct ProxyService: Service {
     public let server: ProxyServer
-    private let log: @Sendable (String) -> Void
+    private let logger: Logger
 
-    public init(server: ProxyServer, log: @escaping @Sendable (String) -> Void) {
+    public init(server: ProxyServer, logger: Logger) {
         self.server = server
-        self.log = log
+        self.logger = logger
     }
 
     public func run() async throws {
         let server = self.server
-        let log = self.log
+        let logger = self.logger
         await withDiscardingTaskGroup { group in
             group.addTask {
                 while !Task.isCancelled {
@@ -24,7 +24,12 @@ public struct ProxyService: Service {
                     do {
                         try await server.flushDifferences()
                     } catch {
-                        log("banyan proxy: cannot write differences to the state database: \(error)")
+                        logger.error("cannot write differences to the state database: \(error)")
+                    }
+                    do {
+                        try await server.refreshDataPhases()
+                    } catch {
+                        logger.warning("cannot read the data phases from the state database: \(error)")
                     }
                 }
             }
@@ -32,18 +37,19 @@ public struct ProxyService: Service {
                 for await _ in await UnixSignalsSequence(trapping: .sighup) {
                     do {
                         try await server.reload()
-                        log("banyan proxy: configuration reloaded (SIGHUP)")
+                        logger.info("configuration reloaded (SIGHUP)")
                     } catch {
-                        log("banyan proxy: reload failed, keeping the routes in force: \(error)")
+                        logger.error("reload failed, keeping the routes in force: \(error)")
                     }
                 }
             }
             try? await gracefulShutdown()
-            log("banyan proxy: draining \(server.engine.requestsInFlight) requests in flight")
+            logger.info(
+                "draining requests in flight", metadata: ["requests": "\(server.engine.requestsInFlight)"])
             group.cancelAll()
         }
         await server.shutdown()
-        log("banyan proxy: stopped")
+        logger.info("stopped")
     }
 
     /// Starts the proxy and runs it until SIGTERM or SIGINT.
@@ -51,21 +57,27 @@ public struct ProxyService: Service {
         configuration: Configuration,
         configPath: String?,
         settings: ProxySettings = ProxySettings(),
-        log: @escaping @Sendable (String) -> Void
+        logger: Logger
     ) async throws {
         let server = try await ProxyServer.start(
-            configuration: configuration, configPath: configPath, settings: settings, log: log)
-        log(
-            "banyan proxy: listening on \(configuration.listen.host):\(server.port) (legacy \(configuration.legacy), "
-                + "candidate \(configuration.candidate)); admin API on \(configuration.admin.host):\(server.adminPort)")
-        try await serve(server, log: log)
+            configuration: configuration, configPath: configPath, settings: settings,
+            log: { message in logger.info("\(message)") })
+        let message =
+            "listening on \(configuration.listen.host):\(server.port) (legacy \(configuration.legacy), candidate "
+            + "\(configuration.candidate)); admin API and dashboard on http://\(server.adminAddress)/"
+        logger.info(
+            "\(message)",
+            metadata: [
+                "listen": "\(configuration.listen.host):\(server.port)", "admin": "\(server.adminAddress)",
+            ])
+        try await serve(server, logger: logger)
     }
 
     /// Runs an already started proxy until SIGTERM or SIGINT.
-    public static func serve(_ server: ProxyServer, log: @escaping @Sendable (String) -> Void) async throws {
+    public static func serve(_ server: ProxyServer, logger: Logger) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: ProxyService(server: server, log: log))],
+                services: [.init(service: ProxyService(server: server, logger: logger))],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: Logger(label: "banyan.proxy", factory: { _ in SwiftLogNoOpLogHandler() })))
         try await group.run()

@@ -9,6 +9,8 @@ public final class RouteStats: Sendable {
         public var requests: UInt64 = 0
         /// Answers of 500 and above, and requests the proxy had to answer itself (502, 504).
         public var errors: UInt64 = 0
+        /// Answers by status class: index 0 counts 1xx, 1 counts 2xx, … 4 counts 5xx.
+        public var statusClasses: [UInt64] = [0, 0, 0, 0, 0]
         public var latency = LatencyHistogram()
     }
 
@@ -236,6 +238,7 @@ public final class RouteStats: Sendable {
     private static func add(_ counters: inout BackendCounters, status: Int, microseconds: UInt64) {
         counters.requests += 1
         if status >= 500 { counters.errors += 1 }
+        counters.statusClasses[min(4, max(0, status / 100 - 1))] += 1
         counters.latency.record(microseconds: microseconds)
     }
 }

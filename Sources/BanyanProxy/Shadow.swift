@@ -11,6 +11,8 @@ final class ShadowPair {
     let route: RouteRuntime
     let method: String
     let target: String
+    /// The request's `x-request-id`, kept with a stored sample.
+    let requestID: String?
     private let engine: ProxyEngine
     private var legacy: ByteBuffer?
     private var candidate: ByteBuffer?
@@ -19,10 +21,11 @@ final class ShadowPair {
     /// Whether the copy went out; until then an abandoned pair gives its slot back itself.
     var callStarted = false
 
-    init(route: RouteRuntime, method: String, target: String, engine: ProxyEngine) {
+    init(route: RouteRuntime, method: String, target: String, requestID: String?, engine: ProxyEngine) {
         self.route = route
         self.method = method
         self.target = target
+        self.requestID = requestID
         self.engine = engine
     }
 
@@ -71,7 +74,7 @@ final class ShadowPair {
         engine.recorder.submit(
             ShadowComparison(
                 route: route.config.route, stats: route.stats, method: method, target: target,
-                legacy: legacy, candidate: candidate))
+                requestID: requestID, legacy: legacy, candidate: candidate))
     }
 }
 
@@ -81,6 +84,7 @@ struct ShadowComparison: Sendable {
     let stats: RouteStats
     let method: String
     let target: String
+    let requestID: String?
     let legacy: ByteBuffer
     let candidate: ByteBuffer
 }
@@ -94,6 +98,7 @@ public final class DifferenceRecorder: Sendable {
     private let pendingBox = NIOLockedValueBox(Pending())
     private let queued = NIOLockedValueBox(Queue())
     private let ignoredHeaders: NIOLockedValueBox<[[UInt8]]>
+    private let metrics: ProxyMetrics?
     /// Comparisons waiting beyond this many are dropped (and counted) rather than queued.
     let maxBacklog = 10_000
 
@@ -102,7 +107,8 @@ public final class DifferenceRecorder: Sendable {
         var totals: [String: ShadowTotals] = [:]
     }
 
-    init(policy: DifferencePolicy) {
+    init(policy: DifferencePolicy, metrics: ProxyMetrics? = nil) {
+        self.metrics = metrics
         engine = NIOLockedValueBox(DiffEngine(policy: policy))
         failAt = NIOLockedValueBox(policy.failAt)
         ignoredHeaders = NIOLockedValueBox(policy.ignoredHeaders.map { Array($0.lowercased().utf8) })
@@ -256,6 +262,11 @@ public final class DifferenceRecorder: Sendable {
         let differing = differences.contains { $0.severity > .noise }
         let failing = differences.contains { $0.severity >= failAt }
         comparison.stats.recordComparison(differing: differing, failing: failing)
+        if let metrics {
+            for difference in differences where difference.severity > .noise {
+                metrics.countDifference(route: comparison.route, kind: difference.kind, severity: difference.severity)
+            }
+        }
         let now = Date().timeIntervalSince1970
         pendingBox.withLockedValue { pending in
             pending.totals[comparison.route, default: ShadowTotals(route: comparison.route)].compared += 1
@@ -278,7 +289,9 @@ public final class DifferenceRecorder: Sendable {
                             method: comparison.method, target: comparison.target, legacyStatus: legacy.status,
                             candidateStatus: candidate.status, legacyValue: difference.legacy,
                             candidateValue: difference.candidate, legacyBody: Self.excerpt(legacy.body),
-                            candidateBody: Self.excerpt(candidate.body), at: now))
+                            candidateBody: Self.excerpt(candidate.body), at: now, requestID: comparison.requestID,
+                            legacyHeaders: Self.headerLines(legacy.headers),
+                            candidateHeaders: Self.headerLines(candidate.headers)))
                 }
                 pending.aggregates[key] = aggregate
             }
@@ -294,6 +307,10 @@ public final class DifferenceRecorder: Sendable {
         } catch {
             return nil
         }
+    }
+
+    private static func headerLines(_ headers: HTTPHeaders) -> String {
+        headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
     }
 
     private static func excerpt(_ body: [UInt8]) -> String {

@@ -164,6 +164,13 @@ public final class PostgresStateStore: StateStore {
                     legacy_answers BIGINT NOT NULL, legacy_failures BIGINT NOT NULL, comparisons BIGINT NOT NULL,
                     differing BIGINT NOT NULL, at DOUBLE PRECISION NOT NULL, PRIMARY KEY (proxy, route))
                 """,
+                // Columns added after the first release: tables made by an older proxy get them here.
+                "ALTER TABLE \(unescaped: tables.event) ADD COLUMN IF NOT EXISTS cause TEXT NOT NULL DEFAULT 'api'",
+                "ALTER TABLE \(unescaped: tables.sample) ADD COLUMN IF NOT EXISTS request_id TEXT",
+                """
+                ALTER TABLE \(unescaped: tables.sample) ADD COLUMN IF NOT EXISTS legacy_headers TEXT NOT NULL DEFAULT '',
+                ADD COLUMN IF NOT EXISTS candidate_headers TEXT NOT NULL DEFAULT ''
+                """,
             ] {
                 _ = try await connection.query(statement, logger: logger).collect()
             }
@@ -214,12 +221,7 @@ public final class PostgresStateStore: StateStore {
             reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
             """, logger: logger
         ).collect()
-        _ = try await connection.query(
-            """
-            INSERT INTO \(unescaped: tables.event) (route, from_mode, to_mode, reason, at)
-            VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at))
-            """, logger: logger
-        ).collect()
+        try await insert(event, into: tables, on: connection, logger: logger)
         try await announceChange(on: connection, tables: tables, logger: logger)
     }
 
@@ -245,12 +247,30 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    public func removeOverride(route: String) async throws {
+    public func saveEvent(_ event: RouteEvent) async throws {
+        try await run { connection, logger, tables in
+            try await Self.insert(event, into: tables, on: connection, logger: logger)
+        }
+    }
+
+    private static func insert(
+        _ event: RouteEvent, into tables: Tables, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        _ = try await connection.query(
+            """
+            INSERT INTO \(unescaped: tables.event) (route, from_mode, to_mode, reason, at, cause)
+            VALUES (\(event.route), \(event.from), \(event.to), \(event.reason), \(event.at), \(event.cause))
+            """, logger: logger
+        ).collect()
+    }
+
+    public func removeOverride(route: String, event: RouteEvent?) async throws {
         try await run { connection, logger, tables in
             try await connection.withTransaction(logger: logger) { connection in
                 _ = try await connection.query(
                     "DELETE FROM \(unescaped: tables.override) WHERE route = \(route)", logger: logger
                 ).collect()
+                if let event { try await Self.insert(event, into: tables, on: connection, logger: logger) }
                 try await Self.announceChange(on: connection, tables: tables, logger: logger)
             }
         }
@@ -409,12 +429,14 @@ public final class PostgresStateStore: StateStore {
         return try await run { connection, logger, tables in
             let rows = try await connection.query(
                 """
-                SELECT route, from_mode, to_mode, reason, at FROM \(unescaped: tables.event)
+                SELECT route, from_mode, to_mode, reason, at, cause FROM \(unescaped: tables.event)
                 ORDER BY id DESC LIMIT \(limit)
                 """, logger: logger)
             var events: [RouteEvent] = []
-            for try await (route, from, to, reason, at) in rows.decode((String, String, String, String, Double).self) {
-                events.append(RouteEvent(route: route, from: from, to: to, reason: reason, at: at))
+            for try await (route, from, to, reason, at, cause) in rows.decode(
+                (String, String, String, String, Double, String).self)
+            {
+                events.append(RouteEvent(route: route, from: from, to: to, reason: reason, at: at, cause: cause))
             }
             return events
         }
@@ -462,11 +484,12 @@ public final class PostgresStateStore: StateStore {
                             """
                             INSERT INTO \(unescaped: tables.sample) (route, kind, location, method, target,
                             legacy_status, candidate_status, legacy_value, candidate_value, legacy_body,
-                            candidate_body, at)
+                            candidate_body, at, request_id, legacy_headers, candidate_headers)
                             SELECT \(aggregate.route), \(aggregate.kind.rawValue), \(aggregate.location),
                             \(sample.method), \(sample.target), \(sample.legacyStatus), \(sample.candidateStatus),
                             \(sample.legacyValue), \(sample.candidateValue), \(sample.legacyBody),
-                            \(sample.candidateBody), \(sample.at)
+                            \(sample.candidateBody), \(sample.at), \(sample.requestID), \(sample.legacyHeaders),
+                            \(sample.candidateHeaders)
                             WHERE (SELECT count(*) FROM \(unescaped: tables.sample) WHERE route = \(aggregate.route)
                             AND kind = \(aggregate.kind.rawValue) AND location = \(aggregate.location)) < \(limit)
                             """, logger: logger
@@ -501,16 +524,21 @@ public final class PostgresStateStore: StateStore {
             let samples = try await connection.query(
                 """
                 SELECT route, kind, location, method, target, legacy_status, candidate_status, legacy_value,
-                candidate_value, legacy_body, candidate_body, at FROM \(unescaped: tables.sample) ORDER BY id
+                candidate_value, legacy_body, candidate_body, at, request_id, legacy_headers, candidate_headers
+                FROM \(unescaped: tables.sample) ORDER BY id
                 """, logger: logger)
             var byKey: [String: [DifferenceSample]] = [:]
             for try await row in samples.decode(
-                (String, String, String, String, String, Int, Int, String?, String?, String, String, Double).self)
+                (
+                    String, String, String, String, String, Int, Int, String?, String?, String, String, Double,
+                    String?, String, String
+                ).self)
             {
                 byKey["\(row.0)\u{1}\(row.1)\u{1}\(row.2)", default: []].append(
                     DifferenceSample(
                         method: row.3, target: row.4, legacyStatus: row.5, candidateStatus: row.6, legacyValue: row.7,
-                        candidateValue: row.8, legacyBody: row.9, candidateBody: row.10, at: row.11))
+                        candidateValue: row.8, legacyBody: row.9, candidateBody: row.10, at: row.11,
+                        requestID: row.12, legacyHeaders: row.13, candidateHeaders: row.14))
             }
             for index in aggregates.indices { aggregates[index].samples = byKey[aggregates[index].key] ?? [] }
             return aggregates
@@ -529,6 +557,20 @@ public final class PostgresStateStore: StateStore {
                 totals.append(ShadowTotals(route: route, compared: compared, differing: differing, failing: failing))
             }
             return totals
+        }
+    }
+
+    public func dataPhases() async throws -> [String: String] {
+        try await run { connection, logger, _ in
+            // `banyan data phase` keeps its tables on the connection's search path.
+            let exists = try await connection.query(
+                "SELECT to_regclass('banyan_phase') IS NOT NULL", logger: logger
+            ).collect()
+            guard let row = exists.first, try row.decode(Bool.self) else { return [:] }
+            var phases: [String: String] = [:]
+            let rows = try await connection.query("SELECT table_name, phase FROM banyan_phase", logger: logger)
+            for try await (table, phase) in rows.decode((String, String).self) { phases[table] = phase }
+            return phases
         }
     }
 

@@ -67,6 +67,20 @@ public final class SQLiteStateStore: StateStore {
         ] {
             _ = try await connection.query(statement)
         }
+        // Columns added after the first release: a file made by an older proxy gets them here.
+        for (table, column, definition) in [
+            ("route_event", "cause", "TEXT NOT NULL DEFAULT 'api'"),
+            ("difference_sample", "request_id", "TEXT"),
+            ("difference_sample", "legacy_headers", "TEXT NOT NULL DEFAULT ''"),
+            ("difference_sample", "candidate_headers", "TEXT NOT NULL DEFAULT ''"),
+        ] {
+            let columns = try await connection.query("PRAGMA table_info(\(table))").compactMap {
+                $0.column("name")?.string
+            }
+            if !columns.contains(column) {
+                _ = try await connection.query("ALTER TABLE \(table) ADD COLUMN \(column) \(definition)")
+            }
+        }
     }
 
     public func routeOverrides() async throws -> [RouteOverride] {
@@ -104,25 +118,40 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
-    private func insert(_ event: RouteEvent) async throws {
-        _ = try await connection.query(
-            "INSERT INTO route_event (route, from_mode, to_mode, reason, at) VALUES (?, ?, ?, ?, ?)",
-            [.text(event.route), .text(event.from), .text(event.to), .text(event.reason), .float(event.at)])
+    public func saveEvent(_ event: RouteEvent) async throws {
+        try await insert(event)
     }
 
-    public func removeOverride(route: String) async throws {
-        _ = try await connection.query("DELETE FROM route_override WHERE route = ?", [.text(route)])
+    private func insert(_ event: RouteEvent) async throws {
+        _ = try await connection.query(
+            "INSERT INTO route_event (route, from_mode, to_mode, reason, at, cause) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(event.route), .text(event.from), .text(event.to), .text(event.reason), .float(event.at),
+                .text(event.cause),
+            ])
+    }
+
+    public func removeOverride(route: String, event: RouteEvent?) async throws {
+        _ = try await connection.query("BEGIN")
+        do {
+            _ = try await connection.query("DELETE FROM route_override WHERE route = ?", [.text(route)])
+            if let event { try await insert(event) }
+            _ = try await connection.query("COMMIT")
+        } catch {
+            _ = try? await connection.query("ROLLBACK")
+            throw error
+        }
     }
 
     public func events(limit: Int) async throws -> [RouteEvent] {
         let rows = try await connection.query(
-            "SELECT route, from_mode, to_mode, reason, at FROM route_event ORDER BY id DESC LIMIT ?",
+            "SELECT route, from_mode, to_mode, reason, at, cause FROM route_event ORDER BY id DESC LIMIT ?",
             [.integer(limit)])
         return rows.map { row in
             RouteEvent(
                 route: row.column("route")?.string ?? "", from: row.column("from_mode")?.string ?? "",
                 to: row.column("to_mode")?.string ?? "", reason: row.column("reason")?.string ?? "",
-                at: row.column("at")?.double ?? 0)
+                at: row.column("at")?.double ?? 0, cause: row.column("cause")?.string ?? "api")
         }
     }
 
@@ -165,8 +194,9 @@ public final class SQLiteStateStore: StateStore {
                     _ = try await connection.query(
                         """
                         INSERT INTO difference_sample (route, kind, location, method, target, legacy_status,
-                        candidate_status, legacy_value, candidate_value, legacy_body, candidate_body, at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        candidate_status, legacy_value, candidate_value, legacy_body, candidate_body, at, request_id,
+                        legacy_headers, candidate_headers)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                         [
                             .text(aggregate.route), .text(aggregate.kind.rawValue), .text(aggregate.location),
@@ -174,6 +204,8 @@ public final class SQLiteStateStore: StateStore {
                             .integer(sample.candidateStatus), sample.legacyValue.map { .text($0) } ?? .null,
                             sample.candidateValue.map { .text($0) } ?? .null, .text(sample.legacyBody),
                             .text(sample.candidateBody), .float(sample.at),
+                            sample.requestID.map { .text($0) } ?? .null, .text(sample.legacyHeaders),
+                            .text(sample.candidateHeaders),
                         ])
                 }
             }
@@ -204,7 +236,8 @@ public final class SQLiteStateStore: StateStore {
         let samples = try await connection.query(
             """
             SELECT route, kind, location, method, target, legacy_status, candidate_status, legacy_value,
-            candidate_value, legacy_body, candidate_body, at FROM difference_sample ORDER BY id
+            candidate_value, legacy_body, candidate_body, at, request_id, legacy_headers, candidate_headers
+            FROM difference_sample ORDER BY id
             """)
         var byKey: [String: [DifferenceSample]] = [:]
         for row in samples {
@@ -219,7 +252,10 @@ public final class SQLiteStateStore: StateStore {
                     legacyValue: row.column("legacy_value")?.string,
                     candidateValue: row.column("candidate_value")?.string,
                     legacyBody: row.column("legacy_body")?.string ?? "",
-                    candidateBody: row.column("candidate_body")?.string ?? "", at: row.column("at")?.double ?? 0))
+                    candidateBody: row.column("candidate_body")?.string ?? "", at: row.column("at")?.double ?? 0,
+                    requestID: row.column("request_id")?.string,
+                    legacyHeaders: row.column("legacy_headers")?.string ?? "",
+                    candidateHeaders: row.column("candidate_headers")?.string ?? ""))
         }
         for index in aggregates.indices { aggregates[index].samples = byKey[aggregates[index].key] ?? [] }
         return aggregates
@@ -232,6 +268,19 @@ public final class SQLiteStateStore: StateStore {
                 route: row.column("route")?.string ?? "", compared: row.column("compared")?.integer ?? 0,
                 differing: row.column("differing")?.integer ?? 0, failing: row.column("failing")?.integer ?? 0)
         }
+    }
+
+    public func dataPhases() async throws -> [String: String] {
+        let exists = try await connection.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'banyan_phase'")
+        guard !exists.isEmpty else { return [:] }
+        var phases: [String: String] = [:]
+        for row in try await connection.query("SELECT table_name, phase FROM banyan_phase") {
+            if let table = row.column("table_name")?.string, let phase = row.column("phase")?.string {
+                phases[table] = phase
+            }
+        }
+        return phases
     }
 
     public func close() async throws {

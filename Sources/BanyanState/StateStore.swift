@@ -14,10 +14,16 @@ public struct DifferenceSample: Sendable, Hashable {
     public var candidateBody: String
     /// Seconds since 1970.
     public var at: Double
+    /// The request's `x-request-id` (as the client sent it, or as the proxy generated it).
+    public var requestID: String?
+    /// Each side's header lines (`name: value`, one a line), as the upstream sent them.
+    public var legacyHeaders: String
+    public var candidateHeaders: String
 
     public init(
         method: String, target: String, legacyStatus: Int, candidateStatus: Int, legacyValue: String?,
-        candidateValue: String?, legacyBody: String, candidateBody: String, at: Double
+        candidateValue: String?, legacyBody: String, candidateBody: String, at: Double, requestID: String? = nil,
+        legacyHeaders: String = "", candidateHeaders: String = ""
     ) {
         self.method = method
         self.target = target
@@ -28,6 +34,9 @@ public struct DifferenceSample: Sendable, Hashable {
         self.legacyBody = legacyBody
         self.candidateBody = candidateBody
         self.at = at
+        self.requestID = requestID
+        self.legacyHeaders = legacyHeaders
+        self.candidateHeaders = candidateHeaders
     }
 }
 
@@ -88,15 +97,19 @@ public struct RouteEvent: Sendable, Hashable {
     public var route: String
     public var from: String
     public var to: String
+    /// The reason typed with the change, or the evidence an automatic change carried.
     public var reason: String
     public var at: Double
+    /// Who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    public var cause: String
 
-    public init(route: String, from: String, to: String, reason: String, at: Double) {
+    public init(route: String, from: String, to: String, reason: String, at: Double, cause: String = "api") {
         self.route = route
         self.from = from
         self.to = to
         self.reason = reason
         self.at = at
+        self.cause = cause
     }
 }
 
@@ -135,8 +148,10 @@ public protocol StateStore: Sendable {
     /// in a fleet, several proxies' guards may trip on the same evidence at once, and the trip is
     /// recorded once. Returns whether it was written.
     func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool
-    /// Drops the runtime change for `route`, if any.
-    func removeOverride(route: String) async throws
+    /// Drops the runtime change for `route`, if any, and records `event` when one is given.
+    func removeOverride(route: String, event: RouteEvent?) async throws
+    /// Records a mode change that no runtime change stands for (the file changed a route).
+    func saveEvent(_ event: RouteEvent) async throws
     /// The mode changes, newest first.
     func events(limit: Int) async throws -> [RouteEvent]
     /// Adds the counts to the stored ones (keeping the earliest first and the latest last time
@@ -145,6 +160,9 @@ public protocol StateStore: Sendable {
     /// Every difference aggregate, most frequent first.
     func differenceAggregates() async throws -> [DifferenceAggregate]
     func shadowTotals() async throws -> [ShadowTotals]
+    /// The phase `banyan data phase` recorded for each table, when it keeps its phases in this
+    /// database (the default for both); empty when it keeps none here.
+    func dataPhases() async throws -> [String: String]
     func close() async throws
 }
 
@@ -153,6 +171,11 @@ extension StateStore {
     public func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool {
         try await saveOverride(override, event: event)
         return true
+    }
+
+    /// Drops the runtime change for `route`, if any.
+    public func removeOverride(route: String) async throws {
+        try await removeOverride(route: route, event: nil)
     }
 }
 

@@ -1,7 +1,10 @@
 import ArgumentParser
 import BanyanCore
 import BanyanData
+import BanyanProxy
+import CoreMetrics
 import Foundation
+import Prometheus
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -249,6 +252,12 @@ struct DataReconcileCommand: ParsableCommand {
         completion: .file())
     var metricsFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Serve the drift gauge at http://HOST:PORT/metrics while watching (Prometheus text format).",
+            valueName: "HOST:PORT"))
+    var metricsListen: String?
+
     @Option(help: "Rows read per query in the streaming merge.")
     var chunkSize: Int = 10_000
 
@@ -300,6 +309,8 @@ struct DataReconcileCommand: ParsableCommand {
             return seconds
         }
         let stateURL = noRecord ? nil : try parseDatabaseURL(state, option: "--state")
+        let drift = try metricsListen.map { try DriftMetrics(listen: $0) }
+        defer { drift?.close() }
         if repair {
             var settings = RepairOptions()
             settings.deleteExtra = deleteExtra
@@ -328,6 +339,7 @@ struct DataReconcileCommand: ParsableCommand {
                 let text = report.differingKeys.map(\.description).joined(separator: "\n")
                 try Data((text.isEmpty ? "" : text + "\n").utf8).write(to: URL(fileURLWithPath: exportIds))
             }
+            drift?.update(report)
             if let metricsFile {
                 try Data(report.metricText().utf8).write(to: URL(fileURLWithPath: metricsFile), options: .atomic)
             }
@@ -502,5 +514,42 @@ struct DataPhaseCommand: ParsableCommand {
             }
             print(JSONValue.object(members).prettyText())
         }
+    }
+}
+
+/// The drift gauges `reconcile --metrics-listen` serves, through swift-metrics and swift-prometheus.
+private final class DriftMetrics {
+    let registry = PrometheusCollectorRegistry()
+    let listener: MetricsListener
+
+    init(listen: String) throws {
+        guard let address = ListenAddress(parsing: listen) else {
+            throw UsageError("--metrics-listen: '\(listen)' is not HOST:PORT")
+        }
+        let registry = self.registry
+        listener = try runData { try await MetricsListener.start(address: address, registry: registry) }
+        printError("reconcile: drift metrics at http://\(address.host):\(listener.port)/metrics")
+    }
+
+    func update(_ report: ReconcileReport) {
+        let factory = PrometheusMetricsFactory(registry: registry)
+        let table = ("table", report.table)
+        CoreMetrics.Gauge(label: "banyan_data_drift_rows", dimensions: [table], factory: factory).record(report.drift)
+        for (kind, count) in [
+            ("missing_in_new", report.missingInNew.count), ("extra_in_new", report.extraInNew.count),
+            ("mismatched", report.mismatched.count),
+        ] {
+            CoreMetrics.Gauge(
+                label: "banyan_data_drift_rows_by_kind", dimensions: [table, ("kind", kind)], factory: factory
+            )
+            .record(count)
+        }
+        CoreMetrics.Gauge(label: "banyan_data_reconcile_checked_rows", dimensions: [table], factory: factory).record(
+            report.checked)
+    }
+
+    func close() {
+        let listener = self.listener
+        _ = try? runData { await listener.close() }
     }
 }

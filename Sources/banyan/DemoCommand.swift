@@ -6,6 +6,7 @@ import BanyanHTTP
 import BanyanProxy
 import BanyanState
 import Foundation
+import Logging
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -91,11 +92,17 @@ struct DemoCommand: AsyncParsableCommand {
                 banyan rollback --all --admin \(admin)
             Your own migration: write a banyan.yaml (docs/configuration.md) and run 'banyan proxy' (docs/proxy.md).
             """)
+        let dashboard = "http://\(naive.server.adminAddress)/"
         if keep {
             print(
                 "\nkeeping the naive setup: proxy on 127.0.0.1:\(naive.server.port), admin API on \(admin); "
                     + "Ctrl-C stops it")
-            try await ProxyService.serve(naive.server, log: { printError($0) })
+            print("dashboard: \(dashboard)")
+            var logger = Logger(label: "banyan.proxy")
+            logger.logLevel = .notice
+            try await ProxyService.serve(naive.server, logger: logger)
+        } else {
+            print("\ndashboard: \(dashboard) (up while the demo runs; 'banyan demo --keep' keeps it up)")
         }
         await naive.stop()
     }
@@ -336,10 +343,12 @@ private final class DemoRun: Sendable {
                         defer { socket.close() }
                         try socket.send(text: "hello from banyan demo")
                         let echo = try socket.receive().text
-                        let status = try JSONParser.parse(
-                            HTTPClient(base: BaseURL(host: "127.0.0.1", port: adminPort)).send(
-                                HTTPRequest(method: "GET", target: "/api/routes")
-                            ).response.body)
+                        let status = try JSONDecoder().decode(
+                            ProxyStatus.self,
+                            from: Data(
+                                HTTPClient(base: BaseURL(host: "127.0.0.1", port: adminPort)).send(
+                                    HTTPRequest(method: "GET", target: "/api/routes")
+                                ).response.body))
                         return [
                             "GET /live switched to WebSocket (101, served-by: "
                                 + "\(socket.handshake.response.headers["served-by"] ?? "none")); the echo: \"\(echo)\"",

@@ -4,6 +4,7 @@ import BanyanCore
 import BanyanHTTP
 import BanyanProxy
 import Foundation
+import Logging
 
 struct ProxyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,21 +21,45 @@ struct ProxyCommand: AsyncParsableCommand {
 
     @OptionGroup var config: ConfigOptions
     @Option(help: "Event-loop threads.") var threads = 1
+    @Option(
+        help:
+            "How the proxy's own log lines are written to standard error: text (readable) or json (one object a line).")
+    var logFormat: LogFormatOption = .text
+    @Option(
+        help: ArgumentHelp(
+            "Write one line per answered request to FILE (appended), or to standard output with '-'.",
+            discussion: "Off by default. The format is in docs/proxy.md; --log-format json makes it JSON too.",
+            valueName: "FILE|-"))
+    var accessLog: String?
 
     func run() async throws {
         guard let configuration = try config.loadIfPresent() else {
             throw UsageError("no banyan.yaml here; name the configuration with --config")
         }
+        let format = logFormat.format
+        LoggingSystem.bootstrap { label in
+            switch format {
+            case .json: return JSONLogHandler(label: label)
+            case .text: return StreamLogHandler.standardError(label: label)
+            }
+        }
         var settings = ProxySettings()
         settings.threads = threads
+        settings.accessLog = accessLog.map { AccessLogSettings(destination: $0, format: format) }
         do {
             try await ProxyService.run(
                 configuration: configuration, configPath: config.path ?? ConfigurationLoader.defaultFileName,
-                settings: settings, log: { printError($0) })
+                settings: settings, logger: Logger(label: "banyan.proxy"))
         } catch let error as ProxyError {
             throw UsageError(error.description)
         }
     }
+}
+
+enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+
+    var format: LogFormat { self == .json ? .json : .text }
 }
 
 /// Options naming a running proxy's admin API (address and token from the configuration).
@@ -107,7 +132,13 @@ struct StatusCommand: ParsableCommand {
             members.append(.init(key: "fleet", value: fleet))
             print(JSONValue.object(members).prettyText())
         case .text:
-            print(StatusText.render(status))
+            let typed: ProxyStatus
+            do {
+                typed = try JSONDecoder().decode(ProxyStatus.self, from: Data(status.serialized()))
+            } catch {
+                throw UsageError("the admin API answered a status this banyan cannot read: \(error)")
+            }
+            print(StatusText.render(typed))
             if let fleet { print(StatusText.renderFleet(fleet, now: Date().timeIntervalSince1970)) }
         }
     }
@@ -119,7 +150,37 @@ enum StatusFormat: String, ExpressibleByArgument, CaseIterable {
 
 struct RouteCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "route", abstract: "Change a route of a running proxy.", subcommands: [RouteSetCommand.self])
+        commandName: "route", abstract: "Change a route of a running proxy.",
+        subcommands: [RouteSetCommand.self, RoutePromoteCommand.self])
+}
+
+struct RoutePromoteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "promote",
+        abstract: "Move a route one step along the promotion ladder; the next request uses it.",
+        discussion: """
+            The ladder is legacy → shadow → canary 1 → 5 → 25 → 50 → new unless banyan.yaml sets \
+            'promote_steps'. A route on the last step is refused (exit 1).
+            """)
+
+    @Argument(help: "The route, e.g. 'GET /users/:id'.") var route: String
+    @Option(help: "Why, kept in the event log.") var reason: String?
+    @OptionGroup var admin: AdminOptions
+
+    func run() throws {
+        let result = try admin.request("POST", "/api/promote", body: changeBody(["route": route], reason: reason))
+        print("\(result["route"].flatMap(\.stringValue) ?? route): \(result["mode"].flatMap(\.stringValue) ?? "?")")
+        try NotPersisted.check(result)
+    }
+}
+
+/// A change's JSON body, sent with `cause: cli` and the reason when given.
+func changeBody(_ fields: [String: String], reason: String?, extra: [JSONMember] = []) -> JSONValue {
+    var members = fields.sorted { $0.key < $1.key }.map { JSONMember(key: $0.key, value: .string($0.value)) }
+    members += extra
+    if let reason { members.append(.init(key: "reason", value: .string(reason))) }
+    members.append(.init(key: "cause", value: .string("cli")))
+    return .object(members)
 }
 
 struct RouteSetCommand: ParsableCommand {
@@ -134,6 +195,7 @@ struct RouteSetCommand: ParsableCommand {
     @Argument(help: "The route, e.g. 'GET /users/:id'.") var route: String
     @Argument(help: "legacy, shadow, canary or new.") var mode: String
     @Argument(help: "The canary's percentage (0–100).") var percent: Double?
+    @Option(help: "Why, kept in the event log.") var reason: String?
     @OptionGroup var admin: AdminOptions
 
     func validate() throws {
@@ -150,13 +212,10 @@ struct RouteSetCommand: ParsableCommand {
     }
 
     func run() throws {
-        var members: [JSONMember] = [
-            .init(key: "route", value: .string(route)), .init(key: "mode", value: .string(mode)),
-        ]
-        if let percent, let number = JSONNumber(percent) {
-            members.append(.init(key: "percent", value: .number(number)))
-        }
-        let result = try admin.request("POST", "/api/routes/mode", body: .object(members))
+        var extra: [JSONMember] = []
+        if let percent, let number = JSONNumber(percent) { extra.append(.init(key: "percent", value: .number(number))) }
+        let result = try admin.request(
+            "POST", "/api/routes/mode", body: changeBody(["route": route, "mode": mode], reason: reason, extra: extra))
         print("\(result["route"].flatMap(\.stringValue) ?? route): \(result["mode"].flatMap(\.stringValue) ?? mode)")
         try NotPersisted.check(result)
     }
@@ -171,6 +230,7 @@ struct RollbackCommand: ParsableCommand {
     @Flag(help: "Roll back every route.") var all = false
     @Flag(help: "Also close the route's open upgrade tunnels (WebSocket); by default they stay open.")
     var closeTunnels = false
+    @Option(help: "Why, kept in the event log.") var reason: String?
     @OptionGroup var admin: AdminOptions
 
     func validate() throws {
@@ -179,9 +239,9 @@ struct RollbackCommand: ParsableCommand {
     }
 
     func run() throws {
-        let body: JSONValue = .object(
-            (all ? [.init(key: "all", value: .bool(true))] : [.init(key: "route", value: .string(route!))])
-                + (closeTunnels ? [.init(key: "close_tunnels", value: .bool(true))] : []))
+        var extra: [JSONMember] = all ? [.init(key: "all", value: .bool(true))] : []
+        if closeTunnels { extra.append(.init(key: "close_tunnels", value: .bool(true))) }
+        let body = changeBody(all ? [:] : ["route": route!], reason: reason ?? "rollback", extra: extra)
         let result = try admin.request("POST", "/api/rollback", body: body)
         if case .array(let routes)? = result["routes"] {
             for entry in routes { print("\(entry["route"].flatMap(\.stringValue) ?? "?"): legacy (rolled back)") }
@@ -217,34 +277,22 @@ extension JSONValue {
 
 /// The human form of `banyan status`.
 enum StatusText {
-    static func render(_ status: JSONValue) -> String {
+    static func render(_ status: ProxyStatus) -> String {
         var lines: [String] = []
-        lines.append(
-            "legacy \(status["legacy"]?.stringValue ?? "?")  candidate \(status["candidate"]?.stringValue ?? "?")  "
-                + "in flight \(Int(status["requestsInFlight"]?.numberValue ?? 0))")
+        lines.append("legacy \(status.legacy)  candidate \(status.candidate)  in flight \(status.requestsInFlight)")
         let header = [
             "route", "mode", "file", "legacy req/err p50/p99 ms", "candidate req/err p50/p99 ms", "diff rate",
             "fallbacks",
         ]
         var rows: [[String]] = [header]
-        if case .array(let routes)? = status["routes"] {
-            for route in routes {
-                let mode = route["mode"]?.stringValue ?? "?"
-                let file = route["fileMode"]?.stringValue ?? "?"
-                let shadow = route["shadowDiffs"]
-                let compared = Int(shadow?["compared"]?.numberValue ?? 0)
-                let rate =
-                    compared == 0
-                    ? "–" : String(format: "%.1f%% of %d", (shadow?["diffRate"]?.numberValue ?? 0) * 100, compared)
-                var fallbacks = 0
-                if case .object(let members)? = route["fallbacks"] {
-                    fallbacks = members.reduce(0) { $0 + Int($1.value.numberValue ?? 0) }
-                }
-                rows.append([
-                    route["route"]?.stringValue ?? "?", mode, file == mode ? "" : file,
-                    backend(route["legacy"]), backend(route["candidate"]), rate, String(fallbacks),
-                ])
-            }
+        for route in status.routes {
+            let compared = route.shadowDiffs.compared
+            let rate =
+                compared == 0 ? "–" : String(format: "%.1f%% of %d", route.shadowDiffs.diffRate * 100, compared)
+            rows.append([
+                route.route, route.mode, route.fileMode == route.mode ? "" : route.fileMode, backend(route.legacy),
+                backend(route.candidate), rate, String(route.fallbacks.values.reduce(0, +)),
+            ])
         }
         var widths = Array(repeating: 0, count: header.count)
         for row in rows { for (index, cell) in row.enumerated() { widths[index] = max(widths[index], cell.count) } }
@@ -282,33 +330,24 @@ enum StatusText {
     }
 
     /// Open upgrade tunnels (WebSocket), per route that has had any.
-    static func tunnelLines(_ status: JSONValue) -> [String] {
-        var lines = ["tunnels open \(Int(status["tunnels_open"]?.numberValue ?? 0)) (never shadowed)"]
-        guard case .array(let routes)? = status["routes"] else { return lines }
-        for route in routes {
-            guard let tunnels = route["tunnels"], Int(tunnels["opened"]?.numberValue ?? 0) > 0 else { continue }
-            var sides: [String] = []
-            for side in ["legacy", "candidate"] {
-                let open = Int(tunnels["by_backend"]?[side]?["open"]?.numberValue ?? 0)
-                if open > 0 { sides.append("\(side) \(open)") }
+    static func tunnelLines(_ status: ProxyStatus) -> [String] {
+        var lines = ["tunnels open \(status.tunnelsOpen ?? 0) (never shadowed)"]
+        for route in status.routes {
+            guard let tunnels = route.tunnels, tunnels.opened > 0 else { continue }
+            let sides = ["legacy", "candidate"].compactMap { side -> String? in
+                let open = tunnels.byBackend?[side]?.open ?? 0
+                return open > 0 ? "\(side) \(open)" : nil
             }
             lines.append(
-                "  \(route["route"]?.stringValue ?? "?"): open \(Int(tunnels["open"]?.numberValue ?? 0))"
-                    + (sides.isEmpty ? "" : " (\(sides.joined(separator: ", ")))")
-                    + ", opened \(Int(tunnels["opened"]?.numberValue ?? 0)), bytes to upstream "
-                    + "\(Int(tunnels["bytes_to_upstream"]?.numberValue ?? 0)), to client "
-                    + "\(Int(tunnels["bytes_to_client"]?.numberValue ?? 0))")
+                "  \(route.route): open \(tunnels.open)" + (sides.isEmpty ? "" : " (\(sides.joined(separator: ", ")))")
+                    + ", opened \(tunnels.opened), bytes to upstream \(tunnels.bytesToUpstream), to client "
+                    + "\(tunnels.bytesToClient)")
         }
         return lines
     }
 
-    private static func backend(_ value: JSONValue?) -> String {
-        guard let value else { return "–" }
-        let requests = Int(value["requests"]?.numberValue ?? 0)
-        if requests == 0 { return "–" }
-        return String(
-            format: "%d/%d %.2f/%.2f", requests, Int(value["errors"]?.numberValue ?? 0),
-            value["p50Ms"]?.numberValue ?? 0,
-            value["p99Ms"]?.numberValue ?? 0)
+    private static func backend(_ value: BackendStatus) -> String {
+        if value.requests == 0 { return "–" }
+        return String(format: "%d/%d %.2f/%.2f", value.requests, value.errors, value.p50Ms, value.p99Ms)
     }
 }

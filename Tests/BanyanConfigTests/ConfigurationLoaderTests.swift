@@ -148,7 +148,7 @@ struct ConfigurationLoaderTests {
             "unknown key with a hint",
             "routes:\n  - route: GET /users/:id\n    mdoe: shadow\n",
             "banyan.yaml:5:5: routes[0].mdoe: unknown key 'mdoe'; allowed here: route, mode, percent, sticky, "
-                + "fallback, shadow, shadow_non_idempotent, timeout, guard (did you mean 'mode'?)"
+                + "fallback, shadow, shadow_non_idempotent, timeout, guard, table (did you mean 'mode'?)"
         ),
         (
             "sticky parameter the route lacks",

@@ -82,6 +82,30 @@ struct ProxyCommandLineTests {
         #expect(routes.first?["fileMode"] == .string("new"))
         #expect(routes.first?["runtimeChange"]?["reason"] == .string("rollback"))
 
+        // Promote walks the ladder from legacy; the event log names the command line and the reason typed.
+        let promote = try await blocking {
+            try CommandLineTests.banyan(
+                ["route", "promote", "GET /users/:id", "--reason", "shadow first", "--config", file])
+        }
+        #expect(promote.output == "GET /users/:id: shadow\n")
+        let text = try await blocking { try CommandLineTests.banyan(["status", "--config", file]) }
+        #expect(text.status == 0)
+        #expect(text.output.split(separator: "\n").dropFirst(2).first?.hasPrefix("GET /users/:id  shadow  new") == true)
+        let events = try await blocking {
+            try HTTPClient(base: BaseURL(host: "127.0.0.1", port: admin)).send(
+                HTTPRequest(method: "GET", target: "/api/events?limit=1")
+            ).response
+        }
+        let event = try JSONParser.parse(events.body)["events"]
+        guard case .array(let latest)? = event else {
+            Issue.record("no event log: \(events.bodyText)")
+            return
+        }
+        #expect(latest.first?["cause"] == .string("cli"))
+        #expect(latest.first?["reason"] == .string("shadow first"))
+        #expect(latest.first?["from"] == .string("legacy"))
+        _ = try await blocking { try CommandLineTests.banyan(["rollback", "--all", "--config", file]) }
+
         // SIGHUP with a new route: it applies; the rolled-back route keeps its runtime change.
         try Data(
             configuration(
@@ -112,8 +136,8 @@ struct ProxyCommandLineTests {
         #expect(stopped)
         #expect(proxy.terminationStatus == 0)
         let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(output.contains("banyan proxy: configuration reloaded (SIGHUP)"))
-        #expect(output.hasSuffix("banyan proxy: stopped\n"))
+        #expect(output.contains(" info banyan.proxy: [BanyanProxy] configuration reloaded (SIGHUP)\n"))
+        #expect(output.hasSuffix(" info banyan.proxy: [BanyanProxy] stopped\n"))
     }
 
     @Test("a WebSocket through banyan proxy: status shows the open tunnel, rollback --close-tunnels closes it")

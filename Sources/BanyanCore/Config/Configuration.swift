@@ -103,6 +103,9 @@ public struct RouteConfig: Sendable, Hashable {
     public var guardSettings: GuardSettings
     /// Where the entry starts in the file, for messages.
     public var line: Int?
+    /// The table whose data migration goes with this route (`banyan data phase`); the dashboard
+    /// shows its phase.
+    public var table: String?
 
     public init(
         route: String,
@@ -224,6 +227,14 @@ public struct Configuration: Sendable, Hashable {
     public var admin: ListenAddress
     /// A bearer token the admin API requires (required when `admin` is not a loopback address).
     public var adminToken: String?
+    /// A second bearer token that reads everything the admin API and dashboard show and changes
+    /// nothing (every change answers 403). Needs `adminToken`.
+    public var adminReadToken: String?
+    /// Whether the proxy generates an `x-request-id` for a request that has none and sends it to
+    /// both upstreams and in the response (off by default: in `legacy` mode the proxy adds nothing).
+    public var requestID: Bool
+    /// The steps `promote` takes a route along.
+    public var promotion: PromotionLadder
     /// Where Banyan keeps its state (`sqlite:PATH` or `postgres://…`).
     public var state: String
     /// The response header that names the side that served a request.
@@ -241,6 +252,9 @@ public struct Configuration: Sendable, Hashable {
         listen: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8000),
         admin: ListenAddress = ListenAddress(host: "127.0.0.1", port: 9901),
         adminToken: String? = nil,
+        adminReadToken: String? = nil,
+        requestID: Bool = false,
+        promotion: PromotionLadder = .standard,
         state: String = "sqlite:.banyan/state.sqlite",
         servedByHeader: String = "served-by",
         routes: [RouteConfig] = [],
@@ -253,6 +267,9 @@ public struct Configuration: Sendable, Hashable {
         self.listen = listen
         self.admin = admin
         self.adminToken = adminToken
+        self.adminReadToken = adminReadToken
+        self.requestID = requestID
+        self.promotion = promotion
         self.state = state
         self.servedByHeader = servedByHeader
         self.routes = routes

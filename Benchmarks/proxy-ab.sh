@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# A/B of two banyan release builds on proxy.sh's legacy-mode setup, in one run: the same nginx
+# backend (a fixed 47-byte JSON body), one `banyan proxy` per build with the route in `legacy`
+# mode (one event-loop thread), and wrk -t1 -c32 for DURATION s after a 2 s warm-up against each.
+# Both proxies are started once; each round measures both, the order alternating between rounds
+# (A B, B A, A B, ...), so drift on a shared host falls on both. Prints req/s and p99 per run, the
+# per-round ratio B/A and its median, and the load average before and after.
+#
+#   Benchmarks/proxy-ab.sh BANYAN_A BANYAN_B [--duration S] [--rounds N]
+#   (A is the baseline, B the build under test; ROUNDS default 6, DURATION default 8)
+set -euo pipefail
+
+[ $# -ge 2 ] || { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+banyan_a=$(realpath "$1"); banyan_b=$(realpath "$2"); shift 2
+duration=${DURATION:-8}; rounds=${ROUNDS:-6}
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --duration) duration=${2%s}; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
+        *) echo "proxy-ab.sh: unknown option $1" >&2; exit 2 ;;
+    esac
+done
+for binary in "$banyan_a" "$banyan_b"; do [ -x "$binary" ] || { echo "not executable: $binary" >&2; exit 1; }; done
+export PATH="$PATH:/usr/sbin"
+command -v nginx >/dev/null && command -v wrk >/dev/null || { echo "needs nginx and wrk (Benchmarks/proxy.sh installs them)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/banyan-bench-ab.XXXXXX)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    [ -f "$work/backend.nginx.conf" ] && nginx -p "$work" -c "$work/backend.nginx.conf" -s stop 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+    for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
+    echo "nothing listens on $1" >&2; exit 1
+}
+
+backend_port=$(free_port)
+cat >"$work/backend.nginx.conf" <<CONF
+worker_processes 1;
+pid $work/backend.pid;
+error_log $work/backend-error.log;
+events { worker_connections 4096; }
+http { access_log off;
+  server { listen 127.0.0.1:$backend_port; location / { default_type application/json; return 200 '{"id":1,"name":"Ada","email":"ada@example.com"}'; } } }
+CONF
+nginx -p "$work" -c "$work/backend.nginx.conf"
+wait_port "$backend_port"
+
+declare -A port_of
+for side in A B; do
+    binary=$banyan_a; [ "$side" = B ] && binary=$banyan_b
+    port=$(free_port); admin=$(free_port)
+    cat >"$work/banyan-$side.yaml" <<CONF
+legacy: http://127.0.0.1:$backend_port
+candidate: http://127.0.0.1:$backend_port
+listen: 127.0.0.1:$port
+admin: 127.0.0.1:$admin
+state: sqlite:$work/state-$side.sqlite
+routes:
+  - route: GET /users/:id
+    mode: legacy
+CONF
+    "$binary" proxy --config "$work/banyan-$side.yaml" >"$work/banyan-$side.log" 2>&1 &
+    pids+=($!)
+    wait_port "$port"
+    port_of[$side]=$port
+done
+
+echo "A: $banyan_a"
+echo "B: $banyan_b"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+run() { # side → "req/s p99"
+    local port=${port_of[$1]}
+    wrk -t1 -c32 -d2s "http://127.0.0.1:$port/users/1" >/dev/null
+    wrk -t1 -c32 -d"${duration}s" --latency "http://127.0.0.1:$port/users/1" >"$work/wrk.out"
+    awk '/Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print rps, p99}' "$work/wrk.out"
+}
+results=()
+for round in $(seq 1 "$rounds"); do
+    order="A B"; [ $((round % 2)) -eq 0 ] && order="B A"
+    declare -A got=()
+    for side in $order; do got[$side]=$(run "$side"); done
+    read -r a_rps a_p99 <<<"${got[A]}"; read -r b_rps b_p99 <<<"${got[B]}"
+    ratio=$(python3 -c "print('%.3f' % ($b_rps / $a_rps))")
+    results+=("$ratio")
+    printf 'round %d (%s): A %s req/s p99 %s   B %s req/s p99 %s   B/A %s   load %s\n' "$round" "$order" \
+        "$a_rps" "$a_p99" "$b_rps" "$b_p99" "$ratio" "$(cut -d' ' -f1 /proc/loadavg)"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 -c "
+import statistics, sys
+r = [float(x) for x in sys.argv[1:]]
+print('B/A req/s per round: median %.3f, min %.3f, max %.3f (%d rounds)' % (statistics.median(r), min(r), max(r), len(r)))
+" "${results[@]}"

@@ -1,0 +1,224 @@
+import BanyanCore
+import Foundation
+
+/// What `GET /api/routes` answers: every route with its mode and live counters. `banyan status`
+/// and the dashboard read this one shape (docs/proxy.md lists its keys).
+public struct ProxyStatus: Codable, Sendable, Equatable {
+    public var legacy: String
+    public var candidate: String
+    public var listen: String
+    public var requestsInFlight: Int
+    public var shadowsInFlight: Int
+    /// Upgraded connections open now, all routes together; absent when the proxy does not count them.
+    public var tunnelsOpen: Int?
+    public var routes: [RouteStatus]
+    public var unmatched: BackendsStatus
+
+    enum CodingKeys: String, CodingKey {
+        case legacy, candidate, listen, requestsInFlight, shadowsInFlight, routes, unmatched
+        case tunnelsOpen = "tunnels_open"
+    }
+
+    /// The route called `name` (as written in `routes:`).
+    public func route(named name: String) -> RouteStatus? { routes.first { $0.route == name } }
+}
+
+/// One route: its mode (and the file's), its runtime change, and its counters per side.
+public struct RouteStatus: Codable, Sendable, Equatable {
+    public var route: String
+    /// The mode in force (`legacy`, `shadow`, `canary:25`, `new`).
+    public var mode: String
+    /// The mode the configuration file gives.
+    public var fileMode: String
+    /// The runtime change in force, when one overrides the file.
+    public var runtimeChange: RuntimeChange?
+    public var sticky: String
+    public var fallback: Bool
+    public var legacy: BackendStatus
+    public var candidate: BackendStatus
+    /// The candidate's answers to shadow copies.
+    public var shadow: BackendStatus
+    public var shadowDiffs: ShadowDiffStatus
+    /// Requests answered by legacy after the candidate failed, by cause.
+    public var fallbacks: [String: UInt64]
+    /// Upgraded connections (WebSocket) of the route; absent when the proxy does not count them.
+    public var tunnels: TunnelStatus?
+    /// The table the route names (`table:`) and its data phase (`banyan data phase`), when known.
+    public var table: String?
+    public var dataPhase: String?
+
+    public struct RuntimeChange: Codable, Sendable, Equatable {
+        public var reason: String
+        /// Seconds since 1970.
+        public var changedAt: Double
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case route, mode, fileMode, runtimeChange, sticky, fallback, legacy, candidate, shadow, shadowDiffs,
+            fallbacks, tunnels, table, dataPhase
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(route, forKey: .route)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(fileMode, forKey: .fileMode)
+        // Always present: null says "the file's mode is in force".
+        try container.encode(runtimeChange, forKey: .runtimeChange)
+        try container.encode(sticky, forKey: .sticky)
+        try container.encode(fallback, forKey: .fallback)
+        try container.encode(legacy, forKey: .legacy)
+        try container.encode(candidate, forKey: .candidate)
+        try container.encode(shadow, forKey: .shadow)
+        try container.encode(shadowDiffs, forKey: .shadowDiffs)
+        try container.encode(fallbacks, forKey: .fallbacks)
+        try container.encodeIfPresent(tunnels, forKey: .tunnels)
+        try container.encodeIfPresent(table, forKey: .table)
+        try container.encodeIfPresent(dataPhase, forKey: .dataPhase)
+    }
+}
+
+/// Requests, errors and latency percentiles of one side.
+public struct BackendStatus: Codable, Sendable, Equatable {
+    public var requests: UInt64
+    /// Answers of 500 and above, and the proxy's own 502 and 504.
+    public var errors: UInt64
+    public var p50Ms: Double
+    public var p90Ms: Double
+    public var p99Ms: Double
+}
+
+/// The three sides of a route or of the unmatched requests.
+public struct BackendsStatus: Codable, Sendable, Equatable {
+    public var legacy: BackendStatus
+    public var candidate: BackendStatus
+    public var shadow: BackendStatus
+}
+
+/// Shadow copies of a route: sent, compared, differing, failing, and why some were not sent.
+public struct ShadowDiffStatus: Codable, Sendable, Equatable {
+    public var sent: UInt64
+    public var compared: UInt64
+    /// Compared exchanges with a difference above noise.
+    public var differing: UInt64
+    /// Compared exchanges with a difference at or above `failAt`.
+    public var failing: UInt64
+    /// `differing / compared` (0 when nothing was compared).
+    public var diffRate: Double
+    public var failAt: String
+    public var timeouts: UInt64
+    public var errors: UInt64
+    public var skipped: [String: UInt64]
+}
+
+/// Upgraded connections of a route.
+public struct TunnelStatus: Codable, Sendable, Equatable {
+    /// Tunnels open now.
+    public var open: Int
+    /// Tunnels opened since the proxy started.
+    public var opened: Int
+    /// Bytes the tunnels carried from the client to the upstream.
+    public var bytesToUpstream: Int
+    /// Bytes the tunnels carried from the upstream to the client.
+    public var bytesToClient: Int
+    /// The same for each side (`legacy`, `candidate`); only on the route's total.
+    public var byBackend: [String: TunnelStatus]?
+
+    enum CodingKeys: String, CodingKey {
+        case open, opened
+        case bytesToUpstream = "bytes_to_upstream"
+        case bytesToClient = "bytes_to_client"
+        case byBackend = "by_backend"
+    }
+}
+
+extension TunnelStatus {
+    init(_ counters: RouteStats.TunnelCounters) {
+        self.init(
+            open: Int(counters.open), opened: Int(counters.opened), bytesToUpstream: Int(counters.bytesToUpstream),
+            bytesToClient: Int(counters.bytesToClient), byBackend: nil)
+    }
+
+    /// A route's tunnels, both sides together and each apart.
+    init(route counters: RouteStats.Counters) {
+        self.init(counters.tunnels)
+        byBackend = [
+            "legacy": TunnelStatus(counters.legacyTunnels), "candidate": TunnelStatus(counters.candidateTunnels),
+        ]
+    }
+}
+
+extension ProxyStatus {
+    /// The status of a running proxy now.
+    init(_ server: ProxyServer) {
+        let snapshot = server.engine.snapshot
+        let failAt = snapshot.configuration.policy.failAt
+        self.init(
+            legacy: snapshot.configuration.legacy.description, candidate: snapshot.configuration.candidate.description,
+            listen: "\(snapshot.configuration.listen.host):\(server.port)",
+            requestsInFlight: server.engine.requestsInFlight, shadowsInFlight: server.engine.shadowsInFlight,
+            tunnelsOpen: server.tunnelsOpen,
+            routes: snapshot.routes.map { route in
+                var status = RouteStatus(route, failAt: failAt)
+                if let table = route.config.table {
+                    status.table = table
+                    status.dataPhase = server.dataPhases[table] ?? MigrationPhase.legacyOnly.rawValue
+                }
+                return status
+            },
+            unmatched: BackendsStatus(snapshot.unmatched.counters))
+    }
+
+    /// The JSON text the admin API answers with; on one line unless `pretty`.
+    public func jsonText(pretty: Bool = true) -> String { encodeJSON(self, pretty: pretty) }
+}
+
+extension RouteStatus {
+    init(_ route: RouteRuntime, failAt: Severity) {
+        let counters = route.stats.counters
+        let compared = counters.shadowCompared
+        self.init(
+            route: route.config.route, mode: route.mode.storageText, fileMode: route.fileMode.storageText,
+            runtimeChange: route.override.map { RuntimeChange(reason: $0.reason, changedAt: $0.changedAt) },
+            sticky: route.config.sticky.description, fallback: route.config.fallback,
+            legacy: BackendStatus(counters.legacy), candidate: BackendStatus(counters.candidate),
+            shadow: BackendStatus(counters.shadow),
+            shadowDiffs: ShadowDiffStatus(
+                sent: counters.shadowSent, compared: compared, differing: counters.shadowDiffering,
+                failing: counters.shadowFailing,
+                diffRate: compared == 0 ? 0 : rounded(Double(counters.shadowDiffering) / Double(compared)),
+                failAt: failAt.rawValue, timeouts: counters.shadowTimeouts, errors: counters.shadowErrors,
+                skipped: counters.shadowSkipped),
+            fallbacks: counters.fallbacks, tunnels: TunnelStatus(route: counters), table: nil, dataPhase: nil)
+    }
+}
+
+extension BackendStatus {
+    init(_ counters: RouteStats.BackendCounters) {
+        self.init(
+            requests: counters.requests, errors: counters.errors,
+            p50Ms: milliseconds(counters.latency.value(atQuantile: 0.5)),
+            p90Ms: milliseconds(counters.latency.value(atQuantile: 0.9)),
+            p99Ms: milliseconds(counters.latency.value(atQuantile: 0.99)))
+    }
+}
+
+extension BackendsStatus {
+    init(_ counters: RouteStats.Counters) {
+        self.init(
+            legacy: BackendStatus(counters.legacy), candidate: BackendStatus(counters.candidate),
+            shadow: BackendStatus(counters.shadow))
+    }
+}
+
+private func rounded(_ value: Double) -> Double { (value * 1000).rounded() / 1000 }
+
+private func milliseconds(_ microseconds: UInt64) -> Double { rounded(Double(microseconds) / 1000) }
+
+/// Key-sorted JSON, pretty as every admin API answer is written, or on one line for the event stream.
+func encodeJSON(_ value: some Encodable, pretty: Bool = true) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes] : [.sortedKeys]
+    guard let data = try? encoder.encode(value) else { return "{}" }
+    return String(decoding: data, as: UTF8.self)
+}
