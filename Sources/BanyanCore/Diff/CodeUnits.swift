@@ -8,6 +8,13 @@ enum CodeUnits {
     /// one-to-one, so equal UTF-8 bytes are equal UTF-16 code units.
     @inline(__always)
     static func equal(_ a: String, _ b: String) -> Bool {
+        // Same representation, same text: a small string (up to 15 bytes) holds its bytes in these
+        // two words, a large one points to its storage. Settles most equal keys and values at once.
+        if MemoryLayout<String>.size == 16,
+            unsafeBitCast(a, to: (UInt64, UInt64).self) == unsafeBitCast(b, to: (UInt64, UInt64).self)
+        {
+            return true
+        }
         let left = a.utf8
         let right = b.utf8
         guard left.count == right.count else { return false }
@@ -88,24 +95,37 @@ struct CodeUnitKey: Hashable {
 /// `JSONValue ==` is not this: it compares strings with Swift's canonical equivalence.
 enum Exact {
     static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.string(let l), .string(let r)): return CodeUnits.equal(l, r)
-        case (.number(let l), .number(let r)): return l == r
-        case (.null, .null): return true
-        case (.bool(let l), .bool(let r)): return l == r
-        case (.array(let l), .array(let r)):
-            guard l.count == r.count else { return false }
-            for index in l.indices where !equal(l[index], r[index]) { return false }
-            return true
-        case (.object(let l), .object(let r)):
-            guard l.count == r.count else { return false }
-            for index in l.indices {
-                guard CodeUnits.equal(l[index].key, r[index].key), equal(l[index].value, r[index].value) else {
-                    return false
+        // One switch on `a` and a pattern on `b`, not a switch on the pair: no tuple to copy.
+        switch a {
+        case .string(let l):
+            guard case .string(let r) = b else { return false }
+            return CodeUnits.equal(l, r)
+        case .number(let l):
+            guard case .number(let r) = b else { return false }
+            return l == r
+        case .null: return b.isNull
+        case .bool(let l):
+            guard case .bool(let r) = b else { return false }
+            return l == r
+        case .array(let l):
+            guard case .array(let r) = b, l.count == r.count else { return false }
+            return l.withUnsafeBufferPointer { l in
+                r.withUnsafeBufferPointer { r in
+                    for index in l.indices where !equal(l[index], r[index]) { return false }
+                    return true
                 }
             }
-            return true
-        default: return false
+        case .object(let l):
+            guard case .object(let r) = b, l.count == r.count else { return false }
+            return l.withUnsafeBufferPointer { l in
+                r.withUnsafeBufferPointer { r in
+                    for index in l.indices {
+                        guard CodeUnits.equal(l[index].key, r[index].key), equal(l[index].value, r[index].value)
+                        else { return false }
+                    }
+                    return true
+                }
+            }
         }
     }
 }
