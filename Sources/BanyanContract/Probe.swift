@@ -161,7 +161,7 @@ public struct Prober: Sendable {
                 let answer = try candidateClient.send(probe.request).response
                 differences = engine.compare(
                     legacy: answers[0], candidate: answer, route: probe.route,
-                    noise: NoiseProfile.learn(from: answers))
+                    noise: NoiseProfile.learn(from: answers), request: probe.request)
             } catch {
                 if error.isConnectFailure { throw error }
                 differences = [Difference.noAnswer(legacyStatus: answers[0].status, error: error)]

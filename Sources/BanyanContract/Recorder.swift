@@ -66,7 +66,8 @@ public struct Verifier: Sendable {
             do {
                 let answer = try client.send(fixture.request).response
                 differences = engine.compare(
-                    legacy: fixture.response, candidate: answer, route: fixture.route, noise: noise)
+                    legacy: fixture.response, candidate: answer, route: fixture.route, noise: noise,
+                    request: fixture.request)
             } catch {
                 if error.isConnectFailure { throw error }
                 differences = [Difference.noAnswer(legacyStatus: fixture.response.status, error: error)]

@@ -258,7 +258,9 @@ public final class DifferenceRecorder: Sendable {
             comparison.stats.recordShadowFailure(timeout: false)
             return
         }
-        let differences = engine.compare(legacy: legacy, candidate: candidate, route: comparison.route)
+        let differences = engine.compare(
+            legacy: legacy, candidate: candidate, route: comparison.route,
+            request: HTTPRequest(method: comparison.method, target: comparison.target))
         let differing = differences.contains { $0.severity > .noise }
         let failing = differences.contains { $0.severity >= failAt }
         comparison.stats.recordComparison(differing: differing, failing: failing)

@@ -71,7 +71,7 @@ struct DiffCommand: ParsableCommand {
         let (legacyResponse, legacyRequest) = try load(legacy, request: request)
         let (candidateResponse, _) = try load(candidate, request: request)
         let differences = DiffEngine(policy: policy).compare(
-            legacy: legacyResponse, candidate: candidateResponse, route: route)
+            legacy: legacyResponse, candidate: candidateResponse, route: route, request: legacyRequest)
         let report = DiffReport(exchanges: [
             ExchangeReport(request: legacyRequest, route: route, differences: differences, failAt: policy.failAt)
         ])

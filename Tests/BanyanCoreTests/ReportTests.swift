@@ -166,7 +166,8 @@ import Testing
                     legacy: "application/json; charset=utf-8", candidate: "application/json",
                     explanation:
                         "candidate sends `application/json` where legacy sends `application/json; charset=utf-8`; "
-                        + "same media type, other parameters: clients that decode by charset may read text differently"),
+                        + "same media type, other parameters (`charset` `utf-8` vs absent): clients that decode by charset "
+                        + "may read text differently"),
                 Difference(
                     kind: .headerValue, severity: .cosmetic, header: "content-length", legacy: "138", candidate: "147",
                     explanation:

@@ -34,7 +34,8 @@ struct TestProxy {
         configure: (inout [RouteConfig]) -> Void = { _ in },
         settings: ProxySettings = ProxySettings(),
         statePath: String? = nil,
-        state: String? = nil
+        state: String? = nil,
+        policy: DifferencePolicy = .default
     ) async throws -> TestProxy {
         var routeConfigs = try routes.map { text in
             let route = try Route(parsing: text, flavor: .express4)
@@ -49,7 +50,7 @@ struct TestProxy {
         let configuration = Configuration(
             legacy: legacy, candidate: candidate, express: .express4,
             listen: ListenAddress(host: "127.0.0.1", port: 0), admin: ListenAddress(host: "127.0.0.1", port: 0),
-            state: state ?? "sqlite:\(path)", routes: routeConfigs)
+            state: state ?? "sqlite:\(path)", routes: routeConfigs, policy: policy)
         let server = try await ProxyServer.start(configuration: configuration, settings: settings)
         return TestProxy(server: server, statePath: path)
     }

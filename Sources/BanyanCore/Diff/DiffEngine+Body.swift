@@ -171,7 +171,16 @@ struct BodyComparer {
     }
 
     mutating func compareStrings(_ legacy: String, _ candidate: String, at path: JSONPath) {
-        if legacy == candidate { return }
+        if CodeUnits.equal(legacy, candidate) { return }
+        if legacy == candidate {
+            // Canonically equivalent (Swift's `==`), other code units: one text, two normalisations.
+            let shownLegacy = BodyParse.truncate(CodeUnits.escaped(legacy), limit: Self.maxShown)
+            let shownCandidate = BodyParse.truncate(CodeUnits.escaped(candidate), limit: Self.maxShown)
+            add(
+                .bodyValue, .breaking, path, shownLegacy, shownCandidate,
+                "candidate sends \(shownCandidate) where legacy sends \(shownLegacy): \(CodeUnits.normalisationNote)")
+            return
+        }
         let shownLegacy = BodyParse.truncate(legacy.jsonQuoted, limit: Self.maxShown)
         let shownCandidate = BodyParse.truncate(candidate.jsonQuoted, limit: Self.maxShown)
         if let l = Timestamp(parsing: legacy), let c = Timestamp(parsing: candidate) {
@@ -208,7 +217,7 @@ struct BodyComparer {
         }
         // Exact equality first: it needs no allocation and settles almost every element.
         let mismatched = legacy.indices.filter {
-            legacy[$0] != candidate[$0] && !Semantic.equal(legacy[$0], candidate[$0])
+            !Exact.equal(legacy[$0], candidate[$0]) && !Semantic.equal(legacy[$0], candidate[$0])
         }
         if mismatched.isEmpty { return }
         // Elements equal in place cancel out: a reordering shows as a permutation of the mismatched ones.
@@ -218,11 +227,36 @@ struct BodyComparer {
             add(
                 .bodyArrayOrder, .risky, path, Self.show(.array(legacy)), Self.show(.array(candidate)),
                 "same \(legacy.count) elements in another order; clients that take the first element or rely on "
-                    + "the sort order will see the change")
+                    + "the sort order will see the change" + Self.sortNote(legacy, candidate))
             return
         }
         for index in mismatched {
             compare(legacy[index], candidate[index], at: path.appending(index: index))
+        }
+    }
+
+    /// For two orders of the same strings, whether one of them is `Array.prototype.sort`'s default
+    /// order (UTF-16 code units) and the other is not.
+    static func sortNote(_ legacy: [JSONValue], _ candidate: [JSONValue]) -> String {
+        func strings(_ list: [JSONValue]) -> [String]? {
+            var result: [String] = []
+            result.reserveCapacity(list.count)
+            for element in list {
+                guard case .string(let text) = element else { return nil }
+                result.append(text)
+            }
+            return result
+        }
+        func isSorted(_ list: [String]) -> Bool {
+            zip(list, list.dropFirst()).allSatisfy { !CodeUnits.precedes($1, $0) }
+        }
+        guard let l = strings(legacy), let c = strings(candidate) else { return "" }
+        switch (isSorted(l), isSorted(c)) {
+        case (true, false):
+            return "; legacy's order is JavaScript's default `sort()` (by UTF-16 code units), the candidate's is not"
+        case (false, true):
+            return "; the candidate's order is JavaScript's default `sort()` (by UTF-16 code units), legacy's is not"
+        default: return ""
         }
     }
 
@@ -257,7 +291,7 @@ struct BodyComparer {
             for index in legacyList.indices {
                 let legacyValue = legacyList[index].value
                 let candidateValue = candidateList[index].value
-                if legacyValue == candidateValue { continue }
+                if Exact.equal(legacyValue, candidateValue) { continue }
                 compare(legacyValue, candidateValue, at: path.appending(key: legacyList[index].key))
             }
             return
@@ -265,18 +299,30 @@ struct BodyComparer {
         let (legacy, legacyIndex) = Self.members(legacyList)
         let (candidate, candidateIndex) = Self.members(candidateList)
 
-        // Keys missing from the candidate that reappear there under another casing convention.
-        var renamed: [String: Int] = [:]
+        // Keys missing from the candidate that reappear there in another Unicode normalisation, or
+        // under another casing convention.
+        var renamed: [CodeUnitKey: Int] = [:]
         var pairedCandidates = Set<Int>()
         let missing = legacy.filter { candidateIndex[$0.key] == nil }
         if !missing.isEmpty {
             let extras = candidate.indices.filter { legacyIndex[candidate[$0].key] == nil }
-            var extrasByWords: [String: [Int]] = [:]
-            for index in extras { extrasByWords[KeyCasing.words(of: candidate[index].key), default: []].append(index) }
             for member in missing {
+                // Swift's `==` is canonical equivalence: among keys that differ in code units, it pairs
+                // exactly the normalisation-only renames.
+                if let match = extras.first(where: { !pairedCandidates.contains($0) && candidate[$0].key == member.key }
+                ) {
+                    renamed[CodeUnitKey(text: member.key)] = match
+                    pairedCandidates.insert(match)
+                }
+            }
+            var extrasByWords: [String: [Int]] = [:]
+            for index in extras where !pairedCandidates.contains(index) {
+                extrasByWords[KeyCasing.words(of: candidate[index].key), default: []].append(index)
+            }
+            for member in missing where renamed[CodeUnitKey(text: member.key)] == nil {
                 let words = KeyCasing.words(of: member.key)
                 if let match = extrasByWords[words]?.first(where: { !pairedCandidates.contains($0) }) {
-                    renamed[member.key] = match
+                    renamed[CodeUnitKey(text: member.key)] = match
                     pairedCandidates.insert(match)
                 }
             }
@@ -285,14 +331,24 @@ struct BodyComparer {
         for member in legacy {
             if let at = candidateIndex[member.key] {
                 let other = candidate[at]
-                if member.value == other.value && !Self.duplicatesDiffer(member, other) { continue }
+                if Exact.equal(member.value, other.value) && !Self.duplicatesDiffer(member, other) { continue }
                 let memberPath = path.appending(key: member.key)
                 compareDuplicates(member, other, at: memberPath)
                 compare(member.value, other.value, at: memberPath)
                 continue
             }
             let memberPath = path.appending(key: member.key)
-            if let at = renamed[member.key] {
+            if let at = renamed[CodeUnitKey(text: member.key)],
+                CodeUnits.isNormalisationOnly(member.key, candidate[at].key)
+            {
+                let other = candidate[at]
+                add(
+                    .bodyKeyCase, .breaking, memberPath, CodeUnits.escaped(member.key), CodeUnits.escaped(other.key),
+                    "candidate sends the key \(CodeUnits.escaped(other.key)) where legacy sends "
+                        + "\(CodeUnits.escaped(member.key)): \(CodeUnits.normalisationNote); clients reading "
+                        + "`\(member.key)` get `undefined`")
+                compare(member.value, other.value, at: memberPath)
+            } else if let at = renamed[CodeUnitKey(text: member.key)] {
                 let other = candidate[at]
                 let casing = KeyCasing(of: other.key)
                 add(
@@ -362,15 +418,15 @@ enum Semantic {
         switch (legacy, candidate) {
         case (.object(let l), .object(let c)):
             if let equal = equalDistinctKeys(l, c) { return equal }
-            if l == c { return true }
+            if Exact.equal(legacy, candidate) { return true }
             let (lm, _) = BodyComparer.members(l)
             let (cm, ci) = BodyComparer.members(c)
             guard lm.count == cm.count else { return false }
             return lm.allSatisfy { member in ci[member.key].map { equal(member.value, cm[$0].value) } ?? false }
         case (.array(let l), .array(let c)):
-            return l.count == c.count && zip(l, c).allSatisfy { $0 == $1 || equal($0, $1) }
+            return l.count == c.count && zip(l, c).allSatisfy { Exact.equal($0, $1) || equal($0, $1) }
         default:
-            return legacy == candidate
+            return Exact.equal(legacy, candidate)
         }
     }
 
@@ -384,14 +440,14 @@ enum Semantic {
         for index in legacy.indices {
             let member = legacy[index]
             let other: JSONValue
-            if candidate[index].key == member.key {
+            if CodeUnits.equal(candidate[index].key, member.key) {
                 other = candidate[index].value
-            } else if let match = candidate.first(where: { $0.key == member.key }) {
+            } else if let match = candidate.first(where: { CodeUnits.equal($0.key, member.key) }) {
                 other = match.value
             } else {
                 return false
             }
-            if member.value != other && !equal(member.value, other) { return false }
+            if !Exact.equal(member.value, other) && !equal(member.value, other) { return false }
         }
         return true
     }
@@ -452,7 +508,7 @@ enum Semantic {
 struct KeyIndex {
     private var keys: [String] = []
     private var prints: [UInt32] = []
-    private var table: [String: Int]?
+    private var table: [CodeUnitKey: Int]?
 
     /// Keys beyond which lookups go through a dictionary.
     static let linearLimit = 32
@@ -468,12 +524,10 @@ struct KeyIndex {
 
     /// The position of `key`, if it was appended.
     subscript(key: String) -> Int? {
-        if let table { return table[key] }
+        if let table { return table[CodeUnitKey(text: key)] }
         let print = Keys.fingerprint(key)
-        for position in prints.indices {
-            let other = prints[position]
-            if other != print && other != Keys.notASCII && print != Keys.notASCII { continue }
-            if keys[position] == key { return position }
+        for position in prints.indices where prints[position] == print {
+            if CodeUnits.equal(keys[position], key) { return position }
         }
         return nil
     }
@@ -481,7 +535,7 @@ struct KeyIndex {
     /// Gives `key`, which must not be present yet, the next position.
     mutating func append(_ key: String) {
         if table != nil {
-            table![key] = table!.count
+            table![CodeUnitKey(text: key)] = table!.count
             return
         }
         keys.append(key)
@@ -494,19 +548,19 @@ enum Keys {
     /// Whether both lists have the same keys in the same order, none of them twice.
     static func sameDistinctKeys(_ legacy: [JSONMember], _ candidate: [JSONMember]) -> Bool {
         guard legacy.count == candidate.count else { return false }
-        for index in legacy.indices where legacy[index].key != candidate[index].key { return false }
+        for index in legacy.indices where !CodeUnits.equal(legacy[index].key, candidate[index].key) { return false }
         return !hasDuplicates(legacy)
     }
 
-    /// Whether some key appears twice. Keys are told apart by a cheap fingerprint first; only keys
-    /// whose fingerprints allow equality are compared as strings.
+    /// Whether some key appears twice (as JavaScript tells keys apart: by code units). Keys are told
+    /// apart by a cheap fingerprint first; only keys with equal fingerprints are compared.
     static func hasDuplicates(_ members: [JSONMember]) -> Bool {
         let count = members.count
         if count < 2 { return false }
         if count > 64 {
-            var seen = Set<String>()
+            var seen = Set<CodeUnitKey>()
             seen.reserveCapacity(count)
-            for member in members where !seen.insert(member.key).inserted { return true }
+            for member in members where !seen.insert(CodeUnitKey(text: member.key)).inserted { return true }
             return false
         }
         var prints: [UInt32] = []
@@ -514,28 +568,18 @@ enum Keys {
         for member in members { prints.append(fingerprint(member.key)) }
         for later in 1..<count {
             let current = prints[later]
-            for earlier in 0..<later {
-                let other = prints[earlier]
-                if other != current && other != notASCII && current != notASCII { continue }
-                if members[earlier].key == members[later].key { return true }
+            for earlier in 0..<later where prints[earlier] == current {
+                if CodeUnits.equal(members[earlier].key, members[later].key) { return true }
             }
         }
         return false
     }
 
-    /// The fingerprint of every key that is not all ASCII: such a key may equal another one with
-    /// other bytes (Swift compares strings by canonical equivalence: `"\u{212A}" == "K"`).
-    static let notASCII: UInt32 = 0xFFFF_FFFF
-
-    /// Equal ASCII strings have equal fingerprints, and an ASCII string equals only the ASCII string
-    /// with the same bytes and strings that are not ASCII.
+    /// FNV-1a over the UTF-8 bytes: keys with equal code units have equal fingerprints.
     @inline(__always)
     static func fingerprint(_ key: String) -> UInt32 {
         var value: UInt32 = 0x811C_9DC5
-        for byte in key.utf8 {
-            if byte >= 0x80 { return notASCII }
-            value = (value ^ UInt32(byte)) &* 0x0100_0193
-        }
-        return value == notASCII ? 0 : value
+        for byte in key.utf8 { value = (value ^ UInt32(byte)) &* 0x0100_0193 }
+        return value
     }
 }

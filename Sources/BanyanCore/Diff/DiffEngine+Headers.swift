@@ -1,10 +1,9 @@
 extension DiffEngine {
-    func compareHeaders(
-        _ legacy: HTTPHeaders,
-        _ candidate: HTTPHeaders,
-        bodiesDiffer: Bool,
-        into differences: inout [Difference]
-    ) {
+    /// Headers whose grammar the engine knows (``HeaderGrammar``) compare as structures; every
+    /// other header compares as the ordered list of its values.
+    func compareHeaders(_ context: HeaderContext, into differences: inout [Difference]) {
+        let legacy = context.legacy.headers
+        let candidate = context.candidate.headers
         let legacyNames = legacy.canonicalNames
         let candidateNames = candidate.canonicalNames
         let legacySet = Set(legacyNames)
@@ -12,13 +11,14 @@ extension DiffEngine {
             if policy.ignoredHeaders.contains(name) { continue }
             let legacyValues = legacy.values(for: name)
             let candidateValues = candidate.values(for: name)
-            if legacyValues == candidateValues { continue }
+            let sameText =
+                legacyValues.count == candidateValues.count
+                && zip(legacyValues, candidateValues).allSatisfy { CodeUnits.equal($0, $1) }
+            if sameText { continue }
             let legacyText = legacyValues.isEmpty ? nil : legacyValues.joined(separator: ", ")
             let candidateText = candidateValues.isEmpty ? nil : candidateValues.joined(separator: ", ")
             let kind: DifferenceKind =
                 legacyText == nil ? .headerExtra : candidateText == nil ? .headerMissing : .headerValue
-            let (severity, impact) = HeaderImpact.of(
-                name, legacy: legacyText, candidate: candidateText, bodiesDiffer: bodiesDiffer)
             let what: String
             switch kind {
             case .headerMissing: what = "candidate omits `\(name)` (legacy sends `\(legacyText ?? "")`)"
@@ -26,6 +26,22 @@ extension DiffEngine {
             default:
                 what = "candidate sends `\(candidateText ?? "")` where legacy sends `\(legacyText ?? "")`"
             }
+            if let grammar = HeaderGrammar(name: name),
+                let findings = grammar.compare(legacyValues, candidateValues, name: name, context: context)
+            {
+                for finding in findings {
+                    let prefix = finding.what ?? what
+                    differences.append(
+                        Difference(
+                            kind: finding.kind ?? kind, severity: finding.severity, header: name,
+                            legacy: finding.what == nil ? legacyText : finding.legacy,
+                            candidate: finding.what == nil ? candidateText : finding.candidate,
+                            explanation: prefix + (prefix.hasSuffix(":") ? " " : "; ") + finding.impact))
+                }
+                continue
+            }
+            let (severity, impact) = HeaderImpact.of(
+                name, legacy: legacyText, candidate: candidateText, bodiesDiffer: context.bodiesDiffer)
             differences.append(
                 Difference(
                     kind: kind, severity: severity, header: name, legacy: legacyText, candidate: candidateText,
@@ -63,6 +79,14 @@ enum HeaderImpact {
             return (.risky, "caches, CDNs and conditional requests (`If-None-Match`) will behave differently")
         case "x-powered-by":
             return (.cosmetic, "no client is expected to read it")
+        case "access-control-allow-origin", "access-control-allow-credentials", "access-control-allow-methods",
+            "access-control-allow-headers", "access-control-expose-headers":
+            if legacy == nil { return (.risky, "the candidate grants cross-origin access that legacy does not") }
+            return (
+                .breaking,
+                "browsers check CORS headers exactly (Fetch) and block cross-origin requests and reads that "
+                    + "legacy allows"
+            )
         case "content-length":
             if bodiesDiffer && legacy != nil && candidate != nil {
                 return (.cosmetic, "this follows from the body difference reported below")

@@ -21,14 +21,18 @@ public struct DiffEngine: Sendable {
     ///   - route: the route the request matched, as written in `routes:` (`GET /users/:id`); policy
     ///     rules that name a route apply only when it is equal.
     ///   - noise: what legacy's own answers to this request vary in; differences there get `noise`.
+    ///   - request: the request both answered, when known: `Location` resolves against its URL (`Host`
+    ///     and target), a cookie's default path comes from it, and a HEAD request keeps `Content-Length`
+    ///     in the contract.
     public func compare(
         legacy: HTTPResponse,
         candidate: HTTPResponse,
         route: String? = nil,
-        noise: NoiseProfile? = nil
+        noise: NoiseProfile? = nil,
+        request: HTTPRequest? = nil
     ) -> [Difference] {
         var result: [Difference] = []
-        for var difference in classify(legacy: legacy, candidate: candidate) {
+        for var difference in classify(legacy: legacy, candidate: candidate, request: request) {
             if ignoreRules.contains(where: { $0.matches(difference, route: route) }) { continue }
             if let noise, noise.contains(difference) {
                 // Learned noise is never raised or lowered by a downgrade rule: it is what legacy itself does.
@@ -44,7 +48,7 @@ public struct DiffEngine: Sendable {
     }
 
     /// Every difference with its default severity, before noise and policy rules (ignored headers are skipped).
-    public func classify(legacy: HTTPResponse, candidate: HTTPResponse) -> [Difference] {
+    public func classify(legacy: HTTPResponse, candidate: HTTPResponse, request: HTTPRequest? = nil) -> [Difference] {
         var differences: [Difference] = []
         if legacy.status != candidate.status {
             differences.append(
@@ -56,7 +60,9 @@ public struct DiffEngine: Sendable {
                         + "clients branch on the status code"))
         }
         let bodiesDiffer = legacy.body != candidate.body
-        compareHeaders(legacy.headers, candidate.headers, bodiesDiffer: bodiesDiffer, into: &differences)
+        compareHeaders(
+            HeaderContext(legacy: legacy, candidate: candidate, request: request, bodiesDiffer: bodiesDiffer),
+            into: &differences)
         if bodiesDiffer { compareBodies(legacy, candidate, into: &differences) }
         return differences
     }

@@ -142,6 +142,8 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
             guard index < path.segments.count else { return false }
             switch (segment, path.segments[index]) {
             case (.anyKey, .key), (.anyIndex, .index): break
+            // Keys match as JavaScript looks them up: by code units, not Swift's canonical equivalence.
+            case (.key(let expected), .key(let actual)): if !CodeUnits.equal(expected, actual) { return false }
             case (let expected, let actual) where expected == actual: break
             default: return false
             }
