@@ -64,10 +64,12 @@ struct ContractGenTests {
     /// `GOLDEN <type> <passed> <total>` lines of a golden test run, summed.
     static func goldenTotals(_ output: String) -> (passed: Int, total: Int, types: Int) {
         var result = (passed: 0, total: 0, types: 0)
-        for line in output.split(separator: "\n") where line.hasPrefix("GOLDEN ") {
+        // cargo prints `test name ... GOLDEN <type> <passed> <total>`; swift test the bare line.
+        for line in output.split(separator: "\n") {
             let parts = line.split(separator: " ")
-            result.passed += Int(parts[2]) ?? 0
-            result.total += Int(parts[3]) ?? 0
+            guard let at = parts.firstIndex(of: "GOLDEN"), at + 3 < parts.count else { continue }
+            result.passed += Int(parts[at + 2]) ?? 0
+            result.total += Int(parts[at + 3]) ?? 0
             result.types += 1
         }
         return result
