@@ -74,6 +74,13 @@ public enum FixtureStore {
 
     /// Reads every fixture below `directory` (or the one file it names), in recording order.
     public static func read(_ directory: String) throws(FixtureError) -> [(path: String, fixture: Fixture)] {
+        var result: [(String, Fixture)] = []
+        for path in try recordedPaths(in: directory) { result.append((path, try readFixture(at: path))) }
+        return result
+    }
+
+    /// ``fixturePaths(in:)``, refusing a folder without fixtures.
+    public static func recordedPaths(in directory: String) throws(FixtureError) -> [String] {
         let paths: [String]
         do {
             paths = try fixturePaths(in: directory)
@@ -86,16 +93,17 @@ public enum FixtureStore {
             throw FixtureError(
                 file: directory, message: "no .\(fileExtension) files here; record some with 'banyan record'")
         }
-        var result: [(String, Fixture)] = []
-        for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw FixtureError(file: path, message: "cannot read the file")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw FixtureError(file: path, message: "the file is not UTF-8 text")
-            }
-            result.append((path, try Fixture(parsing: text, file: path)))
+        return paths
+    }
+
+    /// Reads one fixture file.
+    public static func readFixture(at path: String) throws(FixtureError) -> Fixture {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FixtureError(file: path, message: "cannot read the file")
         }
-        return result
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FixtureError(file: path, message: "the file is not UTF-8 text")
+        }
+        return try Fixture(parsing: text, file: path)
     }
 }

@@ -20,14 +20,8 @@ public struct Contract: Sendable, Hashable {
 
     /// Adds everything another contract saw (inferred with the same settings).
     public mutating func merge(_ other: Contract) {
-        for (name, theirs) in other.routes {
-            if var mine = routes[name] {
-                mine.merge(theirs, settings: settings)
-                routes[name] = mine
-            } else {
-                routes[name] = theirs
-            }
-        }
+        let settings = settings
+        routes.mergeFacts(other.routes) { $0.merge($1, settings: settings) }
     }
 }
 
@@ -71,14 +65,7 @@ public struct RouteContract: Sendable, Hashable {
     mutating func merge(_ other: RouteContract, settings: ContractSettings) {
         exchanges.merge(other.exchanges)
         request.merge(other.request, settings: settings)
-        for (status, theirs) in other.responses {
-            if var mine = responses[status] {
-                mine.merge(theirs, settings: settings)
-                responses[status] = mine
-            } else {
-                responses[status] = theirs
-            }
-        }
+        responses.mergeFacts(other.responses) { $0.merge($1, settings: settings) }
     }
 }
 
@@ -117,14 +104,7 @@ public struct ResponseContract: Sendable, Hashable {
     mutating func merge(_ other: ResponseContract, settings: ContractSettings) {
         exchanges.merge(other.exchanges)
         body.merge(other.body, settings: settings)
-        for (name, theirs) in other.headers {
-            if var mine = headers[name] {
-                mine.merge(theirs, settings: settings)
-                headers[name] = mine
-            } else {
-                headers[name] = theirs
-            }
-        }
+        headers.mergeFacts(other.headers) { $0.merge($1, settings: settings) }
     }
 }
 
@@ -225,6 +205,20 @@ public struct BodyFacts: Sendable, Hashable {
         empty.merge(other.empty)
         nonCompact.merge(other.nonCompact)
         schema.merge(other.schema, settings: settings)
+    }
+}
+
+extension Dictionary {
+    /// Merges `other` in: values under the same key with `merge`, the rest as they are.
+    mutating func mergeFacts(_ other: [Key: Value], _ merge: (inout Value, Value) -> Void) {
+        for (key, theirs) in other {
+            if var mine = self[key] {
+                merge(&mine, theirs)
+                self[key] = mine
+            } else {
+                self[key] = theirs
+            }
+        }
     }
 }
 
