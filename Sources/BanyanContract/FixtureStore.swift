@@ -69,7 +69,9 @@ public enum FixtureStore {
         for case let relative as String in enumerator where relative.hasSuffix(".\(fileExtension)") {
             paths.append((directory as NSString).appendingPathComponent(relative))
         }
-        return paths.sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
+        // Each file's name once, not once per comparison: a recording can hold hundreds of thousands.
+        return paths.map { (name: ($0 as NSString).lastPathComponent, path: $0) }.sorted { $0.name < $1.name }
+            .map(\.path)
     }
 
     /// Reads every fixture below `directory` (or the one file it names), in recording order.

@@ -138,6 +138,13 @@ struct ContractGenTests {
         #expect(order["required"] == ["id", "accountId", "amountCents", "currency", "status", "createdAt"])
         #expect(order["properties"]?["createdAt"]?["x-date-precision"] == "ms")
         #expect(order["properties"]?["coupon"]?["x-absent-when-undefined"] == true)
+        // Every recorded body validates against it (JSON Schema 2020-12, python-jsonschema).
+        let validated = try runToEnd(
+            "/usr/bin/env",
+            ["python3", "Examples/contract-traffic/validate-openapi.py", openapi + "/openapi.json"] + fixtures,
+            directory: repositoryRoot)
+        #expect(validated.status == 0, "\(validated.output)\n\(validated.error)")
+        #expect(validated.output.hasSuffix("\(jsonBodies) of \(jsonBodies) recorded JSON bodies validate\n"))
     }
 
     /// The naive port's type mistakes, each as a type beside the generated ones; each must fail the

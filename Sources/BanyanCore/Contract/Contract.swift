@@ -195,8 +195,11 @@ public struct BodyFacts: Sendable, Hashable {
 
     /// `application/json`, `application/problem+json; charset=utf-8`, …
     public static func isJSONContentType(_ value: String) -> Bool {
-        let type = value.split(separator: ";").first.map { $0.trimmingCharacters() } ?? ""
-        return type == "application/json" || type.hasSuffix("+json")
+        var type = value.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while type.first == UInt8(ascii: " ") || type.first == UInt8(ascii: "\t") { type = type.dropFirst() }
+        while type.last == UInt8(ascii: " ") || type.last == UInt8(ascii: "\t") { type = type.dropLast() }
+        let lowered = String(decoding: type, as: UTF8.self).lowercased()
+        return lowered == "application/json" || lowered.hasSuffix("+json")
     }
 
     mutating func merge(_ other: BodyFacts, settings: ContractSettings) {
@@ -219,11 +222,5 @@ extension Dictionary {
                 self[key] = theirs
             }
         }
-    }
-}
-
-extension Substring {
-    fileprivate func trimmingCharacters() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
     }
 }
