@@ -96,6 +96,10 @@ let package = Package(
         // Diff engine throughput against deepdiff and jsondiff: Benchmarks/diff-throughput.sh.
         .executableTarget(
             name: "DiffThroughput", dependencies: ["BanyanCore"], path: "Benchmarks/diff-throughput/Sources"),
+        // Contract inference at scale against GenSON: Benchmarks/contract-infer.sh.
+        .executableTarget(
+            name: "ContractInferBench", dependencies: ["BanyanCore", "BanyanContract"],
+            path: "Benchmarks/contract-infer/Sources"),
         // Benchmarks/loadgen: the trivial server banyan's generator and wrk are measured against.
         .executableTarget(
             name: "LoadgenServer",

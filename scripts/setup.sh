@@ -29,6 +29,10 @@ if [ ${#need[@]} -gt 0 ]; then
     apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# The contract tests validate recorded bodies against the generated OpenAPI document with python-jsonschema.
+python3 -c 'import jsonschema' >/dev/null 2>&1 || python3 -m pip install -q jsonschema >/dev/null 2>&1 \
+    || echo "setup: could not install python-jsonschema (pip install jsonschema)" >&2
+
 # PostgreSQL's server binaries are not on the PATH in Debian's layout.
 if ! command -v initdb >/dev/null 2>&1; then
     pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)

@@ -31,7 +31,8 @@ swift test --package-path "$work/swift" >"$work/swift-test.log" 2>&1 || true
 report() {
     local lang="$1" log="$2" gen="$3"
     awk -v lang="$lang" -v missing="$(unmatched "$gen")" '
-        /^GOLDEN / { passed += $3; total += $4 }
+        # cargo prints `test name ... GOLDEN <type> <passed> <total>`; swift test the bare line.
+        / GOLDEN |^GOLDEN / { for (i = 1; i < NF; i++) if ($i == "GOLDEN") { passed += $(i + 2); total += $(i + 3) } }
         /^FAILURE / { print "  " lang " " substr($0, 9) }
         END {
             total += missing

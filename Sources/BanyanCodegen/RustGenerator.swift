@@ -170,7 +170,7 @@ public struct RustGenerator: Sendable {
         out += "pub struct \(object.name) {\n"
         for (index, field) in object.fields.enumerated() {
             var attributes: [String] = []
-            if renamed.contains(index) { attributes.append("rename = \(field.key.rustQuoted)") }
+            if renamed.contains(index) { attributes.append("rename = \(field.key.codeLiteral)") }
             let base = rustType(field.type)
             let type: String
             switch field.presence {
@@ -215,7 +215,7 @@ public struct RustGenerator: Sendable {
         out += "    \(other)(String),\n}\n\n"
         out += "impl \(name) {\n    /// The value as sent.\n    pub fn as_str(&self) -> &str {\n        match self {\n"
         for (variant, value) in zip(variants, enumeration.cases) {
-            out += "            \(name)::\(variant) => \(value.rustQuoted),\n"
+            out += "            \(name)::\(variant) => \(value.codeLiteral),\n"
         }
         out += "            \(name)::\(other)(value) => value,\n        }\n    }\n}\n\n"
         out += """
@@ -232,7 +232,7 @@ public struct RustGenerator: Sendable {
 
             """
         for (variant, value) in zip(variants, enumeration.cases) {
-            out += "            \(value.rustQuoted) => \(name)::\(variant),\n"
+            out += "            \(value.codeLiteral) => \(name)::\(variant),\n"
         }
         out += "            _ => \(name)::\(other)(value),\n        })\n    }\n}\n\n"
         return out
@@ -463,8 +463,8 @@ public struct RustGenerator: Sendable {
 }
 
 extension String {
-    /// A Rust string literal.
-    var rustQuoted: String {
+    /// A string literal in Rust or Swift (both escape with `\\`, `\\n` and `\\u{…}`).
+    var codeLiteral: String {
         var out = "\""
         for scalar in unicodeScalars {
             switch scalar {

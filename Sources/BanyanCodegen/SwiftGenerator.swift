@@ -130,7 +130,7 @@ public struct SwiftGenerator: Sendable {
             out +=
                 name == field.key
                 ? "        case \(Self.identifier(name))\n"
-                : "        case \(Self.identifier(name)) = \(field.key.swiftQuoted)\n"
+                : "        case \(Self.identifier(name)) = \(field.key.codeLiteral)\n"
         }
         out += "    }\n\n"
         out += "    public init(from decoder: any Decoder) throws {\n"
@@ -174,12 +174,12 @@ public struct SwiftGenerator: Sendable {
         out += "    case \(other)(String)\n\n"
         out += "    /// The value as sent.\n    public var rawValue: String {\n        switch self {\n"
         for (name, value) in zip(cases, enumeration.cases) {
-            out += "        case .\(Self.identifier(name)): \(value.swiftQuoted)\n"
+            out += "        case .\(Self.identifier(name)): \(value.codeLiteral)\n"
         }
         out += "        case .\(other)(let value): value\n        }\n    }\n\n"
         out += "    public init(rawValue: String) {\n        switch rawValue {\n"
         for (name, value) in zip(cases, enumeration.cases) {
-            out += "        case \(value.swiftQuoted): self = .\(Self.identifier(name))\n"
+            out += "        case \(value.codeLiteral): self = .\(Self.identifier(name))\n"
         }
         out += "        default: self = .\(other)(rawValue)\n        }\n    }\n\n"
         out += "    public init(from decoder: any Decoder) throws {\n"
@@ -269,28 +269,5 @@ public struct SwiftGenerator: Sendable {
                 "@Test func \(Naming.camel(root.name))() throws {\n    try check(\(root.name).self, \"\(root.name)\")\n}\n\n"
         }
         return out
-    }
-}
-
-extension String {
-    /// A Swift string literal.
-    var swiftQuoted: String {
-        var out = "\""
-        for scalar in unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    out += "\\u{\(String(scalar.value, radix: 16))}"
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }

@@ -33,19 +33,7 @@ public enum ContractSource {
     public static func entries(in folders: [String], portion: Portion = .all) throws(FixtureError) -> [Entry] {
         var entries: [Entry] = []
         for folder in folders {
-            let paths: [String]
-            do {
-                paths = try FixtureStore.fixturePaths(in: folder)
-            } catch let error as FixtureError {
-                throw error
-            } catch {
-                throw FixtureError(file: folder, message: "cannot list the folder: \(error.localizedDescription)")
-            }
-            if paths.isEmpty {
-                throw FixtureError(
-                    file: folder,
-                    message: "no .\(FixtureStore.fileExtension) files here; record some with 'banyan record'")
-            }
+            let paths = try FixtureStore.recordedPaths(in: folder)
             let base = folder.hasSuffix("/") ? folder : folder + "/"
             let prefix = folders.count > 1 ? (folder as NSString).lastPathComponent + "/" : ""
             for path in paths {
@@ -59,13 +47,7 @@ public enum ContractSource {
 
     /// Reads one fixture as an exchange for inference.
     public static func exchange(_ entry: Entry) throws(FixtureError) -> ContractExchange {
-        guard let data = FileManager.default.contents(atPath: entry.path) else {
-            throw FixtureError(file: entry.path, message: "cannot read the file")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw FixtureError(file: entry.path, message: "the file is not UTF-8 text")
-        }
-        let fixture = try Fixture(parsing: text, file: entry.path)
+        let fixture = try FixtureStore.readFixture(at: entry.path)
         let route = fixture.route ?? "\(fixture.request.method) \(fixture.request.path)"
         return ContractExchange(id: entry.id, route: route, request: fixture.request, response: fixture.response)
     }

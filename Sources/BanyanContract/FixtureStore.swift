@@ -69,11 +69,20 @@ public enum FixtureStore {
         for case let relative as String in enumerator where relative.hasSuffix(".\(fileExtension)") {
             paths.append((directory as NSString).appendingPathComponent(relative))
         }
-        return paths.sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
+        // Each file's name once, not once per comparison: a recording can hold hundreds of thousands.
+        return paths.map { (name: ($0 as NSString).lastPathComponent, path: $0) }.sorted { $0.name < $1.name }
+            .map(\.path)
     }
 
     /// Reads every fixture below `directory` (or the one file it names), in recording order.
     public static func read(_ directory: String) throws(FixtureError) -> [(path: String, fixture: Fixture)] {
+        var result: [(String, Fixture)] = []
+        for path in try recordedPaths(in: directory) { result.append((path, try readFixture(at: path))) }
+        return result
+    }
+
+    /// ``fixturePaths(in:)``, refusing a folder without fixtures.
+    public static func recordedPaths(in directory: String) throws(FixtureError) -> [String] {
         let paths: [String]
         do {
             paths = try fixturePaths(in: directory)
@@ -86,16 +95,17 @@ public enum FixtureStore {
             throw FixtureError(
                 file: directory, message: "no .\(fileExtension) files here; record some with 'banyan record'")
         }
-        var result: [(String, Fixture)] = []
-        for path in paths {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw FixtureError(file: path, message: "cannot read the file")
-            }
-            guard let text = String(data: data, encoding: .utf8) else {
-                throw FixtureError(file: path, message: "the file is not UTF-8 text")
-            }
-            result.append((path, try Fixture(parsing: text, file: path)))
+        return paths
+    }
+
+    /// Reads one fixture file.
+    public static func readFixture(at path: String) throws(FixtureError) -> Fixture {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FixtureError(file: path, message: "cannot read the file")
         }
-        return result
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FixtureError(file: path, message: "the file is not UTF-8 text")
+        }
+        return try Fixture(parsing: text, file: path)
     }
 }

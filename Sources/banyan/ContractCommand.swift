@@ -202,7 +202,7 @@ struct ContractCheckCommand: ParsableCommand {
             if changes.isEmpty {
                 print("\(traffic.exchangeCount) exchanges agree with \(contract)")
             } else {
-                for change in changes { print((change.breaksRoundTrip ? "breaks: " : "open:   ") + change.description) }
+                for change in changes { print((change.breaksRoundTrip ? "breaks: " : "fits:   ") + change.description) }
                 let breaking = changes.filter(\.breaksRoundTrip).count
                 print(
                     "\(changes.count) changes (\(breaking) break the generated types) from \(traffic.exchangeCount) exchanges"

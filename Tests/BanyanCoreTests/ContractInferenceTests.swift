@@ -208,7 +208,22 @@ struct ContractInferenceTests {
                 "GET /orders/:id 200 $.at type: string(date-time-ms) → string(date-text) (1 in the new traffic: b1)",
                 "GET /orders/:id 404 status: none → seen (1 in the new traffic: b3)",
             ])
+        #expect(old.changes(from: new).map(\.breaksRoundTrip) == [true, true, true, true])
         #expect(old.changes(from: old).isEmpty)
+    }
+
+    @Test func narrowerDecisionsFitTheOldTypes() throws {
+        var old: [ContractExchange] = []
+        var new: [ContractExchange] = []
+        for index in 0..<5 { old.append(Self.exchange("a\(index)", #"{"n":\#(index),"s":"paid"}"#)) }
+        for index in 0..<30 { new.append(Self.exchange("b\(index)", #"{"n":\#(index),"s":"paid"}"#)) }
+        let changes = Self.infer(old).changes(from: Self.infer(new))
+        #expect(
+            changes.map(\.description) == [
+                "GET /orders/:id 200 $.n type: js-number → integer (30 in the new traffic: b0, b1, b10)",
+                "GET /orders/:id 200 $.s type: string → enum(paid|…) (30 in the new traffic: b0, b1, b10)",
+            ])
+        #expect(changes.map(\.breaksRoundTrip) == [false, false])
     }
 }
 

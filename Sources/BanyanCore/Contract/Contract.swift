@@ -20,14 +20,8 @@ public struct Contract: Sendable, Hashable {
 
     /// Adds everything another contract saw (inferred with the same settings).
     public mutating func merge(_ other: Contract) {
-        for (name, theirs) in other.routes {
-            if var mine = routes[name] {
-                mine.merge(theirs, settings: settings)
-                routes[name] = mine
-            } else {
-                routes[name] = theirs
-            }
-        }
+        let settings = settings
+        routes.mergeFacts(other.routes) { $0.merge($1, settings: settings) }
     }
 }
 
@@ -71,14 +65,7 @@ public struct RouteContract: Sendable, Hashable {
     mutating func merge(_ other: RouteContract, settings: ContractSettings) {
         exchanges.merge(other.exchanges)
         request.merge(other.request, settings: settings)
-        for (status, theirs) in other.responses {
-            if var mine = responses[status] {
-                mine.merge(theirs, settings: settings)
-                responses[status] = mine
-            } else {
-                responses[status] = theirs
-            }
-        }
+        responses.mergeFacts(other.responses) { $0.merge($1, settings: settings) }
     }
 }
 
@@ -117,14 +104,7 @@ public struct ResponseContract: Sendable, Hashable {
     mutating func merge(_ other: ResponseContract, settings: ContractSettings) {
         exchanges.merge(other.exchanges)
         body.merge(other.body, settings: settings)
-        for (name, theirs) in other.headers {
-            if var mine = headers[name] {
-                mine.merge(theirs, settings: settings)
-                headers[name] = mine
-            } else {
-                headers[name] = theirs
-            }
-        }
+        headers.mergeFacts(other.headers) { $0.merge($1, settings: settings) }
     }
 }
 
@@ -215,8 +195,11 @@ public struct BodyFacts: Sendable, Hashable {
 
     /// `application/json`, `application/problem+json; charset=utf-8`, …
     public static func isJSONContentType(_ value: String) -> Bool {
-        let type = value.split(separator: ";").first.map { $0.trimmingCharacters() } ?? ""
-        return type == "application/json" || type.hasSuffix("+json")
+        var type = value.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while type.first == UInt8(ascii: " ") || type.first == UInt8(ascii: "\t") { type = type.dropFirst() }
+        while type.last == UInt8(ascii: " ") || type.last == UInt8(ascii: "\t") { type = type.dropLast() }
+        let lowered = String(decoding: type, as: UTF8.self).lowercased()
+        return lowered == "application/json" || lowered.hasSuffix("+json")
     }
 
     mutating func merge(_ other: BodyFacts, settings: ContractSettings) {
@@ -228,8 +211,16 @@ public struct BodyFacts: Sendable, Hashable {
     }
 }
 
-extension Substring {
-    fileprivate func trimmingCharacters() -> String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()).lowercased()
+extension Dictionary {
+    /// Merges `other` in: values under the same key with `merge`, the rest as they are.
+    mutating func mergeFacts(_ other: [Key: Value], _ merge: (inout Value, Value) -> Void) {
+        for (key, theirs) in other {
+            if var mine = self[key] {
+                merge(&mine, theirs)
+                self[key] = mine
+            } else {
+                self[key] = theirs
+            }
+        }
     }
 }

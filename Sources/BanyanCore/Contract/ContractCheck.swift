@@ -25,8 +25,9 @@ public struct ContractChange: Sendable, Hashable {
     public var after: String
     /// The exchanges of the new traffic that show it.
     public var evidence: Evidence
-    /// Whether types generated from the old contract fail to reproduce the new bodies.
-    public var breaksRoundTrip: Bool { decision != .enumCases }
+    /// Whether types generated from the old contract fail to reproduce the new bodies: a narrower
+    /// decision (a JavaScript number now always integral, text now an enum) still round-trips.
+    public var breaksRoundTrip: Bool
 
     /// `GET /users/:id 200 $.coupon presence: sometimes-absent → absent-or-null (3 exchanges: a, b)`.
     public var description: String {
@@ -50,7 +51,7 @@ extension Contract {
                 changes.append(
                     ContractChange(
                         route: name, side: "", path: nil, decision: .route, before: "none", after: "seen",
-                        evidence: new?.exchanges ?? Evidence()))
+                        evidence: new?.exchanges ?? Evidence(), breaksRoundTrip: true))
                 continue
             }
             var walker = ChangeWalker(route: name, settings: settings, changes: [])
@@ -62,7 +63,8 @@ extension Contract {
                     walker.changes.append(
                         ContractChange(
                             route: name, side: walker.side, path: nil, decision: .status, before: "none",
-                            after: "seen", evidence: new?.responses[status]?.exchanges ?? Evidence()))
+                            after: "seen", evidence: new?.responses[status]?.exchanges ?? Evidence(),
+                            breaksRoundTrip: true))
                     continue
                 }
                 walker.compare(old.body, after.responses[status]!.body, new?.responses[status]?.body)
@@ -80,12 +82,23 @@ private struct ChangeWalker {
     var side = ""
 
     mutating func add(
-        _ path: JSONPath?, _ decision: ContractChange.Decision, _ before: String, _ after: String, _ evidence: Evidence
+        _ path: JSONPath?, _ decision: ContractChange.Decision, _ before: String, _ after: String, _ evidence: Evidence,
+        breaks: Bool = true
     ) {
         changes.append(
             ContractChange(
                 route: route, side: side, path: path?.description, decision: decision, before: before, after: after,
-                evidence: evidence))
+                evidence: evidence, breaksRoundTrip: breaks))
+    }
+
+    /// Whether a type generated for `before` fails on values that made the decision `after`.
+    static func typeChangeBreaks(_ before: TypeDecision, _ after: TypeDecision) -> Bool {
+        switch (before, after) {
+        case (.number(.jsNumber), .number(.integer)): return false
+        // Text that is now an enum or another format is still text; only a typed date breaks.
+        case (.string(let format), .string), (.string(let format), .enumeration): return format == .isoMillis
+        default: return true
+        }
     }
 
     static func bodyKinds(_ body: BodyFacts) -> String {
@@ -118,18 +131,22 @@ private struct ChangeWalker {
             if old != updated {
                 add(
                     path, .enumCases, old.cases.joined(separator: "|"), updated.cases.joined(separator: "|"),
-                    new?.strings?.seen ?? Evidence())
+                    new?.strings?.seen ?? Evidence(), breaks: false)
             }
         case (.enumeration(let old), .string(nil)):
             // More distinct values than an enum holds: the catch-all already kept them as text.
-            add(path, .enumCases, old.cases.joined(separator: "|"), "string", new?.strings?.seen ?? Evidence())
+            add(
+                path, .enumCases, old.cases.joined(separator: "|"), "string", new?.strings?.seen ?? Evidence(),
+                breaks: false)
         case (.array(let old), .array(let updated)):
             compare(old, updated, new?.arrays?.items, path: path.appending(.anyIndex))
         case (.object(let old), .object(let updated)):
             compare(old, updated, new?.objects, path: path)
         default:
             if decisionBefore != decisionAfter {
-                add(path, .type, decisionBefore.summary, decisionAfter.summary, Self.trigger(before, new))
+                add(
+                    path, .type, decisionBefore.summary, decisionAfter.summary, Self.trigger(before, new),
+                    breaks: Self.typeChangeBreaks(decisionBefore, decisionAfter))
             }
         }
     }
