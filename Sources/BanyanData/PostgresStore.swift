@@ -165,12 +165,8 @@ public final class PostgresStore: DataStore {
         var conditions = [String]()
         let keys = keyExpression(table, key)
         let keyList = keys.count == 1 ? keys[0] : "(\(keys.joined(separator: ", ")))"
-        func tuple(_ rowKey: RowKey) -> String {
-            let parameters = rowKey.values.map { Self.parameter($0, index: binds.count + 1, binds: &binds) }
-            return parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))"
-        }
-        if let after { conditions.append("\(keyList) > \(tuple(after))") }
-        if let through { conditions.append("\(keyList) <= \(tuple(through))") }
+        if let after { conditions.append("\(keyList) > \(Self.tuple(after, binds: &binds))") }
+        if let through { conditions.append("\(keyList) <= \(Self.tuple(through, binds: &binds))") }
         if let filter {
             conditions.append(
                 "\(quoted(filter.column)) >= \(Self.parameter(filter.value, index: binds.count + 1, binds: &binds))")
@@ -225,6 +221,12 @@ public final class PostgresStore: DataStore {
         } catch {
             throw DataError.database("table \(table) column \(column): cannot decode \(cell.dataType): \(error)")
         }
+    }
+
+    /// Appends a key's values as bind parameters and returns `$1` or `($1, $2)`.
+    static func tuple(_ key: RowKey, binds: inout PostgresBindings) -> String {
+        let parameters = key.values.map { parameter($0, index: binds.count + 1, binds: &binds) }
+        return parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))"
     }
 
     /// Appends a value as a bind parameter and returns its placeholder (with a cast for types sent as text).
@@ -372,10 +374,7 @@ public final class PostgresStore: DataStore {
         let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
         for start in stride(from: 0, to: keys.count, by: 500) {
             var binds = PostgresBindings()
-            let tuples = keys[start..<min(keys.count, start + 500)].map { rowKey -> String in
-                let parameters = rowKey.values.map { Self.parameter($0, index: binds.count + 1, binds: &binds) }
-                return parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))"
-            }
+            let tuples = keys[start..<min(keys.count, start + 500)].map { Self.tuple($0, binds: &binds) }
             let rows = try await query(
                 "WITH gone AS (DELETE FROM \(quoted(table.name)) WHERE \(keyList) IN (\(tuples.joined(separator: ", "))) "
                     + "RETURNING 1) SELECT count(*) FROM gone", binds)
@@ -391,10 +390,7 @@ public final class PostgresStore: DataStore {
         var out = [[DataValue]]()
         for start in stride(from: 0, to: keys.count, by: 500) {
             var binds = PostgresBindings()
-            let tuples = keys[start..<min(keys.count, start + 500)].map { rowKey -> String in
-                let parameters = rowKey.values.map { Self.parameter($0, index: binds.count + 1, binds: &binds) }
-                return parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))"
-            }
+            let tuples = keys[start..<min(keys.count, start + 500)].map { Self.tuple($0, binds: &binds) }
             out += try await readChunk(
                 table: table, columns: columns, key: key,
                 condition: "\(keyList) IN (\(tuples.joined(separator: ", ")))",
@@ -410,11 +406,8 @@ public final class PostgresStore: DataStore {
             "SELECT \(key.map { Self.selectExpression(table.column($0)!) }.joined(separator: ", ")) "
             + "FROM \(quoted(table.name))"
         if let after {
-            let parameters = after.values.map { Self.parameter($0, index: binds.count + 1, binds: &binds) }
             let keyList = keys.count == 1 ? keys[0] : "(\(keys.joined(separator: ", ")))"
-            sql +=
-                " WHERE \(keyList) > "
-                + (parameters.count == 1 ? parameters[0] : "(\(parameters.joined(separator: ", ")))")
+            sql += " WHERE \(keyList) > \(Self.tuple(after, binds: &binds))"
         }
         sql += " ORDER BY \(keys.joined(separator: ", ")) LIMIT 1 OFFSET \(max(0, skipping - 1))"
         guard let row = try await query(sql, binds).first else { return nil }

@@ -101,8 +101,7 @@ public final class SQLiteStore: DataStore {
     ) async throws -> [[DataValue]] {
         var conditions = [String]()
         var binds = [SQLiteData]()
-        let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
-        let placeholders = key.count == 1 ? "?" : "(\(key.map { _ in "?" }.joined(separator: ", ")))"
+        let (keyList, placeholders) = Self.keyTuple(key)
         if let after {
             conditions.append("\(keyList) > \(placeholders)")
             binds += after.values.map { Self.encode($0) }
@@ -133,8 +132,7 @@ public final class SQLiteStore: DataStore {
         try await execute("BEGIN IMMEDIATE")
         do {
             var result = ChunkWriteResult(applied: 0)
-            let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
-            let placeholders = key.count == 1 ? "?" : "(\(key.map { _ in "?" }.joined(separator: ", ")))"
+            let (keyList, placeholders) = Self.keyTuple(key)
             for start in stride(from: 0, to: chunk.deleting.count, by: 500) {
                 let batch = chunk.deleting[start..<min(chunk.deleting.count, start + 500)]
                 _ = try await rows(
@@ -205,8 +203,7 @@ public final class SQLiteStore: DataStore {
     public func readRows(table: TableInfo, columns: [String], key: [String], keys: [RowKey]) async throws
         -> [[DataValue]]
     {
-        let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
-        let placeholders = key.count == 1 ? "?" : "(\(key.map { _ in "?" }.joined(separator: ", ")))"
+        let (keyList, placeholders) = Self.keyTuple(key)
         var out = [[DataValue]]()
         for start in stride(from: 0, to: keys.count, by: 500) {
             let batch = keys[start..<min(keys.count, start + 500)]
@@ -224,8 +221,7 @@ public final class SQLiteStore: DataStore {
         var sql = "SELECT \(quotedList(key)) FROM \(quoted(table.name))"
         var binds = [SQLiteData]()
         if let after {
-            let keyList = key.count == 1 ? quoted(key[0]) : "(\(quotedList(key)))"
-            let placeholders = key.count == 1 ? "?" : "(\(key.map { _ in "?" }.joined(separator: ", ")))"
+            let (keyList, placeholders) = Self.keyTuple(key)
             sql += " WHERE \(keyList) > \(placeholders)"
             binds = after.values.map { Self.encode($0) }
         }
@@ -250,6 +246,12 @@ public final class SQLiteStore: DataStore {
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [.text(checkpointTable)])
         guard !exists.isEmpty else { return }
         _ = try await rows("DELETE FROM \(checkpointTable) WHERE job = ?", [.text(job)])
+    }
+
+    /// `"id"` and `?`, or `("a", "b")` and `(?, ?)`: a key and its placeholders for comparisons and IN lists.
+    static func keyTuple(_ key: [String]) -> (columns: String, placeholders: String) {
+        key.count == 1
+            ? (quoted(key[0]), "?") : ("(\(quotedList(key)))", "(\(key.map { _ in "?" }.joined(separator: ", ")))")
     }
 
     static func decode(_ data: SQLiteData) -> DataValue {

@@ -226,19 +226,13 @@ public enum SchemaInspector {
         switch store.engine {
         case .postgres:
             let postgres = store as! PostgresStore
-            try await postgres.execute("BEGIN")
-            do {
+            return try await rolledBack(postgres) {
                 try await postgres.execute("SET LOCAL lock_timeout = '5s'")
                 try await postgres.execute(
                     "CREATE FUNCTION pg_temp.banyan_apply_migration(migration text) RETURNS void "
                         + "LANGUAGE plpgsql AS $f$ BEGIN EXECUTE migration; END $f$")
                 try await postgres.applyMigration(sql, file: file)
-                let after = try await snapshot(postgres)
-                try await postgres.execute("ROLLBACK")
-                return after
-            } catch {
-                try? await postgres.execute("ROLLBACK")
-                throw error
+                return try await snapshot(postgres)
             }
         case .sqlite:
             let copyPath = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -250,17 +244,24 @@ public enum SchemaInspector {
             }
             return try await withStore(.sqlite(path: copyPath)) { copy in
                 let sqlite = copy as! SQLiteStore
-                try await sqlite.execute("BEGIN")
-                do {
+                return try await rolledBack(sqlite) {
                     try await sqlite.applyMigration(sql, file: file)
-                    let after = try await snapshot(sqlite)
-                    try await sqlite.execute("ROLLBACK")
-                    return after
-                } catch {
-                    try? await sqlite.execute("ROLLBACK")
-                    throw error
+                    return try await snapshot(sqlite)
                 }
             }
+        }
+    }
+
+    /// Runs `body` in a transaction that is always rolled back.
+    static func rolledBack<T>(_ store: any DataStore, _ body: () async throws -> T) async throws -> T {
+        try await store.execute("BEGIN")
+        do {
+            let result = try await body()
+            try await store.execute("ROLLBACK")
+            return result
+        } catch {
+            try? await store.execute("ROLLBACK")
+            throw error
         }
     }
 

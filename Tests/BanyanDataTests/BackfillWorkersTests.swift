@@ -99,15 +99,7 @@ import Testing
             // Slow enough that the kills land while ranges are still pending.
             "--rate", "1500", "--format", "json", "--no-progress",
         ]
-        func start() throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try banyanExecutable())
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            return process
-        }
+        func start() throws -> Process { try startBanyan(arguments) }
         var workers = [try start(), try start()]
         var generator = SystemRandomNumberGenerator()
         var kills = 0

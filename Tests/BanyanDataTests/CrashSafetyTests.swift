@@ -38,12 +38,7 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         var lastDone = 0
         for attempt in 0..<12 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try banyanExecutable())
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let process = try startBanyan(arguments)
             if attempt >= 2 {
                 // Past start-up: wait until this run has committed a chunk beyond the last
                 // checkpoint, so every kill from here on lands at a new place, however busy the

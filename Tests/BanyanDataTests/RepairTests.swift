@@ -250,12 +250,7 @@ import Testing
                 "--json", "--no-record", "--no-progress", "--method", "merge",
             ]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try banyanExecutable())
-        process.arguments = arguments(targets[0])
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try startBanyan(arguments(targets[0]))
         var interrupted: Checkpoint?
         try await withStore(targets[0]) { new in
             let deadline = ContinuousClock.now + .seconds(60)

@@ -132,6 +132,7 @@ public struct ReconcileReport: Sendable, Equatable {
             banyan_data_drift_rows_by_kind{\(label),kind="missing_in_new"} \(missingInNew.count)
             banyan_data_drift_rows_by_kind{\(label),kind="extra_in_new"} \(extraInNew.count)
             banyan_data_drift_rows_by_kind{\(label),kind="mismatched"} \(mismatched.count)
+            banyan_data_drift_rows_by_kind{\(label),kind="deleted_in_legacy"} \(deletedInLegacy.count)
             # HELP banyan_data_reconcile_checked_rows Legacy rows the last reconcile examined.
             # TYPE banyan_data_reconcile_checked_rows gauge
             banyan_data_reconcile_checked_rows{\(label)} \(checked)
