@@ -2,7 +2,7 @@
 # Runs every Banyan test on a fresh machine: installs what is missing, checks formatting,
 # builds the package and the example ports (Swift, Rust), then runs the unit and integration tests.
 #   scripts/test.sh                 everything
-#   scripts/test.sh --filter NAME   only tests whose name matches (swift test --filter)
+#   scripts/test.sh --filter NAME   only tests whose name matches (swift test --filter), in one run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -40,5 +40,24 @@ grep -E "^test result" <<<"$log"
 step "ShopPort's own tests"
 swift test --package-path Examples/ShopPort 2>&1 | tail -3
 
+if [ $# -gt 0 ]; then
+    step "banyan tests matching $*"
+    swift test "$@"
+    exit 0
+fi
+
+# Tests that kill processes at chosen moments or wait for a timed batch assert what happened
+# between two instants; they run after the rest, on their own, so that the suite's other work
+# (and the builds of generated code) does not starve them of the processor. The test that builds
+# the generated Rust crate and Swift package runs last, alone as well.
+timed="CrashSafetyTests|BackfillWorkersTests|shadowedWriteIsNotBatched|FleetTests|GuardProxyTests|aStallShowsInTheOpenLoopTail"
+builds="ContractGenTests"
+
 step "banyan tests (unit and integration)"
-swift test "$@"
+swift test --skip "$timed|$builds"
+
+step "banyan tests that time kills and batches, on their own, one at a time"
+swift test --skip-build --no-parallel --filter "$timed"
+
+step "banyan tests that build generated code, on their own"
+swift test --skip-build --filter "$builds"

@@ -13,7 +13,7 @@ struct ShadowPrecisionTests {
         let legacy = try ServiceProcess.legacy()
         let candidate = try port.start()
         let routes = configuration.routes.filter { $0.method == "GET" }.map(\.route)
-        #expect(routes.count == 6)
+        #expect(routes.count == 7)
         let proxy = try await TestProxy.start(
             legacy: legacy.base, candidate: candidate.base, routes: routes,
             configure: { routes in for index in routes.indices { routes[index].mode = .shadow } },
