@@ -46,17 +46,17 @@ if [ $# -gt 0 ]; then
     exit 0
 fi
 
-# Tests that kill processes at chosen moments or wait for a timed batch assert what happened
-# between two instants; they run after the rest, on their own, so that the suite's other work
+# Tests that kill processes at chosen moments, wait for a timed batch or measure latency assert
+# what happened between two instants; they run after the rest, on their own, so that the suite's other work
 # (and the builds of generated code) does not starve them of the processor. The test that builds
 # the generated Rust crate and Swift package runs last, alone as well.
-timed="CrashSafetyTests|BackfillWorkersTests|shadowedWriteIsNotBatched|FleetTests|GuardProxyTests|aStallShowsInTheOpenLoopTail"
+timed="CrashSafetyTests|BackfillWorkersTests|shadowedWriteIsNotBatched|FleetTests|GuardProxyTests|BenchTests|BenchCommandTests|BenchReferenceWorkloadTests"
 builds="ContractGenTests"
 
 step "banyan tests (unit and integration)"
 swift test --skip "$timed|$builds"
 
-step "banyan tests that time kills and batches, on their own, one at a time"
+step "banyan tests that time kills, batches and latency, on their own, one at a time"
 swift test --skip-build --no-parallel --filter "$timed"
 
 step "banyan tests that build generated code, on their own"
