@@ -12,7 +12,9 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 [ -f /usr/share/nodejs/ws/package.json ] || need+=(node-ws)
 # The bench tests open the HTML report in headless Chromium.
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v git >/dev/null 2>&1 || need+=(git)   # banyan plan reads contract churn with git log
+command -v git >/dev/null 2>&1 || need+=(git)
+# scripts/swift-test-within.sh prints the threads of a test run that does not end (gdb attaches).
+command -v gdb >/dev/null 2>&1 || need+=(gdb)   # banyan plan reads contract churn with git log
 # The Rust port (Examples/shop-rust) builds offline from the crates Debian packages.
 command -v cargo >/dev/null 2>&1 || need+=(cargo)
 # chrono: the millisecond dates of the crates 'banyan contract gen --lang rust' writes.

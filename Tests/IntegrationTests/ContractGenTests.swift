@@ -123,7 +123,8 @@ struct ContractGenTests {
             ["contract", "gen", "--lang", "swift", contract, "--out", swift] + fixtures.flatMap { ["--fixtures", $0] })
         #expect(swiftGenerated.status == 0, "\(swiftGenerated.error)")
         let swiftTest = try runToEnd(
-            "/usr/bin/env", ["swift", "test", "--package-path", swift, "-Xswiftc", "-warnings-as-errors"])
+            "/usr/bin/env", ["swift", "test", "--package-path", swift, "-Xswiftc", "-warnings-as-errors"],
+            timeLimit: 1200)
         #expect(swiftTest.status == 0, "\(swiftTest.output)\n\(swiftTest.error)")
         let swiftTotals = Self.goldenTotals(swiftTest.output)
         #expect(swiftTotals.total == jsonBodies)

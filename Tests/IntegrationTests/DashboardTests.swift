@@ -59,7 +59,7 @@ struct DashboardTests {
             let settingsFile = folder.appendingPathComponent("settings.json")
             try JSONSerialization.data(withJSONObject: settings).write(to: settingsFile)
             let driver = repositoryRoot.appendingPathComponent("Tests/Scripts/dashboard-browser.py").path
-            let run = try await blocking { try runToEnd(python, [driver, settingsFile.path]) }
+            let run = try await blocking { try runToEnd(python, [driver, settingsFile.path], timeLimit: 240) }
             try #require(run.status == 0, "the browser driver failed:\n\(run.error)")
             let report = try #require(
                 try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
@@ -230,7 +230,7 @@ struct DashboardTests {
                     out.setdefault(sample.name, {})["|".join(keys)] = sample.value
             print(json.dumps(out))
             """
-        let run = try await blocking { try runToEnd(python, ["-c", script, file.path]) }
+        let run = try await blocking { try runToEnd(python, ["-c", script, file.path], timeLimit: 120) }
         try #require(run.status == 0, "prometheus_client could not parse /metrics:\n\(run.error)\n\(text)")
         let decoded = try JSONDecoder().decode([String: [String: Double]].self, from: Data(run.output.utf8))
         return decoded

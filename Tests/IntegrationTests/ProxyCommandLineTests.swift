@@ -47,11 +47,11 @@ struct ProxyCommandLineTests {
         let proxy = Process()
         proxy.executableURL = repositoryRoot.appendingPathComponent(".build/debug/banyan")
         proxy.arguments = ["proxy", "--config", file]
-        let log = Pipe()
-        proxy.standardError = log
-        proxy.standardOutput = log
+        let log = try OutputFile()
+        proxy.standardError = log.handle
+        proxy.standardOutput = log.handle
         try proxy.run()
-        defer { if proxy.isRunning { proxy.terminate() } }
+        defer { if proxy.isRunning { kill(proxy.processIdentifier, SIGKILL) } }
         #expect(waitUntilListening(port: listen, timeout: 20))
         #expect(waitUntilListening(port: admin, timeout: 5))
         let client = HTTPClient(base: BaseURL(host: "127.0.0.1", port: listen))
@@ -134,8 +134,12 @@ struct ProxyCommandLineTests {
             return !proxy.isRunning
         }
         #expect(stopped)
+        guard stopped else {
+            Issue.record("the proxy did not stop within 5 s of SIGTERM:\n\(log.text())")
+            return
+        }
         #expect(proxy.terminationStatus == 0)
-        let output = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let output = log.text()
         #expect(output.contains(" info banyan.proxy: [BanyanProxy] configuration reloaded (SIGHUP)\n"))
         #expect(output.hasSuffix(" info banyan.proxy: [BanyanProxy] stopped\n"))
     }
@@ -164,10 +168,10 @@ struct ProxyCommandLineTests {
         let proxy = Process()
         proxy.executableURL = repositoryRoot.appendingPathComponent(".build/debug/banyan")
         proxy.arguments = ["proxy", "--config", file]
-        proxy.standardError = Pipe()
-        proxy.standardOutput = Pipe()
+        proxy.standardError = FileHandle.nullDevice
+        proxy.standardOutput = FileHandle.nullDevice
         try proxy.run()
-        defer { if proxy.isRunning { proxy.terminate() } }
+        defer { if proxy.isRunning { kill(proxy.processIdentifier, SIGKILL) } }
         #expect(waitUntilListening(port: listen, timeout: 20))
         #expect(waitUntilListening(port: admin, timeout: 5))
 

@@ -19,21 +19,12 @@ struct RouteCasesAgainstExpressTests {
         let cases = try JSONSerialization.jsonObject(with: Data(contentsOf: casesURL)) as? [Any]
         let caseCount = try #require(cases?.count)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["node", "Tests/Scripts/verify-route-cases.js"]
-        process.currentDirectoryURL = Self.repositoryRoot
-        var environment = ProcessInfo.processInfo.environment
-        environment["NODE_PATH"] = "/usr/share/nodejs"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let run = try runToEnd(
+            "/usr/bin/env", ["node", "Tests/Scripts/verify-route-cases.js"],
+            environment: ["NODE_PATH": "/usr/share/nodejs"], directory: Self.repositoryRoot, timeLimit: 300)
+        let text = run.output
 
-        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(run.status == 0, "\(text)\n\(run.error)")
         let lastLine = text.split(separator: "\n").last.map(String.init) ?? ""
         #expect(lastLine == "\(caseCount) passed, 0 failed", "\(text)")
     }

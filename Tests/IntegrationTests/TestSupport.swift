@@ -15,7 +15,9 @@ final class ServiceProcess: @unchecked Sendable {
     let port: Int
     let executable: String
     private let process = Process()
-    private let output = Pipe()
+    /// Standard output and standard error together, in a file: a service that logs a lot never
+    /// blocks on a full pipe that nobody reads.
+    private let output: OutputFile
 
     var base: BaseURL { BaseURL(host: "127.0.0.1", port: port) }
     var client: HTTPClient { HTTPClient(base: base, timeout: 15) }
@@ -25,14 +27,15 @@ final class ServiceProcess: @unchecked Sendable {
         self.name = name
         self.port = port
         self.executable = executable
+        output = try OutputFile()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value.replacingOccurrences(of: "{port}", with: String(port)) }
         process.environment = env
         process.currentDirectoryURL = repositoryRoot
-        process.standardOutput = output
-        process.standardError = output
+        process.standardOutput = output.handle
+        process.standardError = output.handle
         try process.run()
         var listening = false
         let deadline = Date().addingTimeInterval(60)
@@ -45,9 +48,8 @@ final class ServiceProcess: @unchecked Sendable {
         guard listening else {
             let state =
                 process.isRunning ? "is still not listening after 60 s" : "exited (\(process.terminationStatus))"
-            process.terminate()
-            process.waitUntilExit()
-            let log = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+            stop()
+            let log = output.text()
             throw TestFailure("\(name) on port \(port) \(state):\n\(log)")
         }
     }
@@ -62,11 +64,21 @@ final class ServiceProcess: @unchecked Sendable {
         }
     }
 
+    /// What the service printed so far.
+    var log: String { output.text() }
+
+    /// SIGTERM, and SIGKILL if the process has not ended 10 s later.
+    private func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = Date().addingTimeInterval(10)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     deinit {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        stop()
     }
 
     /// The Express reference service, as it runs in production.

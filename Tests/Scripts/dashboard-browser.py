@@ -9,6 +9,7 @@ SETTINGS: {"chromium", "admin": "http://127.0.0.1:PORT", "token", "readToken", "
 import base64
 import json
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -44,7 +45,8 @@ class Browser:
 
     def _read_message(self, deadline):
         while b"\0" not in self.buffer:
-            if time.time() > deadline:
+            left = deadline - time.time()
+            if left <= 0 or not select.select([self.from_browser], [], [], left)[0]:
                 raise TimeoutError("no answer from Chromium")
             chunk = os.read(self.from_browser, 1 << 16)
             if not chunk:

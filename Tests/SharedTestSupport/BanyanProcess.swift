@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The repository's root folder, found from this file's location.
 public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
@@ -24,38 +28,124 @@ public func banyanExecutable() throws -> String {
 
 /// Runs `executable` to its end and returns its status, standard output and standard error.
 /// `environment` is added to this process's own.
+///
+/// The process starts with posix_spawn and is awaited with waitpid, its output goes to temporary
+/// files: a child that outlives it (a browser's helper, a server a tool starts) can neither hide
+/// its exit nor keep a pipe open. A process still running after `timeLimit` seconds is stopped
+/// (SIGTERM, then SIGKILL) and the call throws with what it printed so far.
 public func runToEnd(
-    _ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+    timeLimit: Double = 600
 ) throws -> ProcessOutput {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if !environment.isEmpty {
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let output = try OutputFile()
+    let error = try OutputFile()
+    let variables = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    let status = try spawnAndWait(
+        executable, arguments, environment: variables.map { "\($0.key)=\($0.value)" },
+        directory: directory?.path, output: output.handle.fileDescriptor,
+        error: error.handle.fileDescriptor, timeLimit: timeLimit)
+    guard let status else {
+        throw TestSupportError(
+            "\(executable) \(arguments.joined(separator: " ")) did not end within \(Int(timeLimit)) s and was "
+                + "stopped; standard output:\n\(output.text())\nstandard error:\n\(error.text())")
     }
-    if let directory { process.currentDirectoryURL = directory }
-    let output = Pipe()
-    let error = Pipe()
-    process.standardOutput = output
-    process.standardError = error
-    try process.run()
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    let err = error.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ProcessOutput(
-        status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
-        error: String(decoding: err, as: UTF8.self))
+    return ProcessOutput(status: status, output: output.text(), error: error.text())
 }
 
-/// ``runToEnd(_:_:environment:directory:)`` on a dispatch thread: a test waiting for the process
+/// Starts `executable` with posix_spawn, standard input from /dev/null, and waits for it: its
+/// exit status (128 + the signal for one that a signal ended), or nil when it ran past
+/// `timeLimit` seconds and was stopped.
+func spawnAndWait(
+    _ executable: String, _ arguments: [String], environment: [String]?, directory: String?, output: Int32,
+    error: Int32, timeLimit: Double
+) throws(TestSupportError) -> Int32? {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_adddup2(&actions, output, 1)
+    posix_spawn_file_actions_adddup2(&actions, error, 2)
+    // Glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift: env -C changes folder.
+    let command = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
+    let argv = (command + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    let envp = environment.map { $0.map { strdup($0) } + [nil] }
+    defer { envp?.forEach { free($0) } }
+    var pid = pid_t()
+    let spawned =
+        envp.map { posix_spawn(&pid, executable, &actions, nil, argv, $0) }
+        ?? posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    guard spawned == 0 else {
+        throw TestSupportError("cannot run \(executable): \(String(cString: strerror(spawned)))")
+    }
+    var status: Int32 = 0
+    func ended(blocking: Bool) -> Bool {
+        while true {
+            let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+            if result == -1 && errno == EINTR { continue }
+            return result != 0
+        }
+    }
+    let deadline = Date().addingTimeInterval(timeLimit)
+    var pause: UInt32 = 1_000
+    while !ended(blocking: false) {
+        if Date() >= deadline {
+            kill(pid, SIGTERM)
+            let grace = Date().addingTimeInterval(5)
+            while !ended(blocking: false) {
+                if Date() >= grace {
+                    kill(pid, SIGKILL)
+                    _ = ended(blocking: true)
+                    break
+                }
+                usleep(20_000)
+            }
+            return nil
+        }
+        usleep(pause)
+        pause = min(pause * 2, 20_000)
+    }
+    let signal = status & 0x7f
+    return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+}
+
+/// A temporary file that takes a child process's output, removed when the value goes away.
+public final class OutputFile {
+    public let url: URL
+    public let handle: FileHandle
+
+    public init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-test-output-\(UUID())")
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw TestSupportError("cannot create \(url.path)")
+        }
+        handle = try FileHandle(forWritingTo: url)
+    }
+
+    /// What was written so far.
+    public func text() -> String {
+        String(decoding: (try? Data(contentsOf: url)) ?? Data(), as: UTF8.self)
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: url)
+    }
+}
+
+/// ``runToEnd(_:_:environment:directory:timeLimit:)`` on a dispatch thread: a test waiting for the process
 /// never holds one of the few threads that other tests' tasks run on.
 public func runOffThePool(
-    _ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+    timeLimit: Double = 600
 ) async throws -> ProcessOutput {
     try await withCheckedThrowingContinuation { continuation in
         DispatchQueue.global().async {
             continuation.resume(
-                with: Result { try runToEnd(executable, arguments, environment: environment, directory: directory) })
+                with: Result {
+                    try runToEnd(
+                        executable, arguments, environment: environment, directory: directory, timeLimit: timeLimit)
+                })
         }
     }
 }

@@ -136,31 +136,24 @@ public final class PostgresCluster: Sendable {
         throw TestSupportError("PostgreSQL's initdb is not installed; scripts/setup.sh installs postgresql")
     }
 
-    /// Runs a tool to completion with posix_spawn and waitpid (Foundation's Process can miss the
-    /// exit of a tool whose children outlive it, as pg_ctl's server does), output to a file.
+    /// Runs a tool to completion (``spawnAndWait(_:_:environment:directory:output:error:timeLimit:)``:
+    /// pg_ctl's server outlives it), its output to a file that is returned.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws(TestSupportError) -> String {
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-run-\(UUID().uuidString)").path
-        defer { unlink(log) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid = pid_t()
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-        guard spawned == 0 else { throw TestSupportError("cannot run \(executable): error \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        let exited = status & 0x7f == 0
-        guard exited && (status >> 8) & 0xff == 0 else {
-            throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) failed (\(status)):\n\(text)")
+        let log: OutputFile
+        do {
+            log = try OutputFile()
+        } catch {
+            throw TestSupportError("cannot make a temporary file: \(error)")
         }
-        return text
+        let status = try spawnAndWait(
+            executable, arguments, environment: nil, directory: nil, output: log.handle.fileDescriptor,
+            error: log.handle.fileDescriptor, timeLimit: 180)
+        guard status == 0 else {
+            let how = status.map { "failed (\($0))" } ?? "did not end within 180 s"
+            throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) \(how):\n\(log.text())")
+        }
+        return log.text()
     }
 }
 
