@@ -73,8 +73,8 @@ func spawnAndWait(
     defer { envp?.forEach { free($0) } }
     var pid = pid_t()
     let spawned =
-        envp.map { posix_spawn(&pid, executable, &actions, nil, argv, $0) }
-        ?? posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        envp.map { posix_spawn(&pid, command[0], &actions, nil, argv, $0) }
+        ?? posix_spawn(&pid, command[0], &actions, nil, argv, environ)
     guard spawned == 0 else {
         throw TestSupportError("cannot run \(executable): \(String(cString: strerror(spawned)))")
     }
