@@ -118,8 +118,8 @@ extension ShopServer {
                 ),
                 shouldUpgrade: { request, _, _ in
                     let path = request.path?.split(separator: "?", omittingEmptySubsequences: false).first
-                    guard path == Substring(webSocketPath) else { return .dontUpgrade }
-                    return .upgrade([:], echo)
+                    guard path == Substring(ShopServer.webSocketPath) else { return .dontUpgrade }
+                    return .upgrade([:], ShopServer.echo)
                 }
             )
             return NodeLikeHTTP1Channel(base: channel, webSocketPath: webSocketPath)
