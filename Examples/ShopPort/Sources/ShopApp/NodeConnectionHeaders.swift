@@ -12,8 +12,9 @@ import ShopCore
 /// sits between NIO's HTTP/1 decoder and Hummingbird's codec and writes them at NIO's level.
 ///
 /// It also sorts upgrade requests as shop-legacy's `upgrade` listener and node-ws do, so that only
-/// a valid WebSocket handshake on `webSocketPath` reaches NIO's upgrader; once the `101` goes out,
-/// the handler leaves the pipeline.
+/// a valid WebSocket handshake on `webSocketPath` reaches NIO's upgrader; from that handshake on,
+/// it passes everything through untouched (the upgrader removes the HTTP handlers around it, and
+/// WebSocket frames follow).
 final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -39,6 +40,8 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Set once a request head has been read: NIO's upgrader looks at the first request only.
     private var seenRequest = false
+    /// Set once a WebSocket handshake has been handed to the upgrader.
+    private var upgrading = false
 
     /// The one path whose WebSocket upgrade is accepted (without the query).
     let webSocketPath: String
@@ -52,6 +55,10 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if upgrading {
+            context.fireChannelRead(data)
+            return
+        }
         if rejected { return }
         let part = unwrapInboundIn(data)
         if dropping {
@@ -85,6 +92,7 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
                     rejected = true
                     context.close(promise: nil)
                 } else {
+                    upgrading = true
                     context.fireChannelRead(data)
                 }
                 return
@@ -216,11 +224,11 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(let head) where head.status == .switchingProtocols:
-            // The upgrader's answer: from here on the connection carries WebSocket frames.
+        if upgrading {
             context.write(data, promise: promise)
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+            return
+        }
+        switch unwrapOutboundIn(data) {
         case .head(var head) where head.status.code >= 200:
             let request = pending.isEmpty ? RequestInfo(keepAlive: true, canChunk: true) : pending.removeFirst()
             // Node keeps the connection only if the client can find the end of the body.
