@@ -42,6 +42,8 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
     private var seenRequest = false
     /// Set once a WebSocket handshake has been handed to the upgrader.
     private var upgrading = false
+    /// Set once the upgrader's `101` has gone out: what follows is WebSocket frames.
+    private var switched = false
 
     /// The one path whose WebSocket upgrade is accepted (without the query).
     let webSocketPath: String
@@ -225,6 +227,20 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if upgrading {
+            if !switched, case .head(var head) = unwrapOutboundIn(data), head.status == .switchingProtocols {
+                switched = true
+                // node-ws's order and spelling: Upgrade, Connection, Sec-WebSocket-Accept.
+                let accept = head.headers["sec-websocket-accept"]
+                head.headers.remove(name: "upgrade")
+                head.headers.remove(name: "connection")
+                head.headers.remove(name: "sec-websocket-accept")
+                var fields = HTTPHeaders([("Upgrade", "websocket"), ("Connection", "Upgrade")])
+                fields.add(contentsOf: accept.map { ("Sec-WebSocket-Accept", $0) })
+                fields.add(contentsOf: head.headers.map { ($0.name, $0.value) })
+                head.headers = fields
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
             context.write(data, promise: promise)
             return
         }
@@ -281,7 +297,13 @@ struct NodeLikeHTTP1Channel<Base: ServerChildChannel>: ServerChildChannel {
         }
     }
 
+    /// Runs the base channel's handling. The upgrade channel logs, as an error, every connection
+    /// that closed before its first request was read (a refused upgrade, 431, a client that sent
+    /// nothing); Node says nothing then, and the HTTP handling below logs at debug and trace only,
+    /// so this logger keeps critical lines alone.
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .critical)
+        await base.handle(value: value, logger: quiet)
     }
 }

@@ -87,6 +87,34 @@ import Testing
         #expect(open)
     }
 
+    @Test func handshakeAfterAnotherRequestClosesWithoutAnAnswer() throws {
+        let (heads, written, open) = try send(
+            "GET /health HTTP/1.1\r\nHost: localhost\r\n\r\nGET /live HTTP/1.1\r\n" + Self.handshake)
+        #expect(heads.map(\.uri) == ["/health"])
+        #expect(written.isEmpty)
+        #expect(!open)
+    }
+
+    @Test func switchingProtocolsIsWrittenAsNodeWsWritesIt() throws {
+        let channel = try channel()
+        try channel.writeInbound(channel.allocator.buffer(string: "GET /live HTTP/1.1\r\n" + Self.handshake))
+        let head = HTTPResponseHead(
+            version: .http1_1, status: .switchingProtocols,
+            headers: [
+                ("upgrade", "websocket"), ("sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
+                ("connection", "upgrade"),
+            ])
+        try channel.writeOutbound(HTTPServerResponsePart.head(head))
+        var written = ""
+        while let data = try channel.readOutbound(as: IOData.self) {
+            if case .byteBuffer(var buffer) = data { written += buffer.readString(length: buffer.readableBytes) ?? "" }
+        }
+        #expect(
+            written
+                == "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    }
+
     @Test func webSocketKeys() {
         #expect(NodeConnectionHeaders.isWebSocketKey("dGhlIHNhbXBsZSBub25jZQ=="))
         #expect(NodeConnectionHeaders.isWebSocketKey("+/+/+/+/+/+/+/+/+/+/+/=="))
