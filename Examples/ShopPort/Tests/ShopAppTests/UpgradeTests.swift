@@ -17,6 +17,7 @@ import Testing
         try channel.pipeline.syncOperations.addHandler(decoder)
         try channel.pipeline.syncOperations.addHandler(
             NodeConnectionHeaders(webSocketPath: "/live"), position: .after(decoder))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8080)).wait()
         return channel
     }
 
@@ -100,10 +101,10 @@ import Testing
         try channel.writeInbound(channel.allocator.buffer(string: "GET /live HTTP/1.1\r\n" + Self.handshake))
         let head = HTTPResponseHead(
             version: .http1_1, status: .switchingProtocols,
-            headers: [
+            headers: HTTPHeaders([
                 ("upgrade", "websocket"), ("sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="),
                 ("connection", "upgrade"),
-            ])
+            ]))
         try channel.writeOutbound(HTTPServerResponsePart.head(head))
         var written = ""
         while let data = try channel.readOutbound(as: IOData.self) {
