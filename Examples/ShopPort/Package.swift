@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // The port's own store (opt-in with --database): SQLite, bundled by the driver.
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        // GET /live's WebSocket: the upgrade channel and the echo handler.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // Pure logic: Express-like routing, JSON reading/writing, SHA-1/ETag, the handlers themselves.
@@ -26,6 +28,7 @@ let package = Package(
                 "ShopCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -48,6 +51,16 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ShopCoreTests", dependencies: ["ShopCore"]),
+        // The server's NIO handlers, on an embedded channel.
+        .testTarget(
+            name: "ShopAppTests",
+            dependencies: [
+                "ShopApp",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,6 +10,11 @@ import ShopCore
 /// for keep-alive: HTTP/1.0 without it, or `Connection: close`). Hummingbird sends neither, and
 /// its request types no longer carry the HTTP version or the Connection header, so this handler
 /// sits between NIO's HTTP/1 decoder and Hummingbird's codec and writes them at NIO's level.
+///
+/// It also sorts upgrade requests as shop-legacy's `upgrade` listener and node-ws do, so that only
+/// a valid WebSocket handshake on `webSocketPath` reaches NIO's upgrader; from that handshake on,
+/// it passes everything through untouched (the upgrader removes the HTTP handlers around it, and
+/// WebSocket frames follow).
 final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -33,10 +38,29 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
     /// Set while the parts of a request answered here (417) are being discarded.
     private var dropping = false
 
+    /// Set once a request head has been read: NIO's upgrader looks at the first request only.
+    private var seenRequest = false
+    /// Set once a WebSocket handshake has been handed to the upgrader.
+    private var upgrading = false
+    /// Set once the upgrader's `101` has gone out: what follows is WebSocket frames.
+    private var switched = false
+
+    /// The one path whose WebSocket upgrade is accepted (without the query).
+    let webSocketPath: String
+
     /// Node's `http.maxHeaderSize`: the URL plus every header name and value, in bytes.
     static let maxHeaderSize = 16_384
 
+    /// A handler that accepts the WebSocket upgrade on `webSocketPath` only.
+    init(webSocketPath: String) {
+        self.webSocketPath = webSocketPath
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if upgrading {
+            context.fireChannelRead(data)
+            return
+        }
         if rejected { return }
         let part = unwrapInboundIn(data)
         if dropping {
@@ -58,6 +82,27 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
                         + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
                 return
             }
+            let firstRequest = !seenRequest
+            seenRequest = true
+            if Self.isUpgrade(head) {
+                if let refusal = upgradeRefusal(head) {
+                    reject(context: context, with: refusal)
+                } else if !firstRequest {
+                    // NIO's upgrader only sees a connection's first request; close without an
+                    // answer, as a server does when its keep-alive close crosses a request, and
+                    // the client retries on a new connection.
+                    rejected = true
+                    context.close(promise: nil)
+                } else {
+                    upgrading = true
+                    context.fireChannelRead(data)
+                }
+                return
+            }
+            // Without `Connection: upgrade` Node serves the request as any other; NIO's upgrader
+            // (and Hummingbird, on later requests) would act on the field.
+            var rewritten = head.headers.contains(name: "upgrade")
+            head.headers.remove(name: "upgrade")
             let chunkedTE = head.headers["te"].contains { value in
                 value.lowercased().split(whereSeparator: { !$0.isLetter }).contains("chunked")
             }
@@ -73,11 +118,68 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
             if !http11 && head.headers.contains(name: "expect") {
                 // Node looks at Expect on HTTP/1.1 requests only.
                 head.headers.remove(name: "expect")
+                rewritten = true
+            }
+            if rewritten {
                 context.fireChannelRead(wrapInboundOut(.head(head)))
                 return
             }
         }
         context.fireChannelRead(data)
+    }
+
+    /// Node's parser flags an upgrade when the request has an `Upgrade` field and `upgrade` among the
+    /// tokens of `Connection`; with an `upgrade` listener the request then goes to the listener only.
+    static func isUpgrade(_ head: HTTPRequestHead) -> Bool {
+        let tokens = head.headers["connection"].flatMap { $0.split(separator: ",") }
+        return head.headers.contains(name: "upgrade")
+            && tokens.contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "upgrade" }
+    }
+
+    /// The raw answer shop-legacy gives an upgrade request it does not accept, or nil for a valid
+    /// WebSocket handshake on `webSocketPath`. Other paths and protocols get its `upgrade` listener's
+    /// bare 404; on the path, node-ws checks the method, the key and the version, in that order.
+    func upgradeRefusal(_ head: HTTPRequestHead) -> String? {
+        let path = head.uri.split(separator: "?", omittingEmptySubsequences: false).first ?? ""
+        let upgrade = head.headers["upgrade"].joined(separator: ", ")
+        guard path == webSocketPath, upgrade.lowercased() == "websocket" else {
+            return "HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        }
+        let key = head.headers["sec-websocket-key"].joined(separator: ", ")
+        let version = head.headers["sec-websocket-version"].joined(separator: ", ")
+            .trimmingCharacters(in: .whitespaces)
+        if head.method != .GET {
+            return Self.abortHandshake(405, "Method Not Allowed", "Invalid HTTP method")
+        }
+        if !Self.isWebSocketKey(key) {
+            return Self.abortHandshake(400, "Bad Request", "Missing or invalid Sec-WebSocket-Key header")
+        }
+        // node-ws also takes version 8; NIO's upgrader takes 13 only.
+        if version != "13" {
+            return Self.abortHandshake(400, "Bad Request", "Missing or invalid Sec-WebSocket-Version header")
+        }
+        return nil
+    }
+
+    /// node-ws's `abortHandshake`: the message as an HTML body, then close.
+    static func abortHandshake(_ code: Int, _ reason: String, _ message: String) -> String {
+        "HTTP/1.1 \(code) \(reason)\r\nConnection: close\r\nContent-Type: text/html\r\n"
+            + "Content-Length: \(message.utf8.count)\r\n\r\n\(message)"
+    }
+
+    /// node-ws's key check: `/^[+/0-9A-Za-z]{22}==$/`.
+    static func isWebSocketKey(_ key: String) -> Bool {
+        let bytes = Array(key.utf8)
+        guard bytes.count == 24, bytes[22] == UInt8(ascii: "="), bytes[23] == UInt8(ascii: "=") else { return false }
+        return bytes[..<22].allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "+"), UInt8(ascii: "/"):
+                return true
+            default:
+                return false
+            }
+        }
     }
 
     /// What Node's parser does with a request it cannot parse: a bare 400 (431 for an oversized
@@ -124,6 +226,24 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if upgrading {
+            if !switched, case .head(var head) = unwrapOutboundIn(data), head.status == .switchingProtocols {
+                switched = true
+                // node-ws's order and spelling: Upgrade, Connection, Sec-WebSocket-Accept.
+                let accept = head.headers["sec-websocket-accept"]
+                head.headers.remove(name: "upgrade")
+                head.headers.remove(name: "connection")
+                head.headers.remove(name: "sec-websocket-accept")
+                var fields = HTTPHeaders([("Upgrade", "websocket"), ("Connection", "Upgrade")])
+                fields.add(contentsOf: accept.map { ("Sec-WebSocket-Accept", $0) })
+                fields.add(contentsOf: head.headers.map { ($0.name, $0.value) })
+                head.headers = fields
+                context.write(wrapOutboundOut(.head(head)), promise: promise)
+                return
+            }
+            context.write(data, promise: promise)
+            return
+        }
         switch unwrapOutboundIn(data) {
         case .head(var head) where head.status.code >= 200:
             let request = pending.isEmpty ? RequestInfo(keepAlive: true, canChunk: true) : pending.removeFirst()
@@ -158,22 +278,32 @@ final class NodeConnectionHeaders: ChannelDuplexHandler, RemovableChannelHandler
     }
 }
 
-/// Hummingbird's HTTP/1 channel with `NodeConnectionHeaders` added to its pipeline.
-struct NodeLikeHTTP1Channel: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
+/// A Hummingbird HTTP/1 channel (here the WebSocket upgrade channel) with `NodeConnectionHeaders`
+/// added to its pipeline, right after NIO's request decoder.
+struct NodeLikeHTTP1Channel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
 
-    let base: HTTP1Channel
+    let base: Base
+    /// The path whose WebSocket upgrade `NodeConnectionHeaders` lets through.
+    let webSocketPath: String
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let decoder = try channel.pipeline.syncOperations.handler(
                 type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try channel.pipeline.syncOperations.addHandler(NodeConnectionHeaders(), position: .after(decoder))
+            try channel.pipeline.syncOperations.addHandler(
+                NodeConnectionHeaders(webSocketPath: webSocketPath), position: .after(decoder))
             return value
         }
     }
 
+    /// Runs the base channel's handling. The upgrade channel logs, as an error, every connection
+    /// that closed before its first request was read (a refused upgrade, 431, a client that sent
+    /// nothing); Node says nothing then, and the HTTP handling below logs at debug and trace only,
+    /// so this logger keeps critical lines alone.
     func handle(value: Value, logger: Logger) async {
-        await base.handle(value: value, logger: logger)
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .critical)
+        await base.handle(value: value, logger: quiet)
     }
 }

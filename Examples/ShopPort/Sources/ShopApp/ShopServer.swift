@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdWebSocket
 import ShopCore
 
 /// Hands every request to `ShopService` untouched (raw target, all headers, the body) and writes
@@ -72,13 +73,22 @@ public enum ShopServer {
 }
 
 extension ShopServer {
-    /// Hummingbird's HTTP/1 server plus Node's `Expect` handling (`100-continue` gets an interim
-    /// `100 Continue` before the body is read; any other expectation gets Node's bare 417), Node's
-    /// Connection/Keep-Alive headers and its keep-alive timeout (advertised as 5 s; Node 20 closes an
-    /// idle connection after 6 s, which is what a client observes).
+    /// The path of the shop's one WebSocket, as node-ws accepts it: exact, without the query.
+    static let webSocketPath = "/live"
+
+    /// The largest WebSocket frame, and message, that `GET /live` accepts: 1 MiB (Hummingbird's
+    /// default is 16 KiB).
+    static let maxWebSocketMessage = 1 << 20
+
+    /// Hummingbird's HTTP/1 server with the WebSocket upgrade of `GET /live`, plus Node's `Expect`
+    /// handling (`100-continue` gets an interim `100 Continue` before the body is read; any other
+    /// expectation gets Node's bare 417), Node's Connection/Keep-Alive headers and its keep-alive
+    /// timeout (advertised as 5 s; Node 20 closes an idle connection after 6 s, which is what a
+    /// client observes). Upgrade requests that shop-legacy refuses are answered as it does by
+    /// `NodeConnectionHeaders` before they reach the upgrader.
     static func http1WithExpect() -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            let channel = HTTP1Channel(
+            let channel = HTTP1WebSocketUpgradeChannel(
                 responder: { request, responseWriter, channel in
                     if let expect = request.headers.first(where: { $0.name.canonicalName == "expect" })?.value {
                         if expect.lowercased() == "100-continue" {
@@ -101,9 +111,35 @@ extension ShopServer {
                     }
                     try await responder(request, responseWriter, channel)
                 },
-                configuration: .init(idleTimeout: .seconds(6))
+                configuration: .init(
+                    http1: .init(idleTimeout: .seconds(6)),
+                    ws: .init(
+                        maxFrameSize: maxWebSocketMessage, autoPing: .disabled, validateUTF8: true)
+                ),
+                shouldUpgrade: { request, _, _ in
+                    let path = request.path?.split(separator: "?", omittingEmptySubsequences: false).first
+                    guard path == Substring(ShopServer.webSocketPath) else { return .dontUpgrade }
+                    return .upgrade([:], ShopServer.echo)
+                }
             )
-            return NodeLikeHTTP1Channel(base: channel)
+            return NodeLikeHTTP1Channel(base: channel, webSocketPath: webSocketPath)
+        }
+    }
+
+    /// `GET /live` once upgraded, as shop-legacy's node-ws handler: every message goes back as it
+    /// was sent, text as text and binary as binary, until the client closes.
+    @Sendable
+    static func echo(
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        context: HTTP1WebSocketUpgradeChannel.Context
+    ) async throws {
+        for try await message in inbound.messages(maxSize: maxWebSocketMessage) {
+            switch message {
+            case .text(let text):
+                try await outbound.write(.text(text))
+            case .binary(let data):
+                try await outbound.write(.binary(data))
+            }
         }
     }
 }

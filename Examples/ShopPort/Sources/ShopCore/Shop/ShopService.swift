@@ -254,8 +254,8 @@ public final class ShopService: Sendable {
         res.json(.object(JSONObject([("date", .string(date)), (key, .number(Double(day)))])))
     }
 
-    /// `GET /live` without an upgrade: Express's 426. The WebSocket itself stays on legacy, which
-    /// the proxy tunnels it to whatever the route's mode.
+    /// `GET /live` without an upgrade: Express's 426. The WebSocket itself (an upgrade on the same
+    /// path) never gets here: ShopApp's server channel accepts it and echoes every message.
     func live(_ req: Req, _ res: inout Res) {
         res.status(426)
         res.set("Upgrade", "websocket")
