@@ -186,7 +186,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 route.stats.recordShadowSkipped("skipped_busy")
             }
         }
-        startAttempt(exchange, fresh: false, now: now)
+        // An upgrade goes on a connection of its own: the tunnel keeps it, and servers built on NIO's
+        // upgrader (Hummingbird, Vapor) switch protocols only on a connection's first request.
+        startAttempt(exchange, fresh: head.upgrade, now: now)
         if exchange.requestComplete { requestFinished(exchange) }
     }
 

@@ -49,10 +49,12 @@ struct TunnelTests {
         var routeTunnelsInStatus: JSONValue?
     }
 
-    @Test("a WebSocket (node-ws on shop-legacy) echoes text and a 70,000-byte binary message", arguments: Side.allCases)
+    /// Node-ws on shop-legacy, hummingbird-websocket on ShopPort; a plain GET first leaves a
+    /// pooled connection that the upgrade must not reuse.
+    @Test("a WebSocket echoes text and a 70,000-byte binary message on either side", arguments: Side.allCases)
     func webSocketEcho(side: Side) async throws {
         let legacy = try ServiceProcess.legacy()
-        let candidate = try ServiceProcess.legacy()
+        let candidate = try ServiceProcess.port()
         let proxy = try await TestProxy.start(
             legacy: legacy.base, candidate: candidate.base, routes: ["GET /live"],
             configure: { routes in
@@ -62,6 +64,15 @@ struct TunnelTests {
         let port = proxy.server.port
         let adminPort = proxy.server.adminPort
         let engine = proxy.server.engine
+        // A plain GET first: its keep-alive connection waits in the pool, and the upgrade must not
+        // reuse it (ShopPort, like any server on NIO's upgrader, upgrades only a first request).
+        let plain = try await blocking {
+            try HTTPClient(base: BaseURL(host: "127.0.0.1", port: port)).send(
+                HTTPRequest(method: "GET", target: "/live", headers: HTTPHeaders([("X-User", side.key)]))
+            ).response
+        }
+        #expect(plain.status == 426)
+        #expect(plain.headers["served-by"] == side.backend.rawValue)
         let session = try await blocking { () throws -> Session in
             let socket = try WebSocketClient(
                 host: "127.0.0.1", port: port, target: "/live", headers: [("X-User", side.key)])
@@ -101,7 +112,7 @@ struct TunnelTests {
         #expect(session.routeTunnelsInStatus?["by_backend"]?[side.backend.rawValue]?["opened"] == 1)
         #expect(try await waitFor { engine.snapshot.route(named: "GET /live")!.stats.counters.tunnels.open == 0 })
         let counters = try #require(engine.snapshot.route(named: "GET /live")).stats.counters
-        #expect((side.backend == .legacy ? counters.legacy : counters.candidate).requests == 1)
+        #expect((side.backend == .legacy ? counters.legacy : counters.candidate).requests == 2)
         await proxy.server.shutdown()
     }
 
