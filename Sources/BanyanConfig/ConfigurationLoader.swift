@@ -76,8 +76,8 @@ struct ConfigurationReader {
     ]
     private static let guardKeys = [
         "enabled", "observe", "min_samples", "window", "confidence", "failure_margin", "latency_factor",
-        "latency_floor", "latency_margin", "difference_rate", "consecutive_failures", "trip_to", "cooldown",
-        "promote_after", "promote_min_time",
+        "latency_floor", "latency_margin", "difference_rate", "consecutive_failures", "compare", "trip_to",
+        "cooldown", "promote_after", "promote_min_time",
     ]
     private static let shadowKeys = ["sample", "timeout", "concurrency"]
     private static let policyKeys = ["fail_at", "ignore", "downgrade", "ignore_headers", "compare_headers"]
@@ -446,6 +446,7 @@ struct ConfigurationReader {
         guard let entry = mapping(node, key: key, allowed: Self.guardKeys) else { return settings }
         if let value = entry["enabled"].flatMap({ bool($0, "\(key).enabled") }) { settings.enabled = value }
         if let value = entry["observe"].flatMap({ bool($0, "\(key).observe") }) { settings.observe = value }
+        if let value = entry["compare"].flatMap({ bool($0, "\(key).compare") }) { settings.compare = value }
         if let value = wholeNumber(entry["min_samples"], "\(key).min_samples", least: 1) { settings.minSamples = value }
         if let value = wholeNumber(entry["consecutive_failures"], "\(key).consecutive_failures", least: 0) {
             settings.consecutiveFailures = value

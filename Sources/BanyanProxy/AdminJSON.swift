@@ -41,6 +41,7 @@ enum AdminJSON {
                             .init(key: "method", value: .string(sample.method)),
                             .init(key: "target", value: .string(sample.target)),
                             .init(key: "requestId", value: sample.requestID.map(JSONValue.string) ?? .null),
+                            .init(key: "origin", value: .string(sample.origin.rawValue)),
                             .init(key: "legacyStatus", value: int(sample.legacyStatus)),
                             .init(key: "candidateStatus", value: int(sample.candidateStatus)),
                             .init(key: "legacyHeaders", value: .string(sample.legacyHeaders)),

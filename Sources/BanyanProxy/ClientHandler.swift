@@ -143,6 +143,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             snapshot.routes[snapshot.table.entries[$0].value]
         }
         var decision = RolloutDecision(primary: .legacy)
+        var compare = false
         if let route {
             decision = RolloutDecision.decide(
                 mode: route.mode, method: head.method, fallback: route.config.fallback,
@@ -162,6 +163,13 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             case .skippedUnsafe, .skippedSample: route.stats.recordShadowSkipped(decision.shadow.rawValue)
             case .none, .send: break
             }
+            // A canary's comparison copies only what legacy may see twice without effect: a safe
+            // method with no body, and no upgrade.
+            if route.compares {
+                compare =
+                    decision.primary == .candidate && MethodSemantics.isSafe(head.method) && !head.upgrade
+                    && head.framing == .none
+            }
         }
         let retainLimit =
             decision.fallback || decision.shadow == .send ? engine.settings.retainedBodyLimit : 65_536
@@ -171,17 +179,18 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             retainLimit: retainLimit, now: now)
         self.exchange = exchange
         engine.exchangeStarted()
-        if decision.shadow == .send || engine.accessLog != nil || snapshot.configuration.requestID {
+        if decision.shadow == .send || compare || engine.accessLog != nil || snapshot.configuration.requestID {
             exchange.identify(generate: snapshot.configuration.requestID, bytesBefore: writer.written)
         }
-        if decision.shadow == .send, let route {
+        if decision.shadow == .send || compare, let route {
             if exchange.retainedOverflow {
                 route.stats.recordShadowSkipped("skipped_large")
             } else if engine.acquireShadowSlot(route: route.index, limit: route.config.shadow.concurrency) {
                 exchange.shadow = ShadowPair(
                     route: route, method: head.method, target: head.target, requestID: exchange.requestID,
-                    engine: engine)
-                exchange.legacyCopy = context.channel.allocator.buffer(capacity: 1024)
+                    engine: engine, origin: compare ? .canary : .shadow)
+                exchange.servedCopy = context.channel.allocator.buffer(capacity: 1024)
+                exchange.servedCopySide = decision.primary
             } else {
                 route.stats.recordShadowSkipped("skipped_busy")
             }
@@ -283,12 +292,14 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func requestFinished(_ exchange: Exchange) {
         guard let pair = exchange.shadow, let route = exchange.route else { return }
+        // The copy goes to the side that does not serve the client.
+        let copySide: Backend = pair.origin == .shadow ? .candidate : .legacy
         let shadowHead = exchange.upstreamHead(
-            for: .candidate, allocator: context.channel.allocator,
+            for: copySide, allocator: context.channel.allocator,
             extra: "x-banyan-shadow: 1\r\n" + (exchange.requestIDLine ?? ""), shadowCopy: true)
         pair.callStarted = true
         route.stats.recordShadowSent()
-        loop.shadows.send(
+        (copySide == .candidate ? loop.shadows : loop.compares).send(
             ShadowCall(
                 route: route, pair: pair, head: shadowHead, body: exchange.retained,
                 isHead: exchange.head.method == "HEAD", pipelinable: exchange.isIdempotent, now: .now()))
@@ -431,10 +442,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         guard let exchange, exchange.connection === connection else { return }
         var buffer = buffer
-        if exchange.legacyCopy != nil && exchange.backend == .legacy {
+        if exchange.servedCopy != nil && exchange.backend == exchange.servedCopySide {
             var copy = buffer
-            exchange.legacyCopy!.writeBuffer(&copy)
-            if exchange.legacyCopy!.readableBytes > engine.settings.shadowResponseLimit {
+            exchange.servedCopy!.writeBuffer(&copy)
+            if exchange.servedCopy!.readableBytes > engine.settings.shadowResponseLimit {
                 dropShadow(exchange, reason: "skipped_large")
             }
         }
@@ -708,9 +719,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         engine.accessLog?.record(
             exchange.accessEntry(status: response.status, bytes: writer.written, served: exchange.backend.rawValue))
         if let pair = exchange.shadow {
-            if exchange.backend == .legacy, let copy = exchange.legacyCopy {
+            if exchange.backend == exchange.servedCopySide, let copy = exchange.servedCopy {
                 // The copy starts with the final head unless interim answers came before it.
-                pair.legacyFinished(copy, head: exchange.sawInterim ? nil : exchange.response?.length)
+                pair.servedFinished(copy, head: exchange.sawInterim ? nil : exchange.response?.length)
             } else {
                 pair.abandon()
             }
@@ -731,7 +742,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         self.exchange = nil
         if let pair = exchange.shadow, !pair.callStarted { pair.abandon() }
         exchange.shadow = nil
-        exchange.legacyCopy = nil
+        exchange.servedCopy = nil
         engine.exchangeEnded()
     }
 
@@ -740,7 +751,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.route?.stats.recordShadowSkipped(reason)
         pair.abandon()
         exchange.shadow = nil
-        exchange.legacyCopy = nil
+        exchange.servedCopy = nil
     }
 
     private func abandon(_ exchange: Exchange) {

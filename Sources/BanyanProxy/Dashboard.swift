@@ -329,7 +329,8 @@ enum Dashboard {
           };
           $("#sample").replaceChildren(
             el("h3", {}, `${item.kind} ${item.location} — ${sample.method} ${sample.target}` +
-              (sample.requestId ? ` (request id ${sample.requestId})` : "")),
+              (sample.requestId ? ` (request id ${sample.requestId})` : "") +
+              (sample.origin === "canary" ? " (canary: the candidate served, legacy answered a copy)" : "")),
             el("div", { class: "pair" },
               side("legacy", sample.legacyStatus, legacyLines, candidateLines, sample.legacyValue),
               side("candidate", sample.candidateStatus, candidateLines, legacyLines, sample.candidateValue)));

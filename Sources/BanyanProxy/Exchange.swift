@@ -51,9 +51,13 @@ final class Exchange {
     var closeClient = false
     var upstreamSpoiled = false
 
-    // Shadowing.
+    // Shadowing, and a canary's comparison.
     var shadow: ShadowPair?
-    var legacyCopy: ByteBuffer?
+    /// The answer of the side that serves the client, kept for the comparison: legacy's for a
+    /// shadow copy, the candidate's for a canary's comparison.
+    var servedCopy: ByteBuffer?
+    /// Whose answer `servedCopy` keeps; an answer from the other side (after a fallback) is not kept.
+    var servedCopySide = Backend.legacy
 
     // Request id and access log (see AccessLog.swift).
     var requestID: String?

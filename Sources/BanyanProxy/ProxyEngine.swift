@@ -52,11 +52,20 @@ public final class RouteRuntime: Sendable {
     public let fileMode: RouteMode
     public let override: RouteOverride?
     public let stats: RouteStats
+    /// Whether the candidate's answers to safe requests are compared with legacy's answer to a
+    /// copy (`guard: {compare: true}` on a route in `canary`); worked out once per routing change,
+    /// so a route without it pays one branch a request.
+    let compares: Bool
 
     init(index: Int, config: RouteConfig, mode: RouteMode, override: RouteOverride?, stats: RouteStats) {
         self.index = index
         self.config = config
         self.mode = mode
+        if case .canary = mode {
+            compares = config.guardSettings.enabled && config.guardSettings.compare
+        } else {
+            compares = false
+        }
         self.fileMode = config.mode
         self.override = override
         self.stats = stats
@@ -184,6 +193,10 @@ final class LoopContext {
     /// Shadow copies use their own connections, so a slow candidate cannot take the canary's.
     let shadowPool: UpstreamPool
     let shadows: ShadowDispatcher
+    /// A canary's copies for legacy (`compare: true`), on connections of their own, so that they
+    /// never take a connection the client's requests to legacy wait for.
+    let comparePool: UpstreamPool
+    let compares: ShadowDispatcher
     var clients: [ObjectIdentifier: ClientHandler] = [:]
     private var sweeping = false
     /// Connections written to during this pass over the ready sockets, flushed together after it.
@@ -203,6 +216,12 @@ final class LoopContext {
             idleTimeout: settings.upstreamIdleTimeout)
         shadows = ShadowDispatcher(
             pool: shadowPool, window: settings.shadowBatchWindow, depth: settings.shadowPipelineDepth,
+            responseLimit: settings.shadowResponseLimit)
+        comparePool = UpstreamPool(
+            eventLoop: eventLoop, address: engine.legacyAddress, connectTimeout: settings.connectTimeout,
+            idleTimeout: settings.upstreamIdleTimeout)
+        compares = ShadowDispatcher(
+            pool: comparePool, window: settings.shadowBatchWindow, depth: settings.shadowPipelineDepth,
             responseLimit: settings.shadowResponseLimit)
     }
 
@@ -241,9 +260,11 @@ final class LoopContext {
             let now = NIODeadline.now()
             for client in Array(clients.values) { client.checkDeadlines(now: now) }
             shadows.checkDeadlines(now: now)
+            compares.checkDeadlines(now: now)
             legacyPool.closeExpired(now: now)
             candidatePool.closeExpired(now: now)
             shadowPool.closeExpired(now: now)
+            comparePool.closeExpired(now: now)
             scheduleSweep()
         }
     }

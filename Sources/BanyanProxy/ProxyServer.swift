@@ -598,6 +598,8 @@ public final class ProxyServer: Sendable {
                 loop.candidatePool.closeAll()
                 loop.shadows.abandonAll()
                 loop.shadowPool.closeAll()
+                loop.compares.abandonAll()
+                loop.comparePool.closeAll()
             }.get()
         }
         try? await store.close()

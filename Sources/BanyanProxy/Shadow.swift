@@ -5,14 +5,17 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Legacy's answer and the candidate's answer to one shadowed request, compared once both are in.
-/// Lives on one event loop.
+/// Legacy's answer and the candidate's answer to one request, compared once both are in: a
+/// shadow copy's (legacy served, the candidate answered a copy) or a canary comparison's (the
+/// candidate served, legacy answered a copy). Lives on one event loop.
 final class ShadowPair {
     let route: RouteRuntime
     let method: String
     let target: String
     /// The request's `x-request-id`, kept with a stored sample.
     let requestID: String?
+    /// Which side served the client and which answered the copy.
+    let origin: DifferenceOrigin
     private let engine: ProxyEngine
     private var legacy: ByteBuffer?
     private var candidate: ByteBuffer?
@@ -21,12 +24,34 @@ final class ShadowPair {
     /// Whether the copy went out; until then an abandoned pair gives its slot back itself.
     var callStarted = false
 
-    init(route: RouteRuntime, method: String, target: String, requestID: String?, engine: ProxyEngine) {
+    init(
+        route: RouteRuntime, method: String, target: String, requestID: String?, engine: ProxyEngine,
+        origin: DifferenceOrigin = .shadow
+    ) {
         self.route = route
         self.method = method
         self.target = target
         self.requestID = requestID
         self.engine = engine
+        self.origin = origin
+    }
+
+    /// The answer of the side that served the client; `head` is the length of its head.
+    func servedFinished(_ bytes: ByteBuffer, head: Int?) {
+        if origin == .shadow {
+            legacyFinished(bytes, head: head)
+        } else {
+            candidateFinished(bytes, head: head)
+        }
+    }
+
+    /// The answer to the copy; `head` is the length of its head.
+    func copyFinished(_ bytes: ByteBuffer, head: Int?) {
+        if origin == .shadow {
+            candidateFinished(bytes, head: head)
+        } else {
+            legacyFinished(bytes, head: head)
+        }
     }
 
     private var legacyHead: Int?
@@ -74,7 +99,7 @@ final class ShadowPair {
         engine.recorder.submit(
             ShadowComparison(
                 route: route.config.route, stats: route.stats, method: method, target: target,
-                requestID: requestID, legacy: legacy, candidate: candidate))
+                requestID: requestID, legacy: legacy, candidate: candidate, origin: origin))
     }
 }
 
@@ -87,6 +112,7 @@ struct ShadowComparison: Sendable {
     let requestID: String?
     let legacy: ByteBuffer
     let candidate: ByteBuffer
+    let origin: DifferenceOrigin
 }
 
 /// Compares shadow answers on a queue of its own (never on an event loop), aggregates the
@@ -293,7 +319,7 @@ public final class DifferenceRecorder: Sendable {
                             candidateValue: difference.candidate, legacyBody: Self.excerpt(legacy.body),
                             candidateBody: Self.excerpt(candidate.body), at: now, requestID: comparison.requestID,
                             legacyHeaders: Self.headerLines(legacy.headers),
-                            candidateHeaders: Self.headerLines(candidate.headers)))
+                            candidateHeaders: Self.headerLines(candidate.headers), origin: comparison.origin))
                 }
                 pending.aggregates[key] = aggregate
             }

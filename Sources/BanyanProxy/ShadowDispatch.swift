@@ -1,7 +1,9 @@
+import BanyanState
 import NIOCore
 
-/// A copy of one request for the candidate, off the client's path: waiting for its batch, then
-/// written to a shadow connection and waiting for its answer, which goes to the comparison.
+/// A copy of one request, off the client's path: for the candidate (shadow) or for legacy (a
+/// canary's comparison). Waits for its batch, is written to a connection of its own pool, and
+/// waits for its answer, which goes to the comparison.
 final class ShadowCall {
     let route: RouteRuntime
     let pair: ShadowPair
@@ -41,11 +43,13 @@ final class ShadowCall {
     func answered(_ bytes: ByteBuffer, head: ResponseHead, now: NIODeadline) {
         guard !done else { return }
         done = true
-        route.stats.recordShadowAnswer(
-            status: head.status, microseconds: UInt64(max(0, (now - sentAt).nanoseconds / 1000)))
+        if pair.origin == .shadow {
+            route.stats.recordShadowAnswer(
+                status: head.status, microseconds: UInt64(max(0, (now - sentAt).nanoseconds / 1000)))
+        }
         // The answer reaches the comparison before the slot is free: something waiting for
         // copies in flight and comparisons queued to be zero never sees the gap between them.
-        pair.candidateFinished(bytes, head: head.length)
+        pair.copyFinished(bytes, head: head.length)
         pair.releaseSlot()
     }
 
@@ -63,7 +67,7 @@ final class ShadowCall {
     }
 }
 
-/// Sends the shadow copies of one event loop in batches: copies made within a short window go
+/// Sends the copies of one event loop to one upstream in batches: copies made within a short window go
 /// out together, pipelined on shadow connections (up to `depth` a connection, one write each),
 /// so a copy costs a fraction of a write and a read instead of one of each, on the proxy and
 /// on the candidate. Only touched on its event loop.

@@ -171,6 +171,7 @@ public final class PostgresStateStore: StateStore {
                 ALTER TABLE \(unescaped: tables.sample) ADD COLUMN IF NOT EXISTS legacy_headers TEXT NOT NULL DEFAULT '',
                 ADD COLUMN IF NOT EXISTS candidate_headers TEXT NOT NULL DEFAULT ''
                 """,
+                "ALTER TABLE \(unescaped: tables.sample) ADD COLUMN IF NOT EXISTS origin TEXT NOT NULL DEFAULT 'shadow'",
             ] {
                 _ = try await connection.query(statement, logger: logger).collect()
             }
@@ -484,12 +485,12 @@ public final class PostgresStateStore: StateStore {
                             """
                             INSERT INTO \(unescaped: tables.sample) (route, kind, location, method, target,
                             legacy_status, candidate_status, legacy_value, candidate_value, legacy_body,
-                            candidate_body, at, request_id, legacy_headers, candidate_headers)
+                            candidate_body, at, request_id, legacy_headers, candidate_headers, origin)
                             SELECT \(aggregate.route), \(aggregate.kind.rawValue), \(aggregate.location),
                             \(sample.method), \(sample.target), \(sample.legacyStatus), \(sample.candidateStatus),
                             \(sample.legacyValue), \(sample.candidateValue), \(sample.legacyBody),
                             \(sample.candidateBody), \(sample.at), \(sample.requestID), \(sample.legacyHeaders),
-                            \(sample.candidateHeaders)
+                            \(sample.candidateHeaders), \(sample.origin.rawValue)
                             WHERE (SELECT count(*) FROM \(unescaped: tables.sample) WHERE route = \(aggregate.route)
                             AND kind = \(aggregate.kind.rawValue) AND location = \(aggregate.location)) < \(limit)
                             """, logger: logger
@@ -524,21 +525,22 @@ public final class PostgresStateStore: StateStore {
             let samples = try await connection.query(
                 """
                 SELECT route, kind, location, method, target, legacy_status, candidate_status, legacy_value,
-                candidate_value, legacy_body, candidate_body, at, request_id, legacy_headers, candidate_headers
-                FROM \(unescaped: tables.sample) ORDER BY id
+                candidate_value, legacy_body, candidate_body, at, request_id, legacy_headers, candidate_headers,
+                origin FROM \(unescaped: tables.sample) ORDER BY id
                 """, logger: logger)
             var byKey: [String: [DifferenceSample]] = [:]
             for try await row in samples.decode(
                 (
                     String, String, String, String, String, Int, Int, String?, String?, String, String, Double,
-                    String?, String, String
+                    String?, String, String, String
                 ).self)
             {
                 byKey["\(row.0)\u{1}\(row.1)\u{1}\(row.2)", default: []].append(
                     DifferenceSample(
                         method: row.3, target: row.4, legacyStatus: row.5, candidateStatus: row.6, legacyValue: row.7,
                         candidateValue: row.8, legacyBody: row.9, candidateBody: row.10, at: row.11,
-                        requestID: row.12, legacyHeaders: row.13, candidateHeaders: row.14))
+                        requestID: row.12, legacyHeaders: row.13, candidateHeaders: row.14,
+                        origin: DifferenceOrigin(rawValue: row.15) ?? .shadow))
             }
             for index in aggregates.indices { aggregates[index].samples = byKey[aggregates[index].key] ?? [] }
             return aggregates

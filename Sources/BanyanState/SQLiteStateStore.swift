@@ -73,6 +73,7 @@ public final class SQLiteStateStore: StateStore {
             ("difference_sample", "request_id", "TEXT"),
             ("difference_sample", "legacy_headers", "TEXT NOT NULL DEFAULT ''"),
             ("difference_sample", "candidate_headers", "TEXT NOT NULL DEFAULT ''"),
+            ("difference_sample", "origin", "TEXT NOT NULL DEFAULT 'shadow'"),
         ] {
             let columns = try await connection.query("PRAGMA table_info(\(table))").compactMap {
                 $0.column("name")?.string
@@ -195,8 +196,8 @@ public final class SQLiteStateStore: StateStore {
                         """
                         INSERT INTO difference_sample (route, kind, location, method, target, legacy_status,
                         candidate_status, legacy_value, candidate_value, legacy_body, candidate_body, at, request_id,
-                        legacy_headers, candidate_headers)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        legacy_headers, candidate_headers, origin)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                         [
                             .text(aggregate.route), .text(aggregate.kind.rawValue), .text(aggregate.location),
@@ -205,7 +206,7 @@ public final class SQLiteStateStore: StateStore {
                             sample.candidateValue.map { .text($0) } ?? .null, .text(sample.legacyBody),
                             .text(sample.candidateBody), .float(sample.at),
                             sample.requestID.map { .text($0) } ?? .null, .text(sample.legacyHeaders),
-                            .text(sample.candidateHeaders),
+                            .text(sample.candidateHeaders), .text(sample.origin.rawValue),
                         ])
                 }
             }
@@ -236,7 +237,7 @@ public final class SQLiteStateStore: StateStore {
         let samples = try await connection.query(
             """
             SELECT route, kind, location, method, target, legacy_status, candidate_status, legacy_value,
-            candidate_value, legacy_body, candidate_body, at, request_id, legacy_headers, candidate_headers
+            candidate_value, legacy_body, candidate_body, at, request_id, legacy_headers, candidate_headers, origin
             FROM difference_sample ORDER BY id
             """)
         var byKey: [String: [DifferenceSample]] = [:]
@@ -255,7 +256,8 @@ public final class SQLiteStateStore: StateStore {
                     candidateBody: row.column("candidate_body")?.string ?? "", at: row.column("at")?.double ?? 0,
                     requestID: row.column("request_id")?.string,
                     legacyHeaders: row.column("legacy_headers")?.string ?? "",
-                    candidateHeaders: row.column("candidate_headers")?.string ?? ""))
+                    candidateHeaders: row.column("candidate_headers")?.string ?? "",
+                    origin: row.column("origin")?.string.flatMap(DifferenceOrigin.init(rawValue:)) ?? .shadow))
         }
         for index in aggregates.indices { aggregates[index].samples = byKey[aggregates[index].key] ?? [] }
         return aggregates

@@ -1,5 +1,14 @@
 import BanyanCore
 
+/// Which comparison found a difference: a shadow copy sent to the candidate, or a canary's copy
+/// sent to legacy (`guard: {compare: true}`).
+public enum DifferenceOrigin: String, Sendable, Hashable, CaseIterable {
+    /// Legacy served the client; the candidate answered a copy.
+    case shadow
+    /// The candidate served the client in a canary; legacy answered a copy.
+    case canary
+}
+
 /// One request whose shadow answer differed, kept as an example of a difference.
 public struct DifferenceSample: Sendable, Hashable {
     public var method: String
@@ -19,11 +28,13 @@ public struct DifferenceSample: Sendable, Hashable {
     /// Each side's header lines (`name: value`, one a line), as the upstream sent them.
     public var legacyHeaders: String
     public var candidateHeaders: String
+    /// Which comparison found it; samples stored before the field existed are `shadow`.
+    public var origin: DifferenceOrigin
 
     public init(
         method: String, target: String, legacyStatus: Int, candidateStatus: Int, legacyValue: String?,
         candidateValue: String?, legacyBody: String, candidateBody: String, at: Double, requestID: String? = nil,
-        legacyHeaders: String = "", candidateHeaders: String = ""
+        legacyHeaders: String = "", candidateHeaders: String = "", origin: DifferenceOrigin = .shadow
     ) {
         self.method = method
         self.target = target
@@ -37,6 +48,7 @@ public struct DifferenceSample: Sendable, Hashable {
         self.requestID = requestID
         self.legacyHeaders = legacyHeaders
         self.candidateHeaders = candidateHeaders
+        self.origin = origin
     }
 }
 

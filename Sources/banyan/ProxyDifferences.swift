@@ -95,6 +95,7 @@ struct ProxyDifferences {
                     if let value = sample["legacyValue"]?.stringValue { example += " \(value)" }
                     example += ", candidate \(Int(sample["candidateStatus"]?.numberValue ?? 0))"
                     if let value = sample["candidateValue"]?.stringValue { example += " \(value)" }
+                    if sample["origin"]?.stringValue == "canary" { example += " (canary comparison)" }
                     lines.append(example)
                 }
             }

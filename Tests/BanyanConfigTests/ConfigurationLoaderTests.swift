@@ -237,8 +237,8 @@ struct ConfigurationLoaderTests {
             "guard:\n  min_sample: 100\n",
             "banyan.yaml:4:3: guard.min_sample: unknown key 'min_sample'; allowed here: enabled, observe, "
                 + "min_samples, window, confidence, failure_margin, latency_factor, latency_floor, latency_margin, "
-                + "difference_rate, consecutive_failures, trip_to, cooldown, promote_after, promote_min_time "
-                + "(did you mean 'min_samples'?)"
+                + "difference_rate, consecutive_failures, compare, trip_to, cooldown, promote_after, "
+                + "promote_min_time (did you mean 'min_samples'?)"
         ),
         (
             "a margin that is not a share",
@@ -257,8 +257,18 @@ struct ConfigurationLoaderTests {
             "routes:\n  - route: GET /a\n    guard: sometimes\n",
             "banyan.yaml:5:12: routes[0].guard: 'sometimes' is not a guard setting; allowed: false, true, or a "
                 + "mapping of enabled, observe, min_samples, window, confidence, failure_margin, latency_factor, "
-                + "latency_floor, latency_margin, difference_rate, consecutive_failures, trip_to, cooldown, "
-                + "promote_after, promote_min_time"
+                + "latency_floor, latency_margin, difference_rate, consecutive_failures, compare, trip_to, "
+                + "cooldown, promote_after, promote_min_time"
+        ),
+        (
+            "a route's compare that is not a boolean",
+            "routes:\n  - route: GET /a\n    mode: canary\n    percent: 5\n    guard: { compare: always }\n",
+            "banyan.yaml:7:23: routes[0].guard.compare: 'always' is not a boolean; allowed: true, false"
+        ),
+        (
+            "a default compare that is not a boolean",
+            "guard:\n  compare: 1\n",
+            "banyan.yaml:4:12: guard.compare: '1' is not a boolean; allowed: true, false"
         ),
         (
             "a confidence of 1",
@@ -309,6 +319,27 @@ struct ConfigurationLoaderTests {
         var expectedC = expectedA
         expectedC.enabled = false
         #expect(configuration.routes[2].guardSettings == expectedC)
+    }
+
+    @Test("compare: true at the top is every route's default; a route's own guard turns it off")
+    func guardCompare() throws {
+        let yaml = """
+            legacy: http://127.0.0.1:3000
+            candidate: http://127.0.0.1:8080
+            guard:
+              compare: true
+            routes:
+              - route: GET /a
+                mode: canary
+                percent: 5
+              - route: GET /b
+                mode: canary
+                percent: 5
+                guard: { compare: false }
+            """
+        let configuration = try ConfigurationLoader.parse(yaml: yaml)
+        #expect(configuration.routes.map(\.guardSettings.compare) == [true, false])
+        #expect(GuardSettings().compare == false)
     }
 
     @Test("without a guard section every route gets the documented defaults")

@@ -88,6 +88,8 @@ final class RecordingUpstream: @unchecked Sendable {
     /// With ``failEvery``: only requests whose target starts with this count and fail.
     private var failPrefix: [UInt8]?
     private var answeredInAll = 0
+    /// The body (and its content type) of every answer after a ``respond(with:contentType:)``.
+    private var fixedBody: (body: [UInt8], contentType: String?)?
 
     /// - Parameters:
     ///   - hang: accept nothing and never answer.
@@ -119,6 +121,11 @@ final class RecordingUpstream: @unchecked Sendable {
     /// From now on each answer waits `seconds` first.
     func answer(after seconds: Double) {
         lock.withLock { delay = seconds }
+    }
+
+    /// From now on every answer carries `body`, with `Content-Type: contentType` when given.
+    func respond(with body: String, contentType: String? = nil) {
+        lock.withLock { fixedBody = (Array(body.utf8), contentType) }
     }
 
     /// From now on every `n`-th answer is `500 Internal Server Error` (1: all of them); nil: none.
@@ -165,7 +172,9 @@ final class RecordingUpstream: @unchecked Sendable {
                 let wait = lock.withLock { delay }
                 if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
                 let last = closeAfter.map { answered >= $0 } ?? false
-                let body = answered == 1 ? firstBody ?? Array("ok".utf8) : Array("ok".utf8)
+                let fixed = lock.withLock { fixedBody }
+                let body = fixed?.body ?? (answered == 1 ? firstBody ?? Array("ok".utf8) : Array("ok".utf8))
+                let typeLine = fixed?.contentType.map { "Content-Type: \($0)\r\n" } ?? ""
                 let failing = lock.withLock { () -> Bool in
                     guard let failEvery else { return false }
                     if let failPrefix, !target.starts(with: failPrefix) { return false }
@@ -175,7 +184,7 @@ final class RecordingUpstream: @unchecked Sendable {
                 let statusLine = failing ? "500 Internal Server Error" : "200 OK"
                 let answer =
                     Array(
-                        "HTTP/1.1 \(statusLine)\r\nContent-Length: \(body.count)\r\n"
+                        "HTTP/1.1 \(statusLine)\r\n\(typeLine)Content-Length: \(body.count)\r\n"
                             .utf8) + Array("\(last ? "Connection: close\r\n" : "")\r\n".utf8) + body
                 _ = answer.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                 if last {

@@ -38,6 +38,10 @@ public struct GuardSettings: Sendable, Hashable {
     public var differenceRate: Double
     /// This many candidate failures in a row trip at once, whatever the sample size. Default: 5.
     public var consecutiveFailures: Int
+    /// In `canary`, safe requests without a body that the candidate served are also sent to
+    /// legacy off the client's path and the two answers compared, so the difference rate is
+    /// evidence in a canary too. Default: off.
+    public var compare: Bool
     /// Where a tripped `canary` or `new` route goes. Default: legacy.
     public var tripTo: TripTarget
     /// When set, a tripped route returns to the mode it had once this many seconds have passed
@@ -62,6 +66,7 @@ public struct GuardSettings: Sendable, Hashable {
         latencyMargin: Double = 0.01,
         differenceRate: Double = 0.01,
         consecutiveFailures: Int = 5,
+        compare: Bool = false,
         tripTo: TripTarget = .legacy,
         cooldown: Double? = nil,
         promoteAfterSamples: Int? = nil,
@@ -78,6 +83,7 @@ public struct GuardSettings: Sendable, Hashable {
         self.latencyMargin = latencyMargin
         self.differenceRate = differenceRate
         self.consecutiveFailures = consecutiveFailures
+        self.compare = compare
         self.tripTo = tripTo
         self.cooldown = cooldown
         self.promoteAfterSamples = promoteAfterSamples
