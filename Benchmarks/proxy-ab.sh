@@ -6,17 +6,20 @@
 # (A B, B A, A B, ...), so drift on a shared host falls on both. Prints req/s and p99 per run, the
 # per-round ratio B/A and its median, and the load average before and after.
 #
-#   Benchmarks/proxy-ab.sh BANYAN_A BANYAN_B [--duration S] [--rounds N]
+#   Benchmarks/proxy-ab.sh BANYAN_A BANYAN_B [--duration S] [--rounds N] [--pin]
 #   (A is the baseline, B the build under test; ROUNDS default 6, DURATION default 8)
+#   --pin: both proxies on CPU 0, nginx and wrk on CPU 1 (taskset), so that the load generator and
+#   the backend do not share the proxy's core; only one proxy is under load at a time.
 set -euo pipefail
 
 [ $# -ge 2 ] || { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 banyan_a=$(realpath "$1"); banyan_b=$(realpath "$2"); shift 2
-duration=${DURATION:-8}; rounds=${ROUNDS:-6}
+duration=${DURATION:-8}; rounds=${ROUNDS:-6}; pin_proxy=(); pin_tools=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --duration) duration=${2%s}; shift 2 ;;
         --rounds) rounds=$2; shift 2 ;;
+        --pin) pin_proxy=(taskset -c 0); pin_tools=(taskset -c 1); shift ;;
         *) echo "proxy-ab.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -48,7 +51,7 @@ events { worker_connections 4096; }
 http { access_log off;
   server { listen 127.0.0.1:$backend_port; location / { default_type application/json; return 200 '{"id":1,"name":"Ada","email":"ada@example.com"}'; } } }
 CONF
-nginx -p "$work" -c "$work/backend.nginx.conf"
+"${pin_tools[@]}" nginx -p "$work" -c "$work/backend.nginx.conf"
 wait_port "$backend_port"
 
 declare -A port_of
@@ -65,7 +68,7 @@ routes:
   - route: GET /users/:id
     mode: legacy
 CONF
-    "$binary" proxy --config "$work/banyan-$side.yaml" >"$work/banyan-$side.log" 2>&1 &
+    "${pin_proxy[@]}" "$binary" proxy --config "$work/banyan-$side.yaml" >"$work/banyan-$side.log" 2>&1 &
     pids+=($!)
     wait_port "$port"
     port_of[$side]=$port
@@ -73,11 +76,12 @@ done
 
 echo "A: $banyan_a"
 echo "B: $banyan_b"
+[ ${#pin_proxy[@]} -gt 0 ] && echo "pinned: proxies on CPU 0, nginx and wrk on CPU 1"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 run() { # side → "req/s p99"
     local port=${port_of[$1]}
-    wrk -t1 -c32 -d2s "http://127.0.0.1:$port/users/1" >/dev/null
-    wrk -t1 -c32 -d"${duration}s" --latency "http://127.0.0.1:$port/users/1" >"$work/wrk.out"
+    "${pin_tools[@]}" wrk -t1 -c32 -d2s "http://127.0.0.1:$port/users/1" >/dev/null
+    "${pin_tools[@]}" wrk -t1 -c32 -d"${duration}s" --latency "http://127.0.0.1:$port/users/1" >"$work/wrk.out"
     awk '/Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print rps, p99}' "$work/wrk.out"
 }
 results=()
