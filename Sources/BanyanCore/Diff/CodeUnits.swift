@@ -101,14 +101,15 @@ enum Exact {
     /// Elements and member values are compared where they are stored, without copying them out of
     /// their arrays: two values with the same bits are one value (a small string or number lexeme
     /// holds its bytes inline, a large one, an array or an object points to its storage), which
-    /// settles most equal keys, numbers and short strings without a look at their case. Bits that
-    /// differ (a large string elsewhere in memory, a `Bool` payload's unused bytes) prove nothing;
-    /// the cases decide.
+    /// settles most equal numbers and short strings without a look at their case. Bits that differ
+    /// (a large string elsewhere in memory, a `Bool` payload's unused bytes) prove nothing; the
+    /// cases decide.
     @inline(__always)
     private static func equalStored(_ a: UnsafePointer<JSONValue>, _ b: UnsafePointer<JSONValue>) -> Bool {
         sameBits(a, b, count: MemoryLayout<JSONValue>.size) || equalCases(a, b)
     }
 
+    /// Whether the `count` bytes at `a` and `b` are the same.
     @inline(__always)
     private static func sameBits(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
         var offset = 0
@@ -158,6 +159,7 @@ enum Exact {
                     guard let left = l.baseAddress, let right = r.baseAddress else { return true }
                     let keyOffset = MemoryLayout<JSONMember>.offset(of: \.key)!
                     let valueOffset = MemoryLayout<JSONMember>.offset(of: \.value)!
+                    // Keys as values are: same bits (a key of up to 15 bytes is held inline) or same code units.
                     for index in 0..<l.count {
                         let leftMember = UnsafeRawPointer(left + index)
                         let rightMember = UnsafeRawPointer(right + index)
