@@ -732,6 +732,30 @@ let distinguishableExpected: [[Difference]] = [
         #expect(JSONValue.string(Self.composed) == .string(Self.decomposed))
     }
 
+    @Test func exactEqualityLooksInsideArraysAndObjects() {
+        let long = String(repeating: "x", count: 20)
+        // The same text in its own storage, so that only the code units can make two strings equal.
+        func copy(_ text: String) -> String { String(decoding: Array(text.utf8), as: UTF8.self) }
+        func document(key: String = "name", text: String, flag: Bool = true, lexeme: String = "1.50") -> JSONValue {
+            .object([
+                JSONMember(key: "id", value: 1),
+                JSONMember(
+                    key: key, value: .array([.string(text), .bool(flag), nil, .number(JSONNumber(lexeme)!)])),
+            ])
+        }
+        let base = document(key: Self.composed + long, text: Self.composed + long)
+        #expect(Exact.equal(base, document(key: copy(Self.composed + long), text: copy(Self.composed + long))))
+        #expect(Exact.equal(document(text: Self.composed), document(text: copy(Self.composed))))
+        #expect(!Exact.equal(document(text: Self.composed), document(text: Self.decomposed)))
+        #expect(!Exact.equal(document(text: Self.composed + long), document(text: Self.decomposed + long)))
+        #expect(!Exact.equal(document(key: Self.composed, text: ""), document(key: Self.decomposed, text: "")))
+        #expect(!Exact.equal(base, document(key: Self.decomposed + long, text: Self.composed + long)))
+        #expect(!Exact.equal(document(text: "a"), document(text: "a", flag: false)))
+        #expect(!Exact.equal(document(text: "a"), document(text: "a", lexeme: "1.5")))
+        #expect(!Exact.equal(.array([nil]), .array([false])))
+        #expect(Exact.equal(.array([]), .array([])))
+    }
+
     @Test func aLargeObjectKeepsBothKeys() {
         var members = (0..<40).map { JSONMember(key: "k\($0)", value: 1) }
         members.append(JSONMember(key: Self.composed, value: 1))

@@ -95,33 +95,82 @@ struct CodeUnitKey: Hashable {
 /// `JSONValue ==` is not this: it compares strings with Swift's canonical equivalence.
 enum Exact {
     static func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        withUnsafePointer(to: a) { a in withUnsafePointer(to: b) { b in equalCases(a, b) } }
+    }
+
+    /// Elements and member values are compared where they are stored, without copying them out of
+    /// their arrays: two values with the same bits are one value (a small string or number lexeme
+    /// holds its bytes inline, a large one, an array or an object points to its storage), which
+    /// settles most equal numbers and short strings without a look at their case. Bits that differ
+    /// (a large string elsewhere in memory, a `Bool` payload's unused bytes) prove nothing; the
+    /// cases decide.
+    @inline(__always)
+    private static func equalStored(_ a: UnsafePointer<JSONValue>, _ b: UnsafePointer<JSONValue>) -> Bool {
+        sameBits(a, b, count: MemoryLayout<JSONValue>.size) || equalCases(a, b)
+    }
+
+    /// Whether the `count` bytes at `a` and `b` are the same.
+    @inline(__always)
+    private static func sameBits(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        var offset = 0
+        while offset + 8 <= count {
+            if a.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                != b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            {
+                return false
+            }
+            offset += 8
+        }
+        while offset < count {
+            if a.load(fromByteOffset: offset, as: UInt8.self) != b.load(fromByteOffset: offset, as: UInt8.self) {
+                return false
+            }
+            offset += 1
+        }
+        return true
+    }
+
+    private static func equalCases(_ a: UnsafePointer<JSONValue>, _ b: UnsafePointer<JSONValue>) -> Bool {
         // One switch on `a` and a pattern on `b`, not a switch on the pair: no tuple to copy.
-        switch a {
+        switch a.pointee {
         case .string(let l):
-            guard case .string(let r) = b else { return false }
+            guard case .string(let r) = b.pointee else { return false }
             return CodeUnits.equal(l, r)
         case .number(let l):
-            guard case .number(let r) = b else { return false }
+            guard case .number(let r) = b.pointee else { return false }
             return l == r
-        case .null: return b.isNull
+        case .null: return b.pointee.isNull
         case .bool(let l):
-            guard case .bool(let r) = b else { return false }
+            guard case .bool(let r) = b.pointee else { return false }
             return l == r
         case .array(let l):
-            guard case .array(let r) = b, l.count == r.count else { return false }
+            guard case .array(let r) = b.pointee, l.count == r.count else { return false }
             return l.withUnsafeBufferPointer { l in
                 r.withUnsafeBufferPointer { r in
-                    for index in l.indices where !equal(l[index], r[index]) { return false }
+                    guard let left = l.baseAddress, let right = r.baseAddress else { return true }
+                    for index in 0..<l.count where !equalStored(left + index, right + index) { return false }
                     return true
                 }
             }
         case .object(let l):
-            guard case .object(let r) = b, l.count == r.count else { return false }
+            guard case .object(let r) = b.pointee, l.count == r.count else { return false }
             return l.withUnsafeBufferPointer { l in
                 r.withUnsafeBufferPointer { r in
-                    for index in l.indices {
-                        guard CodeUnits.equal(l[index].key, r[index].key), equal(l[index].value, r[index].value)
-                        else { return false }
+                    guard let left = l.baseAddress, let right = r.baseAddress else { return true }
+                    let keyOffset = MemoryLayout<JSONMember>.offset(of: \.key)!
+                    let valueOffset = MemoryLayout<JSONMember>.offset(of: \.value)!
+                    // Keys as values are: same bits (a key of up to 15 bytes is held inline) or same code units.
+                    for index in 0..<l.count {
+                        let leftMember = UnsafeRawPointer(left + index)
+                        let rightMember = UnsafeRawPointer(right + index)
+                        if !sameBits(leftMember + keyOffset, rightMember + keyOffset, count: MemoryLayout<String>.size)
+                            && !CodeUnits.equal(l[index].key, r[index].key)
+                        {
+                            return false
+                        }
+                        let leftValue = (leftMember + valueOffset).assumingMemoryBound(to: JSONValue.self)
+                        let rightValue = (rightMember + valueOffset).assumingMemoryBound(to: JSONValue.self)
+                        if !equalStored(leftValue, rightValue) { return false }
                     }
                     return true
                 }

@@ -300,35 +300,36 @@ struct BodyComparer {
         let (candidate, candidateIndex) = Self.members(candidateList)
 
         // Keys missing from the candidate that reappear there in another Unicode normalisation, or
-        // under another casing convention.
-        var renamed: [CodeUnitKey: Int] = [:]
-        var pairedCandidates = Set<Int>()
-        let missing = legacy.filter { candidateIndex[$0.key] == nil }
+        // under another casing convention: the candidate position each legacy position is renamed to.
+        // Positions index plain arrays, so no key is hashed and no hashed collection is built.
+        var renamed = [Int?](repeating: nil, count: legacy.count)
+        var pairedCandidates = [Bool](repeating: false, count: candidate.count)
+        let missing = legacy.indices.filter { candidateIndex[legacy[$0].key] == nil }
         if !missing.isEmpty {
             let extras = candidate.indices.filter { legacyIndex[candidate[$0].key] == nil }
-            for member in missing {
+            for position in missing {
                 // Swift's `==` is canonical equivalence: among keys that differ in code units, it pairs
                 // exactly the normalisation-only renames.
-                if let match = extras.first(where: { !pairedCandidates.contains($0) && candidate[$0].key == member.key }
-                ) {
-                    renamed[CodeUnitKey(text: member.key)] = match
-                    pairedCandidates.insert(match)
+                let key = legacy[position].key
+                if let match = extras.first(where: { !pairedCandidates[$0] && candidate[$0].key == key }) {
+                    renamed[position] = match
+                    pairedCandidates[match] = true
                 }
             }
             var extrasByWords: [String: [Int]] = [:]
-            for index in extras where !pairedCandidates.contains(index) {
+            for index in extras where !pairedCandidates[index] {
                 extrasByWords[KeyCasing.words(of: candidate[index].key), default: []].append(index)
             }
-            for member in missing where renamed[CodeUnitKey(text: member.key)] == nil {
-                let words = KeyCasing.words(of: member.key)
-                if let match = extrasByWords[words]?.first(where: { !pairedCandidates.contains($0) }) {
-                    renamed[CodeUnitKey(text: member.key)] = match
-                    pairedCandidates.insert(match)
+            for position in missing where renamed[position] == nil {
+                let words = KeyCasing.words(of: legacy[position].key)
+                if let match = extrasByWords[words]?.first(where: { !pairedCandidates[$0] }) {
+                    renamed[position] = match
+                    pairedCandidates[match] = true
                 }
             }
         }
 
-        for member in legacy {
+        for (position, member) in legacy.enumerated() {
             if let at = candidateIndex[member.key] {
                 let other = candidate[at]
                 if Exact.equal(member.value, other.value) && !Self.duplicatesDiffer(member, other) { continue }
@@ -338,9 +339,7 @@ struct BodyComparer {
                 continue
             }
             let memberPath = path.appending(key: member.key)
-            if let at = renamed[CodeUnitKey(text: member.key)],
-                CodeUnits.isNormalisationOnly(member.key, candidate[at].key)
-            {
+            if let at = renamed[position], CodeUnits.isNormalisationOnly(member.key, candidate[at].key) {
                 let other = candidate[at]
                 add(
                     .bodyKeyCase, .breaking, memberPath, CodeUnits.escaped(member.key), CodeUnits.escaped(other.key),
@@ -348,7 +347,7 @@ struct BodyComparer {
                         + "\(CodeUnits.escaped(member.key)): \(CodeUnits.normalisationNote); clients reading "
                         + "`\(member.key)` get `undefined`")
                 compare(member.value, other.value, at: memberPath)
-            } else if let at = renamed[CodeUnitKey(text: member.key)] {
+            } else if let at = renamed[position] {
                 let other = candidate[at]
                 let casing = KeyCasing(of: other.key)
                 add(
@@ -369,7 +368,7 @@ struct BodyComparer {
         }
         for (index, member) in candidate.enumerated() where legacyIndex[member.key] == nil {
             let memberPath = path.appending(key: member.key)
-            if !pairedCandidates.contains(index) {
+            if !pairedCandidates[index] {
                 if member.value.isNull {
                     add(
                         .bodyNullVsAbsent, .risky, memberPath, nil, "null",
