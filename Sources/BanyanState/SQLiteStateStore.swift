@@ -9,6 +9,8 @@ public final class SQLiteStateStore: StateStore {
 
     private let connection: SQLiteConnection
     public let path: String
+    /// Writes one at a time: a transaction on the shared connection spans several awaits.
+    private let writes = SerialGate()
 
     private init(connection: SQLiteConnection, path: String) {
         self.connection = connection
@@ -99,28 +101,32 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws {
-        _ = try await connection.query("BEGIN")
-        do {
-            _ = try await connection.query(
-                """
-                INSERT INTO route_override (route, mode, file_mode, reason, changed_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (route) DO UPDATE SET mode = excluded.mode, file_mode = excluded.file_mode,
-                reason = excluded.reason, changed_at = excluded.changed_at
-                """,
-                [
-                    .text(override.route), .text(override.mode.storageText), .text(override.fileMode.storageText),
-                    .text(override.reason), .float(override.changedAt),
-                ])
-            try await insert(event)
-            _ = try await connection.query("COMMIT")
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
+        try await writes.run {
+            _ = try await connection.query("BEGIN")
+            do {
+                _ = try await connection.query(
+                    """
+                    INSERT INTO route_override (route, mode, file_mode, reason, changed_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (route) DO UPDATE SET mode = excluded.mode, file_mode = excluded.file_mode,
+                    reason = excluded.reason, changed_at = excluded.changed_at
+                    """,
+                    [
+                        .text(override.route), .text(override.mode.storageText), .text(override.fileMode.storageText),
+                        .text(override.reason), .float(override.changedAt),
+                    ])
+                try await insert(event)
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
         }
     }
 
     public func saveEvent(_ event: RouteEvent) async throws {
-        try await insert(event)
+        try await writes.run {
+            try await insert(event)
+        }
     }
 
     private func insert(_ event: RouteEvent) async throws {
@@ -133,14 +139,16 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func removeOverride(route: String, event: RouteEvent?) async throws {
-        _ = try await connection.query("BEGIN")
-        do {
-            _ = try await connection.query("DELETE FROM route_override WHERE route = ?", [.text(route)])
-            if let event { try await insert(event) }
-            _ = try await connection.query("COMMIT")
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
+        try await writes.run {
+            _ = try await connection.query("BEGIN")
+            do {
+                _ = try await connection.query("DELETE FROM route_override WHERE route = ?", [.text(route)])
+                if let event { try await insert(event) }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
         }
     }
 
@@ -157,63 +165,68 @@ public final class SQLiteStateStore: StateStore {
     }
 
     public func mergeDifferences(_ aggregates: [DifferenceAggregate], totals: [ShadowTotals]) async throws {
-        guard !aggregates.isEmpty || !totals.isEmpty else { return }
-        _ = try await connection.query("BEGIN")
-        do {
-            for total in totals {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO shadow_totals (route, compared, differing, failing) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (route) DO UPDATE SET compared = compared + excluded.compared,
-                    differing = differing + excluded.differing, failing = failing + excluded.failing
-                    """,
-                    [.text(total.route), .integer(total.compared), .integer(total.differing), .integer(total.failing)])
-            }
-            for aggregate in aggregates {
-                _ = try await connection.query(
-                    """
-                    INSERT INTO difference_aggregate (route, kind, location, severity, count, first_seen, last_seen,
-                    explanation, policy_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (route, kind, location) DO UPDATE SET count = count + excluded.count,
-                    first_seen = min(first_seen, excluded.first_seen),
-                    last_seen = max(last_seen, excluded.last_seen), severity = excluded.severity,
-                    explanation = excluded.explanation, policy_reason = excluded.policy_reason
-                    """,
-                    [
-                        .text(aggregate.route), .text(aggregate.kind.rawValue), .text(aggregate.location),
-                        .text(aggregate.severity.rawValue), .integer(aggregate.count), .float(aggregate.firstSeen),
-                        .float(aggregate.lastSeen), .text(aggregate.explanation),
-                        aggregate.policyReason.map { .text($0) } ?? .null,
-                    ])
-                guard !aggregate.samples.isEmpty else { continue }
-                let existing =
-                    try await connection.query(
-                        "SELECT count(*) AS n FROM difference_sample WHERE route = ? AND kind = ? AND location = ?",
-                        [.text(aggregate.route), .text(aggregate.kind.rawValue), .text(aggregate.location)]
-                    ).first?.column("n")?.integer ?? 0
-                for sample in aggregate.samples.prefix(max(0, Self.samplesPerAggregate - existing)) {
+        try await writes.run {
+            guard !aggregates.isEmpty || !totals.isEmpty else { return }
+            _ = try await connection.query("BEGIN")
+            do {
+                for total in totals {
                     _ = try await connection.query(
                         """
-                        INSERT INTO difference_sample (route, kind, location, method, target, legacy_status,
-                        candidate_status, legacy_value, candidate_value, legacy_body, candidate_body, at, request_id,
-                        legacy_headers, candidate_headers, origin)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO shadow_totals (route, compared, differing, failing) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (route) DO UPDATE SET compared = compared + excluded.compared,
+                        differing = differing + excluded.differing, failing = failing + excluded.failing
+                        """,
+                        [
+                            .text(total.route), .integer(total.compared), .integer(total.differing),
+                            .integer(total.failing),
+                        ])
+                }
+                for aggregate in aggregates {
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO difference_aggregate (route, kind, location, severity, count, first_seen, last_seen,
+                        explanation, policy_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (route, kind, location) DO UPDATE SET count = count + excluded.count,
+                        first_seen = min(first_seen, excluded.first_seen),
+                        last_seen = max(last_seen, excluded.last_seen), severity = excluded.severity,
+                        explanation = excluded.explanation, policy_reason = excluded.policy_reason
                         """,
                         [
                             .text(aggregate.route), .text(aggregate.kind.rawValue), .text(aggregate.location),
-                            .text(sample.method), .text(sample.target), .integer(sample.legacyStatus),
-                            .integer(sample.candidateStatus), sample.legacyValue.map { .text($0) } ?? .null,
-                            sample.candidateValue.map { .text($0) } ?? .null, .text(sample.legacyBody),
-                            .text(sample.candidateBody), .float(sample.at),
-                            sample.requestID.map { .text($0) } ?? .null, .text(sample.legacyHeaders),
-                            .text(sample.candidateHeaders), .text(sample.origin.rawValue),
+                            .text(aggregate.severity.rawValue), .integer(aggregate.count), .float(aggregate.firstSeen),
+                            .float(aggregate.lastSeen), .text(aggregate.explanation),
+                            aggregate.policyReason.map { .text($0) } ?? .null,
                         ])
+                    guard !aggregate.samples.isEmpty else { continue }
+                    let existing =
+                        try await connection.query(
+                            "SELECT count(*) AS n FROM difference_sample WHERE route = ? AND kind = ? AND location = ?",
+                            [.text(aggregate.route), .text(aggregate.kind.rawValue), .text(aggregate.location)]
+                        ).first?.column("n")?.integer ?? 0
+                    for sample in aggregate.samples.prefix(max(0, Self.samplesPerAggregate - existing)) {
+                        _ = try await connection.query(
+                            """
+                            INSERT INTO difference_sample (route, kind, location, method, target, legacy_status,
+                            candidate_status, legacy_value, candidate_value, legacy_body, candidate_body, at, request_id,
+                            legacy_headers, candidate_headers, origin)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """,
+                            [
+                                .text(aggregate.route), .text(aggregate.kind.rawValue), .text(aggregate.location),
+                                .text(sample.method), .text(sample.target), .integer(sample.legacyStatus),
+                                .integer(sample.candidateStatus), sample.legacyValue.map { .text($0) } ?? .null,
+                                sample.candidateValue.map { .text($0) } ?? .null, .text(sample.legacyBody),
+                                .text(sample.candidateBody), .float(sample.at),
+                                sample.requestID.map { .text($0) } ?? .null, .text(sample.legacyHeaders),
+                                .text(sample.candidateHeaders), .text(sample.origin.rawValue),
+                            ])
+                    }
                 }
+                _ = try await connection.query("COMMIT")
+            } catch {
+                _ = try? await connection.query("ROLLBACK")
+                throw error
             }
-            _ = try await connection.query("COMMIT")
-        } catch {
-            _ = try? await connection.query("ROLLBACK")
-            throw error
         }
     }
 

@@ -74,6 +74,47 @@ struct StateStoreTests {
         try await reopened.close()
     }
 
+    @Test("writes made at once (route changes, events, merged differences) all land", arguments: Backend.allCases)
+    func concurrentWrites(_ backend: Backend) async throws {
+        let store = try await openStateStore(try await backend.makeLocation())
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    try await store.saveOverride(
+                        RouteOverride(
+                            route: "GET /r\(index)", mode: .legacy, fileMode: .canary(percent: 5), reason: "rollback",
+                            changedAt: Double(index)),
+                        event: RouteEvent(
+                            route: "GET /r\(index)", from: "canary:5", to: "legacy", reason: "rollback",
+                            at: Double(index)))
+                }
+                group.addTask {
+                    try await store.mergeDifferences(
+                        [
+                            DifferenceAggregate(
+                                route: "GET /users/:id", kind: .bodyValue, location: "$.name", severity: .breaking,
+                                count: 1, firstSeen: 1, lastSeen: 1, explanation: "differs",
+                                samples: [sample("/users/\(index)")])
+                        ],
+                        totals: [ShadowTotals(route: "GET /users/:id", compared: 2, differing: 1, failing: 1)])
+                }
+                group.addTask {
+                    try await store.saveEvent(
+                        RouteEvent(route: "GET /e", from: "legacy", to: "shadow", reason: "set", at: Double(index)))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.routeOverrides().count == 20)
+        #expect(try await store.events(limit: 100).count == 40)
+        #expect(try await store.differenceAggregates().map(\.count) == [20])
+        #expect(
+            try await store.shadowTotals() == [
+                ShadowTotals(route: "GET /users/:id", compared: 40, differing: 20, failing: 20)
+            ])
+        try await store.close()
+    }
+
     @Test("differences add up per route, kind and place, keeping three samples", arguments: Backend.allCases)
     func aggregates(_ backend: Backend) async throws {
         let store = try await openStateStore(try await backend.makeLocation())
