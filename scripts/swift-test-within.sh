@@ -62,7 +62,7 @@ watch() {
 
 watch &
 watcher=$!
-timeout --kill-after=20 "$limit" swift test "$@" 2>&1 | tee "$log"
+timeout --kill-after=20 "$limit" swift test "$@" </dev/null 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 touch "$finished"
 wait "$watcher" 2>/dev/null
