@@ -3,8 +3,9 @@
 # backend (a fixed 47-byte JSON body), one `banyan proxy` per build with the route in `legacy`
 # mode (one event-loop thread), and wrk -t1 -c32 for DURATION s after a 2 s warm-up against each.
 # Both proxies are started once; each round measures both, the order alternating between rounds
-# (A B, B A, A B, ...), so drift on a shared host falls on both. Prints req/s and p99 per run, the
-# per-round ratio B/A and its median, and the load average before and after.
+# (A B, B A, A B, ...), so drift on a shared host falls on both. Prints req/s, p99 and the proxy's
+# CPU time per request (utime+stime from /proc) per run, the per-round ratios B/A and their
+# medians, and the load average before and after.
 #
 #   Benchmarks/proxy-ab.sh BANYAN_A BANYAN_B [--duration S] [--rounds N] [--pin]
 #   (A is the baseline, B the build under test; ROUNDS default 6, DURATION default 8)
@@ -54,7 +55,7 @@ CONF
 "${pin_tools[@]}" nginx -p "$work" -c "$work/backend.nginx.conf"
 wait_port "$backend_port"
 
-declare -A port_of
+declare -A port_of pid_of
 for side in A B; do
     binary=$banyan_a; [ "$side" = B ] && binary=$banyan_b
     port=$(free_port); admin=$(free_port)
@@ -70,6 +71,7 @@ routes:
 CONF
     "${pin_proxy[@]}" "$binary" proxy --config "$work/banyan-$side.yaml" >"$work/banyan-$side.log" 2>&1 &
     pids+=($!)
+    pid_of[$side]=$!
     wait_port "$port"
     port_of[$side]=$port
 done
@@ -78,22 +80,29 @@ echo "A: $banyan_a"
 echo "B: $banyan_b"
 [ ${#pin_proxy[@]} -gt 0 ] && echo "pinned: proxies on CPU 0, nginx and wrk on CPU 1"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
-run() { # side → "req/s p99"
-    local port=${port_of[$1]}
+hz=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+run() { # side → "req/s p99 cpu-µs-per-request"
+    local port=${port_of[$1]} pid=${pid_of[$1]} before after
     "${pin_tools[@]}" wrk -t1 -c32 -d2s "http://127.0.0.1:$port/users/1" >/dev/null
+    before=$(ticks "$pid")
     "${pin_tools[@]}" wrk -t1 -c32 -d"${duration}s" --latency "http://127.0.0.1:$port/users/1" >"$work/wrk.out"
-    awk '/Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2} END {print rps, p99}' "$work/wrk.out"
+    after=$(ticks "$pid")
+    awk -v t=$((after - before)) -v hz="$hz" '/requests in/ {n=$1} /Requests\/sec/ {rps=$2} /^ +99%/ {p99=$2}
+        END {printf "%s %s %.2f\n", rps, p99, t / hz * 1e6 / n}' "$work/wrk.out"
 }
-results=()
+results=(); cpu_results=()
 for round in $(seq 1 "$rounds"); do
     order="A B"; [ $((round % 2)) -eq 0 ] && order="B A"
     declare -A got=()
     for side in $order; do got[$side]=$(run "$side"); done
-    read -r a_rps a_p99 <<<"${got[A]}"; read -r b_rps b_p99 <<<"${got[B]}"
+    read -r a_rps a_p99 a_cpu <<<"${got[A]}"; read -r b_rps b_p99 b_cpu <<<"${got[B]}"
     ratio=$(python3 -c "print('%.3f' % ($b_rps / $a_rps))")
-    results+=("$ratio")
-    printf 'round %d (%s): A %s req/s p99 %s   B %s req/s p99 %s   B/A %s   load %s\n' "$round" "$order" \
-        "$a_rps" "$a_p99" "$b_rps" "$b_p99" "$ratio" "$(cut -d' ' -f1 /proc/loadavg)"
+    cpu_ratio=$(python3 -c "print('%.3f' % ($b_cpu / $a_cpu))")
+    results+=("$ratio"); cpu_results+=("$cpu_ratio")
+    printf 'round %d (%s): A %s req/s p99 %s %s µs CPU/req   B %s req/s p99 %s %s µs CPU/req   B/A req/s %s CPU/req %s   load %s\n' \
+        "$round" "$order" "$a_rps" "$a_p99" "$a_cpu" "$b_rps" "$b_p99" "$b_cpu" "$ratio" "$cpu_ratio" \
+        "$(cut -d' ' -f1 /proc/loadavg)"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 -c "
@@ -101,3 +110,8 @@ import statistics, sys
 r = [float(x) for x in sys.argv[1:]]
 print('B/A req/s per round: median %.3f, min %.3f, max %.3f (%d rounds)' % (statistics.median(r), min(r), max(r), len(r)))
 " "${results[@]}"
+python3 -c "
+import statistics, sys
+r = [float(x) for x in sys.argv[1:]]
+print('B/A CPU per request per round: median %.3f, min %.3f, max %.3f (%d rounds)' % (statistics.median(r), min(r), max(r), len(r)))
+" "${cpu_results[@]}"
