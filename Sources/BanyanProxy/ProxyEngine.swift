@@ -205,24 +205,24 @@ final class LoopContext {
     init(eventLoop: any EventLoop, engine: ProxyEngine) {
         self.eventLoop = eventLoop
         let settings = engine.settings
-        legacyPool = UpstreamPool(
-            eventLoop: eventLoop, address: engine.legacyAddress, connectTimeout: settings.connectTimeout,
-            idleTimeout: settings.upstreamIdleTimeout)
-        candidatePool = UpstreamPool(
-            eventLoop: eventLoop, address: engine.candidateAddress, connectTimeout: settings.connectTimeout,
-            idleTimeout: settings.upstreamIdleTimeout)
-        shadowPool = UpstreamPool(
-            eventLoop: eventLoop, address: engine.candidateAddress, connectTimeout: settings.connectTimeout,
-            idleTimeout: settings.upstreamIdleTimeout)
-        shadows = ShadowDispatcher(
-            pool: shadowPool, window: settings.shadowBatchWindow, depth: settings.shadowPipelineDepth,
-            responseLimit: settings.shadowResponseLimit)
-        comparePool = UpstreamPool(
-            eventLoop: eventLoop, address: engine.legacyAddress, connectTimeout: settings.connectTimeout,
-            idleTimeout: settings.upstreamIdleTimeout)
-        compares = ShadowDispatcher(
-            pool: comparePool, window: settings.shadowBatchWindow, depth: settings.shadowPipelineDepth,
-            responseLimit: settings.shadowResponseLimit)
+        func pool(_ address: SocketAddress) -> UpstreamPool {
+            UpstreamPool(
+                eventLoop: eventLoop, address: address, connectTimeout: settings.connectTimeout,
+                idleTimeout: settings.upstreamIdleTimeout)
+        }
+        func dispatcher(_ pool: UpstreamPool) -> ShadowDispatcher {
+            ShadowDispatcher(
+                pool: pool, window: settings.shadowBatchWindow, depth: settings.shadowPipelineDepth,
+                responseLimit: settings.shadowResponseLimit)
+        }
+        legacyPool = pool(engine.legacyAddress)
+        candidatePool = pool(engine.candidateAddress)
+        // Shadow copies go to the candidate, a canary's comparison copies to legacy: each lane has
+        // its own connections, so a copy never waits behind a client's request.
+        shadowPool = pool(engine.candidateAddress)
+        shadows = dispatcher(shadowPool)
+        comparePool = pool(engine.legacyAddress)
+        compares = dispatcher(comparePool)
     }
 
     /// Flushes `writer` once the event loop has handled every socket that was ready, so the
