@@ -110,6 +110,8 @@ func sendFrom(_ source: String, port: Int, _ request: String) throws -> JSONValu
         }
     }
     guard bound == 0, connected == 0 else { throw TestFailure("cannot connect from \(source) to port \(port)") }
+    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let bytes = Array(request.utf8)
     _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     var answer: [UInt8] = []

@@ -46,7 +46,7 @@ public func runToEnd(
         error: error.handle.fileDescriptor, timeLimit: timeLimit)
     guard let status else {
         throw TestSupportError(
-            "\(executable) \(arguments.joined(separator: " ")) did not end within \(Int(timeLimit)) s and was "
+            "\(executable) \(arguments.joined(separator: " ")) did not end within \(String(format: "%g", timeLimit)) s and was "
                 + "stopped; standard output:\n\(output.text())\nstandard error:\n\(error.text())")
     }
     return ProcessOutput(status: status, output: output.text(), error: error.text())
@@ -65,6 +65,12 @@ func spawnAndWait(
     posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_adddup2(&actions, output, 1)
     posix_spawn_file_actions_adddup2(&actions, error, 2)
+    // Nothing else of this process reaches the child: a socket of an in-process server left open in
+    // a child would keep the connection from closing until the child ends. (A descriptor closed
+    // here in the meantime is not an error: glibc ignores EBADF for a close action.)
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        if let descriptor = Int32(name), descriptor > 2 { posix_spawn_file_actions_addclose(&actions, descriptor) }
+    }
     // Glibc's posix_spawn_file_actions_addchdir_np is not visible to Swift: env -C changes folder.
     let command = directory.map { ["/usr/bin/env", "-C", $0, executable] } ?? [executable]
     let argv = (command + arguments).map { strdup($0) } + [nil]
