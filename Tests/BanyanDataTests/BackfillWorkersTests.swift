@@ -99,7 +99,7 @@ import Testing
             // Slow enough that the kills land while ranges are still pending.
             "--rate", "1500", "--format", "json", "--no-progress",
         ]
-        func start() throws -> Process { try startBanyan(arguments) }
+        func start() throws -> ChildProcess { try startBanyan(arguments) }
         var workers = [try start(), try start()]
         var generator = SystemRandomNumberGenerator()
         var kills = 0

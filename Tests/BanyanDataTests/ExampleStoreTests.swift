@@ -10,8 +10,8 @@ import Testing
 @Suite struct ExampleStoreTests {
     /// shop-legacy, started with the given environment; stopped when the value goes away.
     final class Legacy: @unchecked Sendable {
-        // @unchecked: the Process is touched only in init and deinit, which do not overlap.
-        let process = Process()
+        // @unchecked: the child is touched only in init and deinit, which do not overlap.
+        let process: ChildProcess
         let port: Int
         let log: String
 
@@ -28,29 +28,27 @@ import Testing
                 FileManager.default.isExecutableFile(atPath: $0)
             }
             guard let node else { throw TestSupportError("node is not installed; scripts/setup.sh installs it") }
-            process.executableURL = URL(fileURLWithPath: node)
-            process.arguments = [repositoryRoot.appendingPathComponent("Examples/shop-legacy/server.js").path]
             var env = ProcessInfo.processInfo.environment
             env["NODE_PATH"] = "/usr/share/nodejs:\(vendor)"
             env["NODE_ENV"] = "production"
             env["PORT"] = String(port)
             env["HOST"] = "127.0.0.1"
             for (key, value) in environment { env[key] = value }
-            process.environment = env
-            let handle = FileHandle(forWritingAtPath: log)
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            defer { try? handle.close() }
+            process = try ChildProcess(
+                node, [repositoryRoot.appendingPathComponent("Examples/shop-legacy/server.js").path],
+                environment: env.map { "\($0.key)=\($0.value)" }, output: handle.fileDescriptor,
+                error: handle.fileDescriptor)
             guard waitUntilListening(port: port, timeout: 30) else {
-                process.terminate()
+                process.stop()
                 throw TestSupportError(
                     "shop-legacy did not listen: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             }
         }
 
         deinit {
-            process.terminate()
-            process.waitUntilExit()
+            process.stop()
         }
 
         var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
@@ -147,8 +145,8 @@ import Testing
 /// Express service's PostgreSQL: the port then answers exactly as Express does.
 @Suite struct PortStoreTests {
     final class Port: @unchecked Sendable {
-        // @unchecked: the Process is touched only in init and deinit, which do not overlap.
-        let process = Process()
+        // @unchecked: the child is touched only in init and deinit, which do not overlap.
+        let process: ChildProcess
         let port: Int
 
         init(database: String) throws {
@@ -161,20 +159,15 @@ import Testing
             }
             guard let port = findFreePort() else { throw TestSupportError("no free port") }
             self.port = port
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = ["--port", String(port), "--database", database]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            process = try ChildProcess(path, ["--port", String(port), "--database", database])
             guard waitUntilListening(port: port, timeout: 30) else {
-                process.terminate()
+                process.stop()
                 throw TestSupportError("ShopPort --database did not listen")
             }
         }
 
         deinit {
-            process.terminate()
-            process.waitUntilExit()
+            process.stop()
         }
 
         func send(_ method: String, _ target: String, _ body: String? = nil) throws -> String {

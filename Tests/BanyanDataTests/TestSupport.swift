@@ -24,12 +24,6 @@ func temporaryFolder() throws -> String {
 }
 
 /// Starts `banyan` with its output discarded, for a test that kills it.
-func startBanyan(_ arguments: [String]) throws -> Process {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: try banyanExecutable())
-    process.arguments = arguments
-    process.standardOutput = FileHandle.nullDevice
-    process.standardError = FileHandle.nullDevice
-    try process.run()
-    return process
+func startBanyan(_ arguments: [String]) throws -> ChildProcess {
+    try ChildProcess(try banyanExecutable(), arguments)
 }

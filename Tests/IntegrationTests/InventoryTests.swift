@@ -3,6 +3,7 @@ import BanyanConfig
 import BanyanCore
 import BanyanHTTP
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// `routes import` against real Express apps run by node, checked against requests to the same
@@ -246,14 +247,10 @@ struct PlanChurnTests {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         func git(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: try findExecutable("git"))
-            process.arguments = ["-C", folder.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "git \(arguments)")
+            let run = try runToEnd(
+                try findExecutable("git"),
+                ["-C", folder.path, "-c", "user.name=t", "-c", "user.email=t@example.com"] + arguments)
+            #expect(run.status == 0, "git \(arguments): \(run.error)")
         }
         try git(["init", "-q"])
         for index in 1...7 {

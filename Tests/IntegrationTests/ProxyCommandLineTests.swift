@@ -44,14 +44,11 @@ struct ProxyCommandLineTests {
             ).utf8
         ).write(to: URL(fileURLWithPath: file))
 
-        let proxy = Process()
-        proxy.executableURL = repositoryRoot.appendingPathComponent(".build/debug/banyan")
-        proxy.arguments = ["proxy", "--config", file]
         let log = try OutputFile()
-        proxy.standardError = log.handle
-        proxy.standardOutput = log.handle
-        try proxy.run()
-        defer { if proxy.isRunning { kill(proxy.processIdentifier, SIGKILL) } }
+        let proxy = try ChildProcess(
+            try banyanExecutable(), ["proxy", "--config", file], output: log.handle.fileDescriptor,
+            error: log.handle.fileDescriptor)
+        defer { proxy.killNow() }
         #expect(waitUntilListening(port: listen, timeout: 20))
         #expect(waitUntilListening(port: admin, timeout: 5))
         let client = HTTPClient(base: BaseURL(host: "127.0.0.1", port: listen))
@@ -165,13 +162,8 @@ struct ProxyCommandLineTests {
                 mode: new
             """.utf8
         ).write(to: URL(fileURLWithPath: file))
-        let proxy = Process()
-        proxy.executableURL = repositoryRoot.appendingPathComponent(".build/debug/banyan")
-        proxy.arguments = ["proxy", "--config", file]
-        proxy.standardError = FileHandle.nullDevice
-        proxy.standardOutput = FileHandle.nullDevice
-        try proxy.run()
-        defer { if proxy.isRunning { kill(proxy.processIdentifier, SIGKILL) } }
+        let proxy = try ChildProcess(try banyanExecutable(), ["proxy", "--config", file])
+        defer { proxy.killNow() }
         #expect(waitUntilListening(port: listen, timeout: 20))
         #expect(waitUntilListening(port: admin, timeout: 5))
 

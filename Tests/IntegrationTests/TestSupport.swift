@@ -10,11 +10,11 @@ import Testing
 
 /// A server process started for a test and stopped when the value goes away.
 final class ServiceProcess: @unchecked Sendable {
-    // @unchecked: the Process is only touched from init, kill and deinit, which a test does not overlap.
+    // @unchecked: the child is only touched from init, kill and deinit, which a test does not overlap.
     let name: String
     let port: Int
     let executable: String
-    private let process = Process()
+    private let process: ChildProcess
     /// Standard output and standard error together, in a file: a service that logs a lot never
     /// blocks on a full pipe that nobody reads.
     private let output: OutputFile
@@ -28,15 +28,12 @@ final class ServiceProcess: @unchecked Sendable {
         self.port = port
         self.executable = executable
         output = try OutputFile()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value.replacingOccurrences(of: "{port}", with: String(port)) }
-        process.environment = env
-        process.currentDirectoryURL = repositoryRoot
-        process.standardOutput = output.handle
-        process.standardError = output.handle
-        try process.run()
+        process = try ChildProcess(
+            executable, arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) },
+            environment: env.map { "\($0.key)=\($0.value)" }, directory: repositoryRoot.path,
+            output: output.handle.fileDescriptor, error: output.handle.fileDescriptor)
         var listening = false
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline {
@@ -58,10 +55,7 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// Stops the process now (SIGKILL), as a crash would.
     func kill() {
-        if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.killNow()
     }
 
     /// What the service printed so far.
@@ -69,12 +63,7 @@ final class ServiceProcess: @unchecked Sendable {
 
     /// SIGTERM, and SIGKILL if the process has not ended 10 s later.
     private func stop() {
-        guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        process.stop(grace: 10)
     }
 
     deinit {
