@@ -202,6 +202,7 @@ struct InventoryTests {
         let result = try CommandLineTests.banyan([
             "plan", "--measure", "http://127.0.0.1:\(legacy.port)", "--requests", "Examples/requests.http",
             "--config", "Examples/banyan.yaml", "--minimum-seconds", "0.3", "--save", saved, "--format", "json",
+            "--pid", String(legacy.pid),
         ])
         #expect(result.status == 0, "\(result.error)")
         let plan = try JSONParser.parse(result.output)
