@@ -17,6 +17,8 @@ public final class PostgresStateStore: StateStore {
 
     public let location: PostgresStateLocation
     private let link: Link
+    /// One operation at a time on the store's connection.
+    private let turns = SerialGate()
     private let logger: Logger
     private let tables: Tables
     private let closed = Mutex(false)
@@ -589,26 +591,18 @@ public final class PostgresStateStore: StateStore {
     private func run<T: Sendable>(_ body: (PostgresConnection, Logger, Tables) async throws -> T) async throws -> T {
         do {
             guard !closed.withLock({ $0 }) else { throw Closed() }
-            await link.acquire()
-            let connection: PostgresConnection
-            do {
-                connection = try await link.connection()
-            } catch {
-                await link.release()
-                throw error
-            }
-            do {
-                let value = try await body(connection, logger, tables)
-                await link.release()
-                return value
-            } catch {
-                // A statement the server refused leaves the connection usable; anything else
-                // (the server hung up, the network failed) means a new one next time.
-                if (error as? PSQLError)?.serverInfo == nil || connection.isClosed {
-                    await link.forget(connection)
+            return try await turns.run {
+                let connection = try await link.connection()
+                do {
+                    return try await body(connection, logger, tables)
+                } catch {
+                    // A statement the server refused leaves the connection usable; anything else
+                    // (the server hung up, the network failed) means a new one next time.
+                    if (error as? PSQLError)?.serverInfo == nil || connection.isClosed {
+                        await link.forget(connection)
+                    }
+                    throw error
                 }
-                await link.release()
-                throw error
             }
         } catch {
             throw StateStoreError(
@@ -617,36 +611,18 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    /// The store's connection, made again when it was lost, and a turn for one operation at a time.
+    /// The store's connection, made again when it was lost.
     private actor Link {
         let configuration: PostgresConnection.Configuration
         let logger: Logger
         private var current: PostgresConnection?
         private var nextID = 1
-        private var busy = false
-        private var waiting: [CheckedContinuation<Void, Never>] = []
         private var closed = false
 
         init(configuration: PostgresConnection.Configuration, connection: PostgresConnection, logger: Logger) {
             self.configuration = configuration
             self.current = connection
             self.logger = logger
-        }
-
-        func acquire() async {
-            guard busy else {
-                busy = true
-                return
-            }
-            await withCheckedContinuation { waiting.append($0) }
-        }
-
-        func release() {
-            if waiting.isEmpty {
-                busy = false
-            } else {
-                waiting.removeFirst().resume()
-            }
         }
 
         func connection() async throws -> PostgresConnection {

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Lets one async task at a time through, in arrival order: the embedded store's writes share one
-/// SQLite connection, where a transaction's `BEGIN … COMMIT` spans several awaits, so a second
+/// Lets one async task at a time through, in arrival order. Each state store runs its operations
+/// on one connection, where a transaction's `BEGIN … COMMIT` spans several awaits, so a second
 /// writer must wait for the first to end rather than begin inside it.
 final class SerialGate: @unchecked Sendable {
     // @unchecked: `busy` and `waiting` are only touched under `lock`.
