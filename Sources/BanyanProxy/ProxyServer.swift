@@ -63,13 +63,13 @@ public final class ProxyServer: Sendable {
     private let changes = NIOLockedValueBox(0)
     private let phases = NIOLockedValueBox<[String: String]>([:])
     /// Changes the routes' guards made, persisted and logged one at a time by ``guardTask``.
-    private let guardChanges: AsyncStream<GuardChange>
-    private let guardQueue: AsyncStream<GuardChange>.Continuation
-    private let guardTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
-    private let log: @Sendable (String) -> Void
+    let guardChanges: AsyncStream<GuardChange>
+    let guardQueue: AsyncStream<GuardChange>.Continuation
+    let guardTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let log: @Sendable (String) -> Void
     /// With a PostgreSQL state: what keeps this proxy on the fleet's route state.
-    private let fleet = NIOLockedValueBox<FleetSync?>(nil)
-    private let fleetTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    let fleet = NIOLockedValueBox<FleetSync?>(nil)
+    let fleetTask = NIOLockedValueBox<Task<Void, Never>?>(nil)
     /// Runtime changes in force here that the state database has not taken yet, oldest first.
     private let pendingWrites = NIOLockedValueBox<(writes: [(RouteOverride, RouteEvent)], dropped: Int)>(([], 0))
 
@@ -237,7 +237,7 @@ public final class ProxyServer: Sendable {
         pendingWrites.withLockedValue { ($0.writes.count, $0.dropped) }
     }
 
-    private func queueWrite(_ override: RouteOverride, _ event: RouteEvent) -> Int {
+    func queueWrite(_ override: RouteOverride, _ event: RouteEvent) -> Int {
         pendingWrites.withLockedValue { pending in
             pending.writes.append((override, event))
             if pending.writes.count > engine.settings.pendingWriteLimit {
@@ -283,7 +283,7 @@ public final class ProxyServer: Sendable {
     }
 
     /// Puts a mode in force for the next request, without persisting it: what to persist is returned.
-    private func applyMode(
+    func applyMode(
         route name: String, reason: String, cause: String, to target: (RouteMode) throws -> RouteMode
     ) throws -> (RouteOverride, RouteEvent) {
         let result = try overrides.withLockedValue { overrides in
@@ -445,126 +445,6 @@ public final class ProxyServer: Sendable {
         try await flushDifferences()
     }
 
-    // MARK: Guard
-
-    /// Starts carrying out the guards' verdicts: each is applied on the thread that counted its
-    /// deciding sample, so it is in force for the next request; persisting and logging follow,
-    /// in order, on ``guardTask``.
-    private func startGuard() {
-        engine.snapshot.verdicts.setHandler { [self] route, verdict in
-            if let change = carryOut(verdict, route: route) { guardQueue.yield(change) }
-        }
-        let changes = guardChanges
-        let task = Task { [self] in
-            for await change in changes { await persist(change) }
-        }
-        guardTask.withLockedValue { $0 = task }
-    }
-
-    /// Starts following the fleet's route state in PostgreSQL.
-    private func startFleet(store: PostgresStateStore, name: String) {
-        let sync = FleetSync(
-            store: store, name: name, period: engine.settings.fleetPeriod,
-            adopt: { [self] overrides in adoptOverrides(overrides) },
-            beforeRead: { [self] in try await persistPending() },
-            guardCounts: { [self] in
-                var counts: [String: GuardCounts] = [:]
-                for route in engine.snapshot.routes {
-                    if let local = route.stats.localGuardCounts() { counts[route.config.route] = local }
-                }
-                return counts
-            },
-            peerCounts: { [self] counts in
-                for route in engine.snapshot.routes {
-                    route.stats.updateGuardPeers(counts[route.config.route] ?? GuardCounts())
-                }
-            }, log: log)
-        fleet.withLockedValue { $0 = sync }
-        let task = Task { await sync.run() }
-        fleetTask.withLockedValue { $0 = task }
-    }
-
-    /// The fleet as this proxy last read it, when the state is in PostgreSQL.
-    public func fleetStatus() -> FleetStatus? {
-        guard let sync = fleet.withLockedValue({ $0 }) else { return nil }
-        let state = sync.current
-        let pending = pendingStateWrites
-        return FleetStatus(
-            proxy: sync.name, applied: state.applied, reachable: state.reachable, listening: state.listening,
-            lastError: state.lastError, pendingWrites: pending.waiting, droppedWrites: pending.dropped,
-            members: state.members)
-    }
-
-    /// The guard of every route that has one, in the order of `routes:`.
-    public func guardStatus() -> [GuardStatus] {
-        engine.snapshot.routes.compactMap { $0.stats.guardStatus() }
-    }
-
-    /// What a verdict changed, or would have changed in observe mode, waiting to be persisted and logged.
-    struct GuardChange: Sendable {
-        var route: String
-        var verdict: GuardVerdict
-        var from: RouteMode
-        var to: RouteMode?
-        var persist: (RouteOverride, RouteEvent)?
-    }
-
-    /// Applies one verdict: a trip, a restore or a promotion puts the route's new mode in force
-    /// the way ``setMode(route:mode:reason:)`` does (the path of the CLI and the admin API), with the
-    /// evidence as the reason. A verdict in observe mode, or a failing mark, changes nothing.
-    func carryOut(_ verdict: GuardVerdict, route name: String) -> GuardChange? {
-        guard let route = engine.snapshot.route(named: name) else { return nil }
-        var change = GuardChange(route: route.config.route, verdict: verdict, from: route.mode)
-        switch verdict.action {
-        case .trip(let mode), .restore(let mode):
-            change.to = mode
-        case .promote:
-            guard let next = engine.snapshot.configuration.promotion.next(after: route.mode) else { return nil }
-            change.to = next
-        case .markFailing, .clearFailing:
-            return change
-        }
-        guard !verdict.observed, let target = change.to else { return change }
-        route.stats.expectAutomaticChange(to: target)
-        do {
-            change.persist = try applyMode(
-                route: name, reason: "guard \(verdict.action.name): \(verdict.evidence.summary)", cause: "automatic"
-            ) { _ in target }
-        } catch {
-            log("banyan guard: \(name): cannot apply \(verdict.action.name): \(error)")
-            return nil
-        }
-        route.stats.verdictApplied(decidedAt: verdict.at)
-        return change
-    }
-
-    /// Persists and logs one change the guard made.
-    private func persist(_ change: GuardChange) async {
-        let summary = change.verdict.evidence.summary
-        let action = change.verdict.action.name
-        guard let target = change.to else {
-            let observed = change.verdict.observed ? " (observe mode: nothing changed)" : ""
-            log("banyan guard: \(change.route): \(action)\(observed): \(summary)")
-            return
-        }
-        let move = "\(change.from.storageText) → \(target.storageText)"
-        guard let (override, event) = change.persist else {
-            log("banyan guard: \(change.route): would move \(move) (observe mode): \(summary)")
-            return
-        }
-        do {
-            if try await store.saveAutomaticOverride(override, event: event) {
-                log("banyan guard: \(change.route): \(move): \(summary)")
-            } else {
-                log("banyan guard: \(change.route): \(move): another proxy's guard recorded this change already")
-            }
-        } catch {
-            metrics.countStateWriteFailure(operation: "guard")
-            _ = queueWrite(override, event)
-            log("banyan guard: \(change.route): \(move) in force here; kept to be written later: \(error)")
-        }
-    }
-
     // MARK: Shutdown
 
     /// Stops accepting connections, lets requests in flight finish (up to the drain timeout),
@@ -606,24 +486,4 @@ public final class ProxyServer: Sendable {
         engine.accessLog?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
     }
-}
-
-/// A proxy's view of its fleet: `banyan status` and `GET /api/fleet` show it.
-public struct FleetStatus: Sendable, Codable {
-    /// This proxy's name in the fleet.
-    public var proxy: String
-    /// The version of the route state it applied (-1 before the first read).
-    public var applied: Int64
-    /// Whether its last read of the state database worked.
-    public var reachable: Bool
-    /// Whether it is listening for the fleet's change notifications now.
-    public var listening: Bool
-    /// Why the last read failed, if it did.
-    public var lastError: String?
-    /// Changes in force here that the database has not taken yet.
-    public var pendingWrites: Int
-    /// Changes dropped past the limit of kept ones.
-    public var droppedWrites: Int
-    /// Every proxy that reported, as of the last read.
-    public var members: [FleetMember]
 }
