@@ -21,15 +21,15 @@ struct RequestHeadParserTests {
             ),
             (
                 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
-                "two different Content-Length values"
+                "more than one Content-Length header"
             ),
             (
                 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\n",
-                "Content-Length is not a number, or lists different numbers"
+                "Content-Length is not a decimal number"
             ),
             (
                 "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: -1\r\n\r\n",
-                "Content-Length is not a number, or lists different numbers"
+                "Content-Length is not a decimal number"
             ),
             (
                 "GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n folded\r\n\r\n",
@@ -49,16 +49,12 @@ struct RequestHeadParserTests {
             ("GET / HTTP/1.1\r\nX-A: 1\r\n\r\n", "an HTTP/1.1 request without a Host header"),
             ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "more than one Host header"),
             (
-                "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
-                "Transfer-Encoding must end with chunked; other codings are not accepted"
-            ),
-            (
                 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
-                "Transfer-Encoding must end with chunked; other codings are not accepted"
+                "Transfer-Encoding applies chunked before another coding, or twice"
             ),
             (
                 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
-                "Transfer-Encoding applies chunked twice"
+                "more than one Transfer-Encoding header"
             ),
             ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "Transfer-Encoding in an HTTP/1.0 request"),
             ("get / HTTP/1.1\r\nHost: a\r\n\r\n", "unknown method 'get' (Node's HTTP parser refuses it too)"),
@@ -81,13 +77,23 @@ struct RequestHeadParserTests {
             RequestRejection(status: 431, reason: "the request line and headers exceed 16 KiB"))
         #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nX-Big: \(big)\r\n\r\n") == expected)
         #expect(parse("GET / HTTP/1.1\r\nHost: a\r\nX-Big: \(big)") == expected)
-        #expect(parse("GET /\(big) HTTP/1.1\r\nHost: a\r\n\r\n") == expected)
+        #expect(
+            parse("GET /\(big) HTTP/1.1\r\nHost: a\r\n\r\n")
+                == .rejected(RequestRejection(status: 414, reason: "the request target exceeds 8192 bytes")))
         if case .complete = parse(
             "GET / HTTP/1.1\r\nHost: a\r\nX-Big: \(String(repeating: "a", count: 16_000))\r\n\r\n")
         {
         } else {
             Issue.record("a 16,000-byte header is within the limit")
         }
+    }
+
+    @Test("a transfer coding other than chunked gets 501")
+    func otherCoding() {
+        #expect(
+            parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n")
+                == .rejected(
+                    RequestRejection(status: 501, reason: "Transfer-Encoding other than chunked is not supported")))
     }
 
     @Test("HTTP/2 and other versions get 505")
@@ -109,7 +115,7 @@ struct RequestHeadParserTests {
     func parsedHead() throws {
         let text =
             "\r\nPOST /users?x=1 HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, X-Secret\r\nX-Secret: s\r\n"
-            + "Keep-Alive: timeout=5\r\nContent-Length: 5, 5\r\nX-Forwarded-For: 10.0.0.1\r\nTE: trailers\r\n"
+            + "Keep-Alive: timeout=5\r\nContent-Length: 5\r\nX-Forwarded-For: 10.0.0.1\r\nTE: trailers\r\n"
             + "Upgrade: websocket\r\nX-Kept:  v  \r\n\r\nhello"
         guard case .complete(let head) = parse(text) else {
             Issue.record("expected a complete head")

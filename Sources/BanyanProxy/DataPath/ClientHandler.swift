@@ -768,14 +768,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     // MARK: Answers of the proxy's own
 
     private func reject(_ rejection: RequestRejection) {
-        let reason: String
-        switch rejection.status {
-        case 431: reason = "Request Header Fields Too Large"
-        case 505: reason = "HTTP Version Not Supported"
-        default: reason = "Bad Request"
-        }
         writeProxyResponse(
-            status: rejection.status, reason: reason, body: "banyan: request refused: \(rejection.reason)\n",
+            status: rejection.status, reason: rejection.reasonPhrase, body: "banyan: request refused: \(rejection.reason)\n",
             close: true)
     }
 

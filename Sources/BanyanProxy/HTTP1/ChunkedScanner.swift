@@ -2,7 +2,9 @@
 /// data lies, for a client that cannot read chunked coding (HTTP/1.0).
 public struct ChunkedScanner: Sendable, Equatable {
     enum State: Sendable, Equatable {
-        case size, extensions, sizeLF, data, dataCR, dataLF, trailerStart, trailer, trailerLF, finalLF, done
+        case size, sizeSpace, extensionName, extensionNameEnd, extensionValueStart, extensionToken, extensionQuoted,
+            extensionEscape, extensionAfterName, extensionValueEnd, sizeLF, data, dataCR, dataLF, trailerStart, trailerName, trailerValue,
+            trailerLF, finalLF, done
     }
 
     /// Why a chunked body was refused.
@@ -13,6 +15,9 @@ public struct ChunkedScanner: Sendable, Equatable {
     var state = State.size
     var remaining: UInt64 = 0
     var digits = 0
+    /// The trailer field name read so far, lower-cased, up to 24 bytes (enough for the framing
+    /// and routing fields a trailer may not carry).
+    var trailerName = TrailerName()
 
     public init() {}
 
@@ -35,8 +40,10 @@ public struct ChunkedScanner: Sendable, Equatable {
                     guard digits < 15 else { throw Malformed(reason: "a chunk size is too large") }
                     remaining = remaining << 4 | UInt64(value)
                     digits += 1
-                } else if digits > 0 && (byte == UInt8(ascii: ";") || byte == space || byte == tab) {
-                    state = .extensions
+                } else if digits > 0 && byte == semicolon {
+                    state = .extensionName
+                } else if digits > 0 && (byte == space || byte == tab) {
+                    state = .sizeSpace
                 } else if digits > 0 && byte == cr {
                     state = .sizeLF
                 } else if byte == lf {
@@ -45,12 +52,82 @@ public struct ChunkedScanner: Sendable, Equatable {
                     throw Malformed(reason: "a chunk size is not hexadecimal")
                 }
                 index += 1
-            case .extensions:
+            // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1)
+            case .sizeSpace:
+                let byte = p[index]
+                if byte == semicolon {
+                    state = .extensionName
+                } else if byte != space && byte != tab {
+                    throw Malformed(reason: "whitespace after a chunk size that no extension follows")
+                }
+                index += 1
+            case .extensionName:
+                let byte = p[index]
+                if isTokenByte(byte) {
+                    state = .extensionNameEnd
+                } else if byte != space && byte != tab {
+                    throw Malformed(reason: "a chunk extension without a name")
+                }
+                index += 1
+            case .extensionNameEnd:
+                let byte = p[index]
+                if isTokenByte(byte) {
+                    index += 1
+                    continue
+                }
+                state = .extensionAfterName
+            case .extensionAfterName:
+                let byte = p[index]
+                if byte == UInt8(ascii: "=") {
+                    state = .extensionValueStart
+                } else if byte == cr {
+                    state = .sizeLF
+                } else if byte == semicolon {
+                    state = .extensionName
+                } else if byte != space && byte != tab {
+                    throw Malformed(reason: "an invalid character in a chunk extension")
+                }
+                index += 1
+            case .extensionValueStart:
+                let byte = p[index]
+                if byte == quote {
+                    state = .extensionQuoted
+                } else if isTokenByte(byte) {
+                    state = .extensionToken
+                } else if byte != space && byte != tab {
+                    throw Malformed(reason: "a chunk extension's value is neither a token nor a quoted string")
+                }
+                index += 1
+            case .extensionToken:
+                if isTokenByte(p[index]) {
+                    index += 1
+                } else {
+                    state = .extensionValueEnd
+                }
+            case .extensionQuoted:
+                let byte = p[index]
+                if byte == quote {
+                    state = .extensionValueEnd
+                } else if byte == backslash {
+                    state = .extensionEscape
+                } else if !isQuotedTextByte(byte) {
+                    throw Malformed(reason: "a control character in a chunk extension's quoted value")
+                }
+                index += 1
+            case .extensionEscape:
+                guard isQuotedTextByte(p[index]) || p[index] == quote || p[index] == backslash else {
+                    throw Malformed(reason: "a control character in a chunk extension's quoted value")
+                }
+                state = .extensionQuoted
+                index += 1
+            case .extensionValueEnd:
                 let byte = p[index]
                 if byte == cr {
                     state = .sizeLF
-                } else if byte == lf || byte == 0 {
-                    throw Malformed(reason: "a bare LF in a chunk extension")
+                } else if byte == semicolon {
+                    state = .extensionName
+                } else if byte != space && byte != tab {
+                    throw Malformed(reason: "an invalid character in a chunk extension")
                 }
                 index += 1
             case .sizeLF:
@@ -73,16 +150,39 @@ public struct ChunkedScanner: Sendable, Equatable {
                 state = .size
                 digits = 0
             case .trailerStart:
-                if p[index] == cr {
+                let byte = p[index]
+                if byte == cr {
                     state = .finalLF
-                } else if p[index] == lf {
+                } else if byte == lf {
                     throw Malformed(reason: "a bare LF after the last chunk")
+                } else if isTokenByte(byte) {
+                    trailerName = TrailerName()
+                    trailerName.append(byte)
+                    state = .trailerName
                 } else {
-                    state = .trailer
+                    throw Malformed(reason: "a trailer line does not start with a field name")
                 }
                 index += 1
-            case .trailer:
-                if p[index] == cr { state = .trailerLF } else if p[index] == lf { throw Malformed(reason: "a bare LF") }
+            case .trailerName:
+                let byte = p[index]
+                if isTokenByte(byte) {
+                    trailerName.append(byte)
+                } else if byte == colon {
+                    if trailerName.isForbidden {
+                        throw Malformed(reason: "a trailer carries Content-Length, Transfer-Encoding or Host")
+                    }
+                    state = .trailerValue
+                } else {
+                    throw Malformed(reason: "an invalid character in a trailer field name")
+                }
+                index += 1
+            case .trailerValue:
+                let byte = p[index]
+                if byte == cr {
+                    state = .trailerLF
+                } else if byte < space && byte != tab || byte == 0x7F {
+                    throw Malformed(reason: "a control character in a trailer field value")
+                }
                 index += 1
             case .trailerLF:
                 guard p[index] == lf else { throw Malformed(reason: "a trailer line does not end with CRLF") }
@@ -100,6 +200,54 @@ public struct ChunkedScanner: Sendable, Equatable {
         return index
     }
 }
+
+/// The start of a trailer field's name, lower-cased, held without allocating.
+struct TrailerName: Sendable, Equatable {
+    private var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
+    private var count = 0
+
+    mutating func append(_ byte: UInt8) {
+        defer { count += 1 }
+        guard count < 24 else { return }
+        let value = UInt64(asciiLower(byte)) << UInt64(8 * (count % 8))
+        switch count / 8 {
+        case 0: bytes.0 |= value
+        case 1: bytes.1 |= value
+        default: bytes.2 |= value
+        }
+    }
+
+    static func == (left: TrailerName, right: TrailerName) -> Bool {
+        left.count == right.count && left.bytes.0 == right.bytes.0 && left.bytes.1 == right.bytes.1
+            && left.bytes.2 == right.bytes.2
+    }
+
+    /// Whether it names a field that frames or routes the message, which a trailer may not
+    /// carry (RFC 9110 §6.5.1): a recipient that merges trailers into the head would act on it.
+    var isForbidden: Bool {
+        self == Self.contentLength || self == Self.transferEncoding || self == Self.host
+    }
+
+    private static func named(_ name: StaticString) -> TrailerName {
+        var result = TrailerName()
+        for offset in 0..<name.utf8CodeUnitCount { result.append(name.utf8Start[offset]) }
+        return result
+    }
+
+    private static let contentLength = named("content-length")
+    private static let transferEncoding = named("transfer-encoding")
+    private static let host = named("host")
+}
+
+/// qdtext of RFC 9110 §5.6.4: TAB, SP, visible characters other than `"` and `\`, and obs-text.
+@inline(__always)
+private func isQuotedTextByte(_ byte: UInt8) -> Bool {
+    byte == tab || byte == space || (byte >= 0x21 && byte != quote && byte != backslash && byte != 0x7F)
+}
+
+private let semicolon = UInt8(ascii: ";")
+private let quote = UInt8(ascii: "\"")
+private let backslash = UInt8(ascii: "\\")
 
 @inline(__always)
 private func hexValue(_ byte: UInt8) -> UInt8? {

@@ -12,8 +12,8 @@ public enum BodyFraming: Sendable, Equatable {
     case untilClose
 }
 
-/// Why the proxy refused a request before forwarding anything: 400, 431 or 505, with a body
-/// that says what was wrong.
+/// Why the proxy refused a request before forwarding anything (400, 414, 417, 431, 501 or 505),
+/// with a body that says what was wrong.
 public struct RequestRejection: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int
     public var reason: String
@@ -26,6 +26,35 @@ public struct RequestRejection: Error, Sendable, Equatable, CustomStringConverti
     static func bad(_ reason: String) -> RequestRejection { RequestRejection(status: 400, reason: reason) }
 
     public var description: String { "\(status): \(reason)" }
+
+    /// The reason phrase of the status line the proxy answers with.
+    public var reasonPhrase: String {
+        switch status {
+        case 414: "URI Too Long"
+        case 417: "Expectation Failed"
+        case 431: "Request Header Fields Too Large"
+        case 501: "Not Implemented"
+        case 505: "HTTP Version Not Supported"
+        default: "Bad Request"
+        }
+    }
+}
+
+/// The sizes a request head may reach before the proxy refuses it.
+public struct HeadLimits: Sendable, Equatable {
+    /// The request line and fields together, in bytes (431 beyond): Node's `http.maxHeaderSize`.
+    public var headBytes: Int
+    /// The request target, in bytes (414 beyond): nginx's `large_client_header_buffers` line size.
+    public var targetBytes: Int
+    /// Header fields (431 beyond): HAProxy's `tune.http.maxhdr` is 101.
+    public var fields: Int
+
+    /// Limits as given; the defaults are 16 KiB of head, an 8 KiB target and 100 fields.
+    public init(headBytes: Int = 16_384, targetBytes: Int = 8_192, fields: Int = 100) {
+        self.headBytes = headBytes
+        self.targetBytes = targetBytes
+        self.fields = fields
+    }
 }
 
 /// The byte ranges of one header field inside the head.
@@ -110,15 +139,20 @@ public enum RequestHeadParser {
         case rejected(RequestRejection)
     }
 
-    /// Node's `http.maxHeaderSize`: the request line and fields together.
-    public static let defaultMaxHeadBytes = 16_384
-
-    public static func parse(_ bytes: [UInt8], maxHeadBytes: Int = defaultMaxHeadBytes) -> Result {
-        bytes.withUnsafeBytes { parse($0, maxHeadBytes: maxHeadBytes) }
+    /// Parses one head at the start of `bytes`.
+    public static func parse(_ bytes: [UInt8], limits: HeadLimits = HeadLimits()) -> Result {
+        bytes.withUnsafeBytes { parse($0, limits: limits) }
     }
 
     /// Parses one head at the start of `p`.
-    public static func parse(_ p: UnsafeRawBufferPointer, maxHeadBytes: Int = defaultMaxHeadBytes) -> Result {
+    ///
+    /// - Parameters:
+    ///   - p: the bytes received so far; the head may be followed by a body or further requests.
+    ///   - limits: the sizes beyond which the head is refused (414 or 431), even before it is complete.
+    /// - Returns: `.incomplete` until the empty line ending the head has arrived; `.rejected` with
+    ///   the status and reason as soon as the bytes cannot start a valid head.
+    public static func parse(_ p: UnsafeRawBufferPointer, limits: HeadLimits = HeadLimits()) -> Result {
+        let maxHeadBytes = limits.headBytes
         let count = p.count
         var start = 0
         // RFC 9112 §2.2: ignore at least one empty line before the request line.
@@ -134,27 +168,31 @@ public enum RequestHeadParser {
         let methodEnd = i
         i += 1
         let targetStart = i
-        while i < count && p[i] > space && p[i] != 0x7F { i += 1 }
+        while i < count && p[i] > space && p[i] != 0x7F && p[i] != hash { i += 1 }
+        if i - targetStart > limits.targetBytes {
+            return .rejected(
+                RequestRejection(status: 414, reason: "the request target exceeds \(limits.targetBytes) bytes"))
+        }
         if i == count { return tooLongOrIncomplete(count - start, maxHeadBytes) }
+        if p[i] == hash { return .rejected(.bad("the request target holds '#' (a fragment is never sent)")) }
         if i == targetStart || p[i] != space {
             return .rejected(.bad("the request target is empty or holds a control character or a space"))
         }
         let targetEnd = i
         i += 1
         if count - i < 10 { return tooLongOrIncomplete(count - start, maxHeadBytes) }
-        let minor: Int
-        if matches(p, at: i, "HTTP/1.1") {
-            minor = 1
-        } else if matches(p, at: i, "HTTP/1.0") {
-            minor = 0
-        } else if matches(p, at: i, "HTTP/") {
-            return .rejected(RequestRejection(status: 505, reason: "only HTTP/1.0 and HTTP/1.1 are served"))
-        } else {
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT, then CRLF (RFC 9112 §2.3).
+        guard matches(p, at: i, "HTTP/"), isDigit(p[i + 5]), p[i + 6] == dot, isDigit(p[i + 7]) else {
             return .rejected(.bad("the request line does not end with HTTP/1.1"))
         }
-        i += 8
-        if p[i] != cr || p[i + 1] != lf { return .rejected(.bad("the request line does not end with CRLF")) }
-        i += 2
+        if p[i + 8] != cr || p[i + 9] != lf { return .rejected(.bad("the request line does not end with CRLF")) }
+        let minor: Int
+        switch (p[i + 5], p[i + 7]) {
+        case (UInt8(ascii: "1"), UInt8(ascii: "1")): minor = 1
+        case (UInt8(ascii: "1"), UInt8(ascii: "0")): minor = 0
+        default: return .rejected(RequestRejection(status: 505, reason: "only HTTP/1.0 and HTTP/1.1 are served"))
+        }
+        i += 10
         let requestLineEnd = i - start
 
         var fields: [HeaderFieldRange] = []
@@ -166,6 +204,8 @@ public enum RequestHeadParser {
         var keepAliveRequested = false
         var hostCount = 0
         var hostIndex: Int?
+        var contentLengthCount = 0
+        var expectation = false
         var connectionNames: [String] = []
         var forwardedFor: Int?
         var connectionUpgrade = false
@@ -188,6 +228,7 @@ public enum RequestHeadParser {
             while i < count && isTokenByte(p[i]) { i += 1 }
             if i == count { return tooLongOrIncomplete(count - start, maxHeadBytes) }
             let nameEnd = i
+            if nameEnd == lineStart && p[i] == colon { return .rejected(.bad("a header line with an empty name")) }
             if p[i] != colon {
                 if p[i] == space || p[i] == tab {
                     return .rejected(.bad("whitespace between a header name and its colon"))
@@ -211,8 +252,12 @@ public enum RequestHeadParser {
             if i + 1 >= count { return tooLongOrIncomplete(count - start, maxHeadBytes) }
             if p[i + 1] != lf { return .rejected(.bad("a bare CR in a header value")) }
             i += 2
-            if i - start > maxHeadBytes { return tooLarge }
+            if i - start > maxHeadBytes { return tooLongOrIncomplete(i - start, maxHeadBytes) }
 
+            if fields.count == limits.fields {
+                return .rejected(
+                    RequestRejection(status: 431, reason: "more than \(limits.fields) header fields"))
+            }
             var role = FieldRole.plain
             let name = UnsafeRawBufferPointer(rebasing: p[lineStart..<nameEnd])
             let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
@@ -220,23 +265,35 @@ public enum RequestHeadParser {
             case 4 where equalsLower(name, "host"):
                 hostCount += 1
                 hostIndex = fields.count
-            case 14 where equalsLower(name, "content-length"):
-                guard let parsed = parseContentLength(value) else {
-                    return .rejected(.bad("Content-Length is not a number, or lists different numbers"))
+                if !isValidHost(value) {
+                    return .rejected(.bad("Host is not a host name or address with an optional port"))
                 }
-                if let contentLength, contentLength != parsed {
-                    return .rejected(.bad("two different Content-Length values"))
+            case 14 where equalsLower(name, "content-length"):
+                contentLengthCount += 1
+                if contentLengthCount > 1 { return .rejected(.bad("more than one Content-Length header")) }
+                guard let parsed = parseContentLength(value) else {
+                    return .rejected(.bad("Content-Length is not a decimal number"))
                 }
                 contentLength = parsed
             case 17 where equalsLower(name, "transfer-encoding"):
+                if transferEncoding { return .rejected(.bad("more than one Transfer-Encoding header")) }
                 transferEncoding = true
-                switch lastCoding(value) {
-                case .chunkedLast:
-                    if chunked { return .rejected(.bad("Transfer-Encoding applies chunked twice")) }
+                switch codings(value) {
+                case .chunked:
                     chunked = true
+                case .empty:
+                    return .rejected(.bad("Transfer-Encoding is empty"))
+                case .chunkedNotLast:
+                    return .rejected(.bad("Transfer-Encoding applies chunked before another coding, or twice"))
                 case .other:
-                    if chunked { return .rejected(.bad("Transfer-Encoding applies a coding after chunked")) }
-                    return .rejected(.bad("Transfer-Encoding must end with chunked; other codings are not accepted"))
+                    return .rejected(
+                        RequestRejection(status: 501, reason: "Transfer-Encoding other than chunked is not supported"))
+                }
+            case 6 where equalsLower(name, "expect"):
+                if expectation { return .rejected(RequestRejection(status: 417, reason: "more than one Expect header")) }
+                expectation = true
+                if !equalsLower(value, "100-continue") {
+                    return .rejected(RequestRejection(status: 417, reason: "Expect is not 100-continue"))
                 }
             case 10 where equalsLower(name, "connection"):
                 role = .connection
@@ -272,13 +329,24 @@ public enum RequestHeadParser {
                     lineStart: Int32(lineStart - start), lineEnd: Int32(i - start), nameEnd: Int32(nameEnd - start),
                     valueStart: Int32(valueStart - start), valueEnd: Int32(valueEnd - start), role: role))
         }
-        if i - start > maxHeadBytes { return tooLarge }
+        if i - start > maxHeadBytes { return tooLongOrIncomplete(i - start, maxHeadBytes) }
         if transferEncoding && contentLength != nil {
             return .rejected(.bad("both Content-Length and Transfer-Encoding (the framing is ambiguous)"))
         }
         if transferEncoding && minor == 0 { return .rejected(.bad("Transfer-Encoding in an HTTP/1.0 request")) }
         if hostCount > 1 { return .rejected(.bad("more than one Host header")) }
         if hostCount == 0 && minor == 1 { return .rejected(.bad("an HTTP/1.1 request without a Host header")) }
+        let target = UnsafeRawBufferPointer(rebasing: p[targetStart..<targetEnd])
+        let method = String(decoding: UnsafeRawBufferPointer(rebasing: p[methodStart..<methodEnd]), as: UTF8.self)
+        if let problem = targetProblem(
+            target, method: method,
+            host: hostIndex.map { index in
+                UnsafeRawBufferPointer(
+                    rebasing: p[(start + Int(fields[index].valueStart))..<(start + Int(fields[index].valueEnd))])
+            })
+        {
+            return .rejected(.bad(problem))
+        }
         if !connectionNames.isEmpty {
             // Fields the Connection header names are hop-by-hop too (RFC 9110 §7.6.1).
             for index in fields.indices where !fields[index].isHopByHop {
@@ -294,21 +362,17 @@ public enum RequestHeadParser {
         let framing: BodyFraming =
             chunked ? .chunked : (contentLength.map { $0 == 0 ? BodyFraming.none : .length($0) } ?? .none)
         let keepAlive = minor == 1 ? !closeRequested : (keepAliveRequested && !closeRequested)
-        let method = String(decoding: UnsafeRawBufferPointer(rebasing: p[methodStart..<methodEnd]), as: UTF8.self)
         guard knownMethods.contains(method) else {
             return .rejected(.bad("unknown method '\(method)' (Node's HTTP parser refuses it too)"))
         }
         return .complete(
             RequestHead(
                 method: method,
-                target: String(decoding: UnsafeRawBufferPointer(rebasing: p[targetStart..<targetEnd]), as: UTF8.self),
+                target: String(decoding: target, as: UTF8.self),
                 minorVersion: minor, length: i - start, requestLineEnd: requestLineEnd, leadingBytes: start,
                 fields: fields, framing: framing, keepAlive: keepAlive, forwardedFor: forwardedFor, host: hostIndex,
                 upgrade: minor == 1 && connectionUpgrade && upgradeField && !offersH2C))
     }
-
-    private static let tooLarge = Result.rejected(
-        RequestRejection(status: 431, reason: "the request line and headers exceed 16 KiB"))
 
     private static func tooLongOrIncomplete(_ received: Int, _ limit: Int) -> Result {
         received > limit
@@ -317,49 +381,118 @@ public enum RequestHeadParser {
             : .incomplete
     }
 
+    /// Content-Length = 1*DIGIT (RFC 9110 §8.6), surrounding whitespace already trimmed; no list,
+    /// sign, space or other character inside, and at most 15 digits.
     private static func parseContentLength(_ value: UnsafeRawBufferPointer) -> Int? {
-        // A list of identical values ("5, 5") is accepted as one (RFC 9110 §8.6).
-        var result: Int?
-        var current = 0
-        var digits = 0
-        func close() -> Bool {
-            guard digits > 0 else { return false }
-            if let result, result != current { return false }
-            result = current
-            current = 0
-            digits = 0
-            return true
-        }
+        guard !value.isEmpty, value.count <= 15 else { return nil }
+        var result = 0
         for byte in value {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"):
-                guard digits < 15 else { return nil }
-                current = current * 10 + Int(byte - UInt8(ascii: "0"))
-                digits += 1
-            case comma:
-                guard close() else { return nil }
-            case space, tab:
-                continue
-            default:
-                return nil
-            }
+            guard isDigit(byte) else { return nil }
+            result = result * 10 + Int(byte - UInt8(ascii: "0"))
         }
-        guard close() else { return nil }
         return result
     }
 
-    private enum LastCoding { case chunkedLast, other }
+    private enum Codings { case chunked, empty, chunkedNotLast, other }
 
-    private static func lastCoding(_ value: UnsafeRawBufferPointer) -> LastCoding {
-        var last: UnsafeRawBufferPointer?
-        var chunkedBeforeLast = false
+    /// What a Transfer-Encoding value asks for: the proxy forwards exactly `chunked` and nothing
+    /// else, as nginx does (other codings get 501, RFC 9112 §6.1).
+    private static func codings(_ value: UnsafeRawBufferPointer) -> Codings {
+        var count = 0
+        var chunkedAt: Int?
+        var valid = true
         forEachToken(value) { token in
-            if let previous = last, equalsLower(previous, "chunked") { chunkedBeforeLast = true }
-            last = token
+            count += 1
+            if equalsLower(token, "chunked") {
+                if chunkedAt != nil { valid = false }
+                chunkedAt = count
+            }
         }
-        guard let last, !chunkedBeforeLast, equalsLower(last, "chunked") else { return .other }
-        return .chunkedLast
+        if count == 0 { return .empty }
+        if !valid || (chunkedAt != nil && chunkedAt != count) { return .chunkedNotLast }
+        return count == 1 && chunkedAt == 1 ? .chunked : .other
     }
+
+    /// Host = uri-host [ ":" port ] (RFC 9112 §3.2): a name of letters, digits, `-`, `.`, `_`,
+    /// `~` and `%`, or a bracketed IPv6 literal, then an optional decimal port. User info, a
+    /// path, a list or whitespace inside is refused: two parsers could take a different host
+    /// from it. An empty value is allowed (a target without an authority).
+    static func isValidHost(_ value: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = value.count
+        if count == 0 { return true }
+        if value[0] == UInt8(ascii: "[") {
+            while index < count && value[index] != UInt8(ascii: "]") {
+                let byte = value[index]
+                if index > 0 && !(isHexDigit(byte) || byte == colon || byte == dot) { return false }
+                index += 1
+            }
+            guard index < count else { return false }
+            index += 1
+        } else {
+            while index < count && value[index] != colon {
+                let byte = value[index]
+                guard isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == dot || byte == UInt8(ascii: "_")
+                    || byte == UInt8(ascii: "~") || byte == UInt8(ascii: "%")
+                else { return false }
+                index += 1
+            }
+            if index == 0 { return false }
+        }
+        if index == count { return true }
+        guard value[index] == colon else { return false }
+        index += 1
+        guard count - index <= 5 else { return false }
+        while index < count {
+            guard isDigit(value[index]) else { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// What is wrong with a request target, if anything (RFC 9112 §3.2): origin-form (`/path?q`),
+    /// absolute-form (`http://host/path`, whose authority must agree with Host), or `*` for
+    /// OPTIONS. Authority-form (CONNECT) is not served.
+    static func targetProblem(_ target: UnsafeRawBufferPointer, method: String, host: UnsafeRawBufferPointer?)
+        -> String?
+    {
+        if target[0] == UInt8(ascii: "/") { return nil }
+        if target.count == 1 && target[0] == UInt8(ascii: "*") {
+            return method == "OPTIONS" ? nil : "the request target '*' is for OPTIONS only"
+        }
+        let schemeLength: Int
+        if target.count > 7 && equalsLower(UnsafeRawBufferPointer(rebasing: target[0..<7]), "http://") {
+            schemeLength = 7
+        } else if target.count > 8 && equalsLower(UnsafeRawBufferPointer(rebasing: target[0..<8]), "https://") {
+            schemeLength = 8
+        } else {
+            return "the request target is not a path ('/…') or an absolute http URL"
+        }
+        var end = schemeLength
+        while end < target.count && target[end] != UInt8(ascii: "/") && target[end] != UInt8(ascii: "?") { end += 1 }
+        let authority = UnsafeRawBufferPointer(rebasing: target[schemeLength..<end])
+        guard !authority.isEmpty, isValidHost(authority) else {
+            return "the authority of the absolute request target is not a host with an optional port"
+        }
+        guard let host else { return nil }
+        guard authority.count == host.count,
+            zip(authority, host).allSatisfy({ asciiLower($0) == asciiLower($1) })
+        else { return "the absolute request target names another host than the Host header" }
+        return nil
+    }
+}
+
+@inline(__always)
+func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+@inline(__always)
+func isHexDigit(_ byte: UInt8) -> Bool {
+    isDigit(byte) || (asciiLower(byte) >= UInt8(ascii: "a") && asciiLower(byte) <= UInt8(ascii: "f"))
+}
+
+@inline(__always)
+func isAlphanumeric(_ byte: UInt8) -> Bool {
+    isDigit(byte) || (asciiLower(byte) >= UInt8(ascii: "a") && asciiLower(byte) <= UInt8(ascii: "z"))
 }
 
 /// The methods Node's HTTP parser accepts (`http.METHODS` of Node 20).
@@ -372,6 +505,8 @@ let tab: UInt8 = 9
 let colon: UInt8 = 58
 let colon8: UInt8 = 58
 let comma: UInt8 = 44
+let dot: UInt8 = 46
+let hash: UInt8 = 35
 
 /// RFC 9110 tchar: the characters of a token (method, header name).
 @inline(__always)
