@@ -11,7 +11,7 @@ public enum JSONParser {
     ///
     /// ```swift
     /// let body = try JSONParser.parse(response.body)
-    /// body["id"]  // .number(JSONNumber("9007199254740993")), the lexeme intact
+    /// body["id"]  // a .number whose lexeme is still "9007199254740993", not rounded
     /// ```
     ///
     /// - Parameters:

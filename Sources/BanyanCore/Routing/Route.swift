@@ -2,6 +2,7 @@
 public struct Route: Sendable, Equatable, CustomStringConvertible {
     /// The method, upper case; `ALL` matches every method.
     public let method: String
+    /// The path pattern, compiled for the configured Express flavour.
     public let pattern: RoutePattern
     /// The route as written.
     public let source: String
@@ -14,6 +15,13 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
         "UNBIND", "UNLINK", "UNLOCK", "UNSUBSCRIBE", "ALL",
     ]
 
+    /// Creates a route from a method and a compiled pattern, without checking the method.
+    ///
+    /// Use ``init(parsing:flavor:)`` for text a user wrote: it refuses methods Node would reject.
+    ///
+    /// - Parameters:
+    ///   - method: The method, upper case, or `ALL`.
+    ///   - pattern: The compiled path pattern.
     public init(method: String, pattern: RoutePattern) {
         self.method = method
         self.pattern = pattern
@@ -73,5 +81,6 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
         method == "ALL" || method == requestMethod || (requestMethod == "HEAD" && method == "GET")
     }
 
+    /// The route as written: `GET /users/:id`.
     public var description: String { source }
 }

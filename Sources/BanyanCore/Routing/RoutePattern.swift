@@ -5,6 +5,7 @@
 public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     /// The pattern as written.
     public let source: String
+    /// The Express flavour whose path-to-regexp compiled the pattern; it decides what matches.
     public let flavor: ExpressFlavor
     /// The parameters in capture order (unnamed groups are `"0"`, `"1"`, …), each name once.
     public let parameterNames: [String]
@@ -48,6 +49,7 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     /// The regular expression the pattern compiles to (the source path-to-regexp would build).
     public var regexSource: String { regex.source }
 
+    /// The pattern as written: `/users/:id`.
     public var description: String { source }
 
     /// Two patterns are equal when they were written the same for the same flavour.
