@@ -4,7 +4,9 @@ public struct HTTPRequest: Sendable, Hashable {
     public var method: String
     /// The request target: the path with its query string, as sent (`/users?limit=2`).
     public var target: String
-    /// The header fields in the order they are sent; ``serialized(host:)`` adds `Host` and `Content-Length` when absent.
+    /// The header fields in the order they are sent.
+    ///
+    /// ``serialized(host:)`` adds `Host` and `Content-Length` when they are absent.
     public var headers: HTTPHeaders
     /// The body bytes; empty when there is none.
     public var body: [UInt8]
