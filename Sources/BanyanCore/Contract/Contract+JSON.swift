@@ -2,6 +2,7 @@
 /// decided order, so that the same traffic gives the same bytes. Decisions (`presence`, `kind`,
 /// `format`, `enum`, `keyOrder`) are written for readers and recomputed from the counts on reading.
 extension Contract {
+    /// The version written as `banyanContract` in `contract.json`; a reader refuses any other.
     public static let formatVersion = 1
 
     /// The contract as JSON.
@@ -65,6 +66,7 @@ extension Contract {
 public struct ContractFormatError: Error, Sendable, Hashable {
     /// Where: `$.routes[2].responses[0].status`.
     public var path: String
+    /// What is wrong there (`expected an integer, found a string`).
     public var message: String
 }
 
