@@ -26,7 +26,13 @@ extension Contract {
     /// The contract file's text: indented, with a final newline.
     public func text() -> String { json().prettyText() + "\n" }
 
-    /// Reads a contract file's text; `file` names it in errors.
+    /// Reads a contract file's text, as ``text()`` writes it.
+    ///
+    /// - Parameters:
+    ///   - text: The content of `contract.json`.
+    ///   - file: The file's name as the user gave it, for error messages.
+    /// - Throws: ``FileProblem`` naming the file, with the line when the text is not JSON, or with
+    ///   the JSON path of the first value that does not have the expected shape.
     public init(parsing text: String, file: String) throws(FileProblem) {
         let value: JSONValue
         do {
@@ -41,7 +47,10 @@ extension Contract {
         }
     }
 
-    /// Reads the JSON form.
+    /// Reads the JSON form, as ``json()`` writes it; the decisions in it are recomputed from the counts.
+    ///
+    /// - Throws: ``ContractFormatError`` naming the JSON path of the first value that is missing or
+    ///   of the wrong type, or an unsupported ``formatVersion``.
     public init(json: JSONValue) throws(ContractFormatError) {
         let root = Reader(value: json, path: JSONPath())
         let version = try root.int("banyanContract")

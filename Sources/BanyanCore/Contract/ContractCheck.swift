@@ -47,6 +47,12 @@ public struct ContractChange: Sendable, Hashable {
 extension Contract {
     /// What `traffic` (inferred with the same settings) changes in this contract: each decision
     /// that the merged contract makes differently, with the new exchanges that show it.
+    ///
+    /// `banyan contract check` runs it with the contract inferred from the fixture folders it is given.
+    ///
+    /// - Parameter traffic: The contract inferred from the new traffic alone.
+    /// - Returns: The changes by route name, then side and path; empty when the new traffic
+    ///   confirms every decision.
     public func changes(from traffic: Contract) -> [ContractChange] {
         var merged = self
         merged.merge(traffic)
