@@ -30,6 +30,16 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `METHOD /pattern`: an upper-case method Node accepts (or `ALL`), one space, and a
     /// pattern starting with `/`. Pattern errors give columns within `text`.
+    ///
+    /// ```swift
+    /// let route = try Route(parsing: "GET /users/:id", flavor: .express4)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - text: The route as written in `routes:`.
+    ///   - flavor: The Express flavour whose path-to-regexp compiles the pattern.
+    /// - Throws: ``RoutePatternError`` with a column and a hint: no method or no pattern, a method
+    ///   Node rejects or in lower case, more than one space, or a pattern the flavour refuses.
     public init(parsing text: String, flavor: ExpressFlavor) throws(RoutePatternError) {
         guard let space = text.firstIndex(of: " ") else {
             if text.hasPrefix("/") {

@@ -26,7 +26,13 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     private var regex: CompiledRegex { storage.regex }
     private var fast: FastRouteMatcher? { storage.fast }
 
-    /// Compiles `source`; throws where the flavour's Express would throw at registration.
+    /// Compiles `source` the way the flavour's path-to-regexp does.
+    ///
+    /// - Parameters:
+    ///   - source: The pattern as written (`/users/:id`, `/files/*`).
+    ///   - flavor: The Express flavour to compile for; npm's Express 4 by default.
+    /// - Throws: ``RoutePatternError``, with the column where there is one, wherever the flavour's
+    ///   Express would throw at registration (an unbalanced `(`, an unclosed `{` in Express 5, …).
     public init(_ source: String, flavor: ExpressFlavor = .express4) throws(RoutePatternError) {
         let compiled: CompiledPattern
         switch flavor {
