@@ -40,17 +40,31 @@ public struct ProxySettings: Sendable {
     /// Where the access log goes (`banyan proxy --access-log`); nil writes none.
     public var accessLog: AccessLogSettings?
 
+    /// The defaults above: what `banyan proxy` runs with unless `--threads` or `--access-log` says
+    /// otherwise.
     public init() {}
 }
 
 /// One configured route as the data plane sees it: its configuration, its current mode and its counters.
+///
+/// A routing change builds new ones (sharing the counters); a request keeps the one it was routed
+/// with, so a change never alters a request in flight.
 public final class RouteRuntime: Sendable {
+    /// The route's position in `routes:`, from 0; the first match wins.
     public let index: Int
+    /// The route as configured (pattern, sticky key, shadow settings, guard, …), after a reload
+    /// the file's new values.
     public let config: RouteConfig
+    /// The mode in force: the runtime change's when one is in force, otherwise the file's.
     public let mode: RouteMode
     /// The mode the file gives, to show beside a runtime change.
     public let fileMode: RouteMode
+    /// The runtime change in force (`banyan route set`, `banyan rollback`, the guard); nil when
+    /// the file's mode is in force, including when the file changed the route since the change
+    /// was made.
     public let override: RouteOverride?
+    /// The route's live counters and guard; the same object across routing changes, so counts
+    /// survive a mode change, and a reload that keeps the route as written.
     public let stats: RouteStats
     /// Whether the candidate's answers to safe requests are compared with legacy's answer to a
     /// copy (`guard: {compare: true}` on a route in `canary`); worked out once per routing change,
@@ -74,8 +88,11 @@ public final class RouteRuntime: Sendable {
 
 /// The routes in force at one moment. A change builds a new snapshot; the next request reads it.
 public final class RoutingSnapshot: Sendable {
+    /// The configuration the snapshot was built from; after a reload, the file's new routes and
+    /// policy with the addresses the proxy started with (those need a restart).
     public let configuration: Configuration
     let table: RouteTable<Int>
+    /// Every configured route in the order of `routes:`.
     public let routes: [RouteRuntime]
     /// Counters for requests no route matches (they go to legacy).
     public let unmatched: RouteStats
@@ -125,6 +142,7 @@ public final class RoutingSnapshot: Sendable {
 /// Everything the event loops share: the routing snapshot, counters, shadow capacity, upstream
 /// addresses. Each event loop has its own ``LoopContext`` with its connection pools.
 public final class ProxyEngine: Sendable {
+    /// The tuning the proxy was started with; fixed for its lifetime.
     public let settings: ProxySettings
     private let snapshotBox: NIOLockedValueBox<RoutingSnapshot>
     let legacyAddress: SocketAddress
