@@ -207,7 +207,8 @@ public final class ProxyServer: Sendable {
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
     ///
     /// With a PostgreSQL state the write also sends the change to the fleet. A failed write is
-    /// tried once more on a new connection before the change is kept for later.
+    /// tried once more (a PostgreSQL store connects again for it) before the change is kept for
+    /// later.
     ///
     /// - Parameters:
     ///   - name: the route as written in `routes:`, or its pattern alone when only one route has it.
