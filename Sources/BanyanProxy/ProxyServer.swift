@@ -215,10 +215,10 @@ public final class ProxyServer: Sendable {
     ///   - mode: the mode to put in force.
     ///   - reason: why, as the event log shows it (the reason typed, or an automatic change's evidence).
     ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    /// - Returns: the route as it now runs.
     /// - Throws: ``ModeNotPersisted`` when the change is in force here but the state database
     ///   could not take it (it is kept and written when the database returns); a ``ProxyError``
     ///   for an unknown route (404).
-    /// - Returns: the route as it now runs.
     @discardableResult
     public func setMode(route name: String, mode: RouteMode, reason: String, cause: String = "api") async throws
         -> RouteRuntime
