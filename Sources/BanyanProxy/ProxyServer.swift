@@ -10,6 +10,8 @@ import NIOPosix
 public struct ProxyError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status the admin API answers with.
     public let status: Int
+    /// What went wrong and what to do, naming the route, address or setting involved; the admin
+    /// API sends it as `{"error": …}` and the command line prints it.
     public let description: String
 
     init(status: Int = 400, _ description: String) {
@@ -28,6 +30,8 @@ public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
     /// Why the write failed.
     public let cause: String
 
+    /// The note `banyan route set` and `banyan rollback` print before exiting with status 3:
+    /// applied here, not persisted yet, why, and how many changes are waiting.
     public var description: String {
         "applied on this proxy at once; not persisted yet (\(cause)): it will be written and sent to the fleet "
             + "when the state database is reachable again (\(pending) change\(pending == 1 ? "" : "s") waiting)"
@@ -35,7 +39,13 @@ public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
 }
 
 /// A running proxy: the client listener, the admin listener, the event loops and the state store.
+///
+/// ``start(configuration:configPath:settings:store:log:)`` opens everything and returns once the
+/// proxy accepts connections; the control methods (``setMode(route:mode:reason:cause:)``,
+/// ``rollback(route:reason:cause:closeTunnels:)``, ``reload()``) are what the admin API calls;
+/// ``shutdown()`` drains and closes. ``ProxyService`` runs one under swift-service-lifecycle.
 public final class ProxyServer: Sendable {
+    /// What the event loops share: the routes in force, the settings and the live counts.
     public let engine: ProxyEngine
     /// The port clients connect to (useful when the configuration asked for port 0).
     public let port: Int
@@ -99,10 +109,24 @@ public final class ProxyServer: Sendable {
     /// Opens the state store, applies the runtime changes kept there, and starts listening.
     ///
     /// - Parameters:
+    /// A runtime change made against a file value that has changed since is dropped here: the
+    /// file is the newer decision (docs/proxy.md). With a PostgreSQL state the proxy also joins
+    /// the fleet, named `host:port` of its client listener.
+    ///
+    /// - Parameters:
     ///   - configuration: the migration; `listen` and `admin` may use port 0 for a free port.
-    ///   - configPath: the file to read again on ``reload()`` (SIGHUP).
-    ///   - store: the state store; by default the one `configuration.state` names.
+    ///   - configPath: the file to read again on ``reload()`` (SIGHUP); nil when the configuration
+    ///     was not read from a file, and ``reload()`` then refuses.
+    ///   - settings: tuning banyan.yaml does not expose; the defaults unless given.
+    ///   - store: the state store; by default the one `configuration.state` names. The server
+    ///     closes it on ``shutdown()``.
     ///   - log: where the proxy reports what it does on its own (the guard's verdicts).
+    /// - Returns: the running proxy; ``port`` and ``adminPort`` tell where it listens.
+    /// - Throws: ``ProxyError`` when the admin address is not loopback and there is no
+    ///   `admin_token`, when the client or admin address cannot be listened on, or when the
+    ///   access log cannot be opened; ``StateLocationError`` when the state store cannot be
+    ///   opened; the store's error when its runtime changes cannot be read; NIO's error when the
+    ///   legacy or candidate host does not resolve.
     public static func start(
         configuration: Configuration,
         configPath: String? = nil,
@@ -182,12 +206,19 @@ public final class ProxyServer: Sendable {
 
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
     ///
+    /// With a PostgreSQL state the write also sends the change to the fleet. A failed write is
+    /// tried once more (a PostgreSQL store connects again for it) before the change is kept for
+    /// later.
+    ///
     /// - Parameters:
+    ///   - name: the route as written in `routes:`, or its pattern alone when only one route has it.
+    ///   - mode: the mode to put in force.
     ///   - reason: why, as the event log shows it (the reason typed, or an automatic change's evidence).
     ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    /// - Returns: the route as it now runs.
     /// - Throws: ``ModeNotPersisted`` when the change is in force here but the state database
     ///   could not take it (it is kept and written when the database returns); a ``ProxyError``
-    ///   for an unknown route.
+    ///   for an unknown route (404).
     @discardableResult
     public func setMode(route name: String, mode: RouteMode, reason: String, cause: String = "api") async throws
         -> RouteRuntime
@@ -197,6 +228,15 @@ public final class ProxyServer: Sendable {
 
     /// Moves a route one step along the configuration's promotion ladder (legacy → shadow →
     /// canary 1% → 5% → 25% → 50% → new by default).
+    ///
+    /// - Parameters:
+    ///   - name: the route as written in `routes:`, or its pattern alone when only one route has it.
+    ///   - reason: why, as the event log shows it.
+    ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    /// - Returns: the route as it now runs.
+    /// - Throws: ``ProxyError`` for an unknown route (404) or a route already on the ladder's last
+    ///   step (409); ``ModeNotPersisted`` when the step is in force here but the state database
+    ///   could not take it.
     @discardableResult
     public func promote(route name: String, reason: String, cause: String = "api") async throws -> RouteRuntime {
         let ladder = engine.snapshot.configuration.promotion
@@ -313,8 +353,16 @@ public final class ProxyServer: Sendable {
     /// Sends one route (or every route, when `route` is nil) back to legacy. Open upgrade tunnels
     /// (WebSocket) stay open unless `closeTunnels` says to close those of the routes rolled back.
     ///
-    /// - Throws: ``ModeNotPersisted`` naming every route when the state database is away: the
-    ///   rollback is in force here all the same.
+    /// - Parameters:
+    ///   - route: the route as written in `routes:` (or its pattern alone when only one route has
+    ///     it); nil for every route.
+    ///   - reason: why, as the event log shows it.
+    ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    ///   - closeTunnels: whether to also close the routes' open upgrade tunnels; their clients
+    ///     reconnect, to legacy.
+    /// - Returns: the routes rolled back, as they now run.
+    /// - Throws: ``ProxyError`` (404) for an unknown route; ``ModeNotPersisted`` naming every route
+    ///   when the state database is away: the rollback is in force here all the same.
     public func rollback(
         route: String?, reason: String = "rollback", cause: String = "api", closeTunnels: Bool = false
     ) async throws -> [RouteRuntime] {
@@ -365,6 +413,13 @@ public final class ProxyServer: Sendable {
 
     /// Reads the configuration file again (SIGHUP): routes and policy change; a runtime change
     /// stays in force unless the file now says something different for its route.
+    ///
+    /// The listen and admin addresses and the two upstreams keep their values until a restart. A
+    /// route whose mode the reload changed gets an event with cause `file`.
+    ///
+    /// - Throws: ``ProxyError`` when the proxy was started without a file, or when the file does
+    ///   not load or validate (the message names the line and key); the routes in force then stay.
+    ///   The store's error when an event cannot be written, after the new routes are in force.
     public func reload() async throws {
         guard let configPath else { throw ProxyError("no configuration file to reload (started without one)") }
         let configuration: Configuration
@@ -417,6 +472,10 @@ public final class ProxyServer: Sendable {
     public var dataPhases: [String: String] { phases.withLockedValue { $0 } }
 
     /// Reads the tables' data phases again (the periodic flush does, every 500 ms).
+    ///
+    /// Does nothing when no route names a table.
+    ///
+    /// - Throws: the state store's error; ``dataPhases`` then keeps what it last read.
     public func refreshDataPhases() async throws {
         guard engine.snapshot.routes.contains(where: { $0.config.table != nil }) else { return }
         let current = try await store.dataPhases()
@@ -424,6 +483,12 @@ public final class ProxyServer: Sendable {
     }
 
     /// Writes the differences compared so far to the state store.
+    ///
+    /// Waits for the comparisons already queued, then merges what was aggregated since the last
+    /// flush.
+    ///
+    /// - Throws: the state store's error; that batch of differences is then lost (and counted in
+    ///   `banyan_state_write_failures_total`), the next batch is written as usual.
     public func flushDifferences() async throws {
         await engine.recorder.waitForComparisons()
         let (aggregates, totals) = engine.recorder.takePending()
@@ -436,6 +501,11 @@ public final class ProxyServer: Sendable {
     }
 
     /// Waits until no shadow copy or comparison is in flight (at most `timeout`), then flushes.
+    ///
+    /// Tests call it before reading the stored differences; ``shutdown()`` calls it with 2 s.
+    ///
+    /// - Parameter timeout: the longest wait before flushing what was compared so far.
+    /// - Throws: the state store's error, as ``flushDifferences()``.
     public func settleShadows(timeout: Duration = .seconds(10)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -449,6 +519,11 @@ public final class ProxyServer: Sendable {
 
     /// Stops accepting connections, lets requests in flight finish (up to the drain timeout),
     /// closes everything and writes the last differences.
+    ///
+    /// Shadow copies get up to 2 s more; then the guard's pending changes are written, the
+    /// admin listener, every connection and tunnel, the state store and the access log are
+    /// closed. A second call returns at once. Failures while closing are not reported: the proxy
+    /// is going away.
     public func shutdown() async {
         let first = stopped.withLockedValue { stopped in
             defer { stopped = true }

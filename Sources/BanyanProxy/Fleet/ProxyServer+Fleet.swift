@@ -27,6 +27,9 @@ extension ProxyServer {
     }
 
     /// The fleet as this proxy last read it, when the state is in PostgreSQL.
+    ///
+    /// - Returns: the members and this proxy's own standing; nil when the state is not in
+    ///   PostgreSQL (a SQLite state has no fleet, and `GET /api/fleet` answers 404).
     public func fleetStatus() -> FleetStatus? {
         guard let sync = fleet.withLockedValue({ $0 }) else { return nil }
         let state = sync.current
