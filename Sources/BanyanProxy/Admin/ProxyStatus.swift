@@ -171,6 +171,13 @@ extension ProxyStatus {
 
     /// The JSON text the admin API answers with; on one line unless `pretty`.
     public func jsonText(pretty: Bool = true) -> String { encodeJSON(self, pretty: pretty) }
+
+    /// The status in the admin API's answer to `GET /api/routes` (``jsonText(pretty:)`` written it).
+    ///
+    /// - Throws: `DecodingError` naming the key that is missing or of the wrong type.
+    public static func decode(fromJSON bytes: some Collection<UInt8>) throws -> ProxyStatus {
+        try JSONDecoder().decode(ProxyStatus.self, from: Data(bytes))
+    }
 }
 
 extension RouteStatus {
