@@ -123,9 +123,11 @@ public enum Demo {
     ) async throws {
         report(
             .started(
-                legacyPort: services.legacy.port, candidate: services.candidate.name,
-                candidatePort: services.candidate.port, proxyPort: services.server.port,
-                adminPort: services.server.adminPort))
+                DemoPass(
+                    legacyPort: services.legacy.port, candidate: services.candidate.name,
+                    candidatePort: services.candidate.port, proxyPort: services.server.port,
+                    adminPort: services.server.adminPort,
+                    processes: [services.legacy.processIdentifier, services.candidate.processIdentifier])))
         report(.sent(try await sendTraffic(services.server, specs: specs, mix: mix)))
         report(.summary(try await summary(services.server)))
     }

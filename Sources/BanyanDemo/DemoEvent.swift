@@ -15,7 +15,7 @@ public enum DemoEvent: Sendable, Equatable {
     /// Step 4 begins: a WebSocket through the proxy.
     case liveConnectionStep
     /// A pass's services and proxy are up.
-    case started(legacyPort: Int, candidate: String, candidatePort: Int, proxyPort: Int, adminPort: Int)
+    case started(DemoPass)
     /// A pass's traffic went through the proxy.
     case sent(DemoTraffic)
     /// What a pass's shadow copies showed.
@@ -80,4 +80,16 @@ public struct DemoLiveConnection: Sendable, Equatable {
     public var echo: String
     /// The proxy's status while the WebSocket was open.
     public var status: ProxyStatus
+}
+
+/// The services and the proxy of one pass.
+public struct DemoPass: Sendable, Equatable {
+    public var legacyPort: Int
+    /// The candidate's name (`ShopPort --naive`, `shop-rust`).
+    public var candidate: String
+    public var candidatePort: Int
+    public var proxyPort: Int
+    public var adminPort: Int
+    /// The process identifiers of legacy and the candidate.
+    public var processes: [Int32]
 }

@@ -129,6 +129,8 @@ public final class DemoService: Sendable {
         return true
     }
 
+    public var processIdentifier: Int32 { process.processIdentifier }
+
     /// The exit status if it ended, nil while it runs.
     public var exitStatus: Int32? { process.exitStatus }
 

@@ -71,10 +71,10 @@ enum DemoText {
             return [heading("3. promote a route, then roll it back (no restart)")]
         case .liveConnectionStep:
             return [heading("4. one live connection: a WebSocket on GET /live through the proxy")]
-        case .started(let legacyPort, let candidate, let candidatePort, let proxyPort, let adminPort):
+        case .started(let pass):
             return [
-                "started the Express shop on :\(legacyPort), \(candidate) on :\(candidatePort), "
-                    + "the proxy on :\(proxyPort) (admin :\(adminPort))"
+                "started the Express shop on :\(pass.legacyPort), \(pass.candidate) on :\(pass.candidatePort), "
+                    + "the proxy on :\(pass.proxyPort) (admin :\(pass.adminPort))"
             ]
         case .sent(let traffic):
             let served = traffic.servedBy.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
