@@ -1,9 +1,14 @@
+import BanyanConfig
 import BanyanCore
 import BanyanDemo
 import BanyanState
 import Foundation
 import SharedTestSupport
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `banyan demo`, the first thing a new user runs, through its library with the scripted traffic only.
 @Suite("The demo")
@@ -123,6 +128,102 @@ struct DemoTests {
         let children = Set(passes.flatMap(\.processes))
         #expect(children.count == 4)
         #expect(ChildProcess.unreaped.filter { children.contains($0.pid) }.map(\.command) == [])
+    }
+
+    /// A service on the port in `PORT` that prints a line first.
+    static func service(_ name: String, folder: String) throws -> DemoServiceSpec {
+        let script =
+            "console.log('\(name) up'); require('http').createServer((q, s) => s.end('ok')).listen(process.env.PORT, '127.0.0.1')"
+        return DemoServiceSpec(
+            name: name, executable: try findExecutable("node"), arguments: ["-e", script], portVariable: "PORT",
+            directory: folder, log: "\(folder)/\(name).log")
+    }
+
+    static func configuration(folder: String) throws -> Configuration {
+        var configuration = try ConfigurationLoader.load(
+            path: repositoryRoot.appendingPathComponent("Examples/banyan.yaml").path)
+        configuration.state = "sqlite:\(folder)/state.sqlite"
+        return configuration
+    }
+
+    @Test("a service that dies ends the scope at once with the end of its log, and the other one is stopped")
+    func deadService() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-demo-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let started = ContinuousClock.now
+        let processes = Processes()
+        await #expect {
+            try await withDemoServices(
+                legacy: try Self.service("legacy", folder: folder),
+                candidate: try Self.service("candidate", folder: folder),
+                configuration: try Self.configuration(folder: folder)
+            ) { services in
+                processes.set([services.legacy.processIdentifier, services.candidate.processIdentifier])
+                kill(services.candidate.processIdentifier, SIGKILL)
+                try await Task.sleep(for: .seconds(60))
+            }
+        } throws: { error in
+            "\(error)".hasPrefix("candidate (port ")
+                && "\(error)".hasSuffix(
+                    " exited with status 137 while the demo ran; the end of its log (\(folder)/candidate.log):\ncandidate up"
+                )
+        }
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(processes.all.count == 2)
+        #expect(ChildProcess.unreaped.filter { processes.all.contains($0.pid) }.map(\.command) == [])
+    }
+
+    @Test("an error in the scope stops both services and the proxy, and is thrown as it is")
+    func errorInScope() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-demo-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let processes = Processes()
+        await #expect(throws: DemoError.self) {
+            try await withDemoServices(
+                legacy: try Self.service("legacy", folder: folder),
+                candidate: try Self.service("candidate", folder: folder),
+                configuration: try Self.configuration(folder: folder)
+            ) { services in
+                processes.set([services.legacy.processIdentifier, services.candidate.processIdentifier])
+                throw DemoError("stopped by the test")
+            }
+        }
+        #expect(processes.all.count == 2)
+        #expect(ChildProcess.unreaped.filter { processes.all.contains($0.pid) }.map(\.command) == [])
+    }
+
+    @Test("a service that exits before it listens is started three times, then the error holds its log")
+    func serviceThatNeverListens() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-demo-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let broken = DemoServiceSpec(
+            name: "broken", executable: "/bin/sh",
+            arguments: ["-c", "echo attempt >> \(folder)/attempts; echo cannot bind; exit 3"],
+            portVariable: "PORT", directory: folder, log: "\(folder)/broken.log")
+        await #expect {
+            try await withDemoServices(
+                legacy: try Self.service("legacy", folder: folder), candidate: broken,
+                configuration: try Self.configuration(folder: folder)
+            ) { _ in }
+        } throws: { error in
+            "\(error)".hasPrefix("broken exited (status 3) before it listened on port ")
+                && "\(error)".hasSuffix("; the end of its log (\(folder)/broken.log):\ncannot bind")
+        }
+        #expect(try String(contentsOfFile: "\(folder)/attempts", encoding: .utf8) == "attempt\nattempt\nattempt\n")
+    }
+
+    /// Process identifiers a scope handed out.
+    final class Processes: @unchecked Sendable {
+        // @unchecked: `list` is only touched under `lock`.
+        private let lock = NSLock()
+        private var list: Set<Int32> = []
+
+        func set(_ pids: [Int32]) { lock.withLock { list = Set(pids) } }
+
+        var all: Set<Int32> { lock.withLock { list } }
     }
 
     /// An event in a few words, without what changes from run to run (ports, latencies, times).
