@@ -82,11 +82,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Child processes started with posix_spawn and awaited with waitpid: the demo's services and the tests' tools.
+        .target(name: "BanyanProcess"),
+        // banyan demo: the example services and the proxy in one scope that stops them, and the demo's script.
+        .target(
+            name: "BanyanDemo",
+            dependencies: [
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
+                "BanyanProcess", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "banyan",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
-                "BanyanBench", "BanyanAudit", "BanyanData", "BanyanCodegen",
+                "BanyanBench", "BanyanAudit", "BanyanData", "BanyanCodegen", "BanyanDemo", "BanyanProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -119,7 +129,8 @@ let package = Package(
         .target(
             name: "SharedTestSupport",
             dependencies: [
-                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                "BanyanProcess", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SharedTestSupport"
         ),
@@ -141,7 +152,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
-                "BanyanProxy", "BanyanState", "BanyanCodegen", "SharedTestSupport",
+                "BanyanProxy", "BanyanState", "BanyanCodegen", "BanyanDemo", "SharedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -215,6 +215,13 @@ extension ProxyStatus {
     ///   it on one line.
     /// - Returns: the status as JSON with sorted keys, or `{}` should it not encode.
     public func jsonText(pretty: Bool = true) -> String { encodeJSON(self, pretty: pretty) }
+
+    /// The status in the admin API's answer to `GET /api/routes` (``jsonText(pretty:)`` written it).
+    ///
+    /// - Throws: `DecodingError` naming the key that is missing or of the wrong type.
+    public static func decode(fromJSON bytes: some Collection<UInt8>) throws -> ProxyStatus {
+        try JSONDecoder().decode(ProxyStatus.self, from: Data(bytes))
+    }
 }
 
 extension RouteStatus {
