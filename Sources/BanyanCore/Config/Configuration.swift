@@ -16,6 +16,21 @@ public enum ExpressFlavor: String, Sendable, Hashable, CaseIterable, CustomStrin
     public static let allowedValues = allCases.map(\.rawValue).joined(separator: ", ")
 }
 
+/// How the proxy reads and writes its sockets (`io:` in banyan.yaml).
+public enum IOMode: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The proxy accepts and connects its sockets itself and writes to them with `send(2)`
+    /// whenever NIO holds nothing back; NIO does the reading. The default, and the faster.
+    case direct
+    /// Plain SwiftNIO: its bootstraps accept and connect, and every write is a channel write.
+    /// The same handlers run; the fallback when the direct path misbehaves on a kernel.
+    case nio
+
+    public var description: String { rawValue }
+
+    /// The accepted spellings, for error messages.
+    public static let allowedValues = allCases.map(\.rawValue).joined(separator: ", ")
+}
+
 /// Who serves a route's requests.
 public enum RouteMode: Sendable, Hashable, CustomStringConvertible {
     /// Legacy serves every request.
@@ -244,6 +259,8 @@ public struct Configuration: Sendable, Hashable {
     public var policy: DifferencePolicy
     /// What the proxy does to the forwarding fields of requests (`forwarded:`).
     public var forwarded: ForwardedHeaders
+    /// How the proxy reads and writes its sockets (`io:`).
+    public var io: IOMode
 
     public init(
         legacy: BaseURL,
@@ -259,7 +276,8 @@ public struct Configuration: Sendable, Hashable {
         servedByHeader: String = "served-by",
         routes: [RouteConfig] = [],
         policy: DifferencePolicy = .default,
-        forwarded: ForwardedHeaders = ForwardedHeaders()
+        forwarded: ForwardedHeaders = ForwardedHeaders(),
+        io: IOMode = .direct
     ) {
         self.legacy = legacy
         self.candidate = candidate
@@ -275,5 +293,6 @@ public struct Configuration: Sendable, Hashable {
         self.routes = routes
         self.policy = policy
         self.forwarded = forwarded
+        self.io = io
     }
 }
