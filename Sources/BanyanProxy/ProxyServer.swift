@@ -53,6 +53,8 @@ public final class ProxyServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
     private let listener: Listener
+    /// How the proxy reads and writes its sockets: ``ProxySettings/io``, else the configuration's `io`.
+    public var io: IOMode { connectPool.io }
     /// Opens every upstream connection; shut down last.
     private let connectPool: ConnectPool
     private let adminChannel: NIOLockedValueBox<(any Channel)?>
