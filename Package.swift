@@ -54,11 +54,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The system calls of the proxy's direct socket I/O that Swift's libc module does not declare.
+        .target(name: "CBanyanSocket"),
         // The strangler-fig proxy: SwiftNIO data plane, shadow dispatch, fallback, admin API, metrics.
         .target(
             name: "BanyanProxy",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanState",
+                "BanyanCore", "BanyanConfig", "BanyanState", "CBanyanSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,7 +125,13 @@ let package = Package(
         .testTarget(name: "BanyanCodegenTests", dependencies: ["BanyanCodegen", "BanyanCore"]),
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),
         .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
-        .testTarget(name: "BanyanProxyTests", dependencies: ["BanyanProxy", "BanyanCore"]),
+        .testTarget(
+            name: "BanyanProxyTests",
+            dependencies: [
+                "BanyanProxy", "BanyanCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         // What several test targets share: a throwaway PostgreSQL cluster for the tests that need a
         // real server, and running the built `banyan` executable.
         .target(

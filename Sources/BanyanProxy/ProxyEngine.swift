@@ -51,6 +51,9 @@ public struct ProxySettings: Sendable {
     public var pendingWriteLimit = 1_000
     /// Where the access log goes (`banyan proxy --access-log`); nil writes none.
     public var accessLog: AccessLogSettings?
+    /// How the proxy reads and writes its sockets, over the configuration's `io` (`banyan proxy
+    /// --io`); nil keeps the configuration's.
+    public var io: IOMode?
 
     /// The defaults above: what `banyan proxy` runs with unless `--threads` or `--access-log` says
     /// otherwise.
@@ -235,13 +238,14 @@ final class LoopContext {
     /// Connections written to during this pass over the ready sockets, flushed together after it.
     private var unflushed: [(DirectWriter, ChannelHandlerContext)] = []
 
-    init(eventLoop: any EventLoop, engine: ProxyEngine) {
+    /// - Parameter connectPool: opens every upstream connection of this loop's pools.
+    init(eventLoop: any EventLoop, engine: ProxyEngine, connectPool: ConnectPool) {
         self.eventLoop = eventLoop
         let settings = engine.settings
         func pool(_ address: SocketAddress) -> UpstreamPool {
             UpstreamPool(
-                eventLoop: eventLoop, address: address, connectTimeout: settings.connectTimeout,
-                idleTimeout: settings.upstreamIdleTimeout)
+                eventLoop: eventLoop, address: address, connectPool: connectPool,
+                connectTimeout: settings.connectTimeout, idleTimeout: settings.upstreamIdleTimeout)
         }
         func dispatcher(_ pool: UpstreamPool) -> ShadowDispatcher {
             ShadowDispatcher(

@@ -62,7 +62,11 @@ public final class ProxyServer: Sendable {
     public let store: any StateStore
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
-    private let acceptor: Acceptor
+    private let listener: Listener
+    /// How the proxy reads and writes its sockets: ``ProxySettings/io``, else the configuration's `io`.
+    public var io: IOMode { connectPool.io }
+    /// Opens every upstream connection; shut down last.
+    private let connectPool: ConnectPool
     private let adminChannel: NIOLockedValueBox<(any Channel)?>
     private let loops: [ObjectIdentifier: NIOLoopBound<LoopContext>]
     private let configPath: String?
@@ -85,7 +89,8 @@ public final class ProxyServer: Sendable {
 
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
-        ownsGroup: Bool, acceptor: Acceptor, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
+        ownsGroup: Bool, listener: Listener, connectPool: ConnectPool,
+        loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
         configPath: String?, overrides: [String: RouteOverride], metrics: ProxyMetrics,
         log: @escaping @Sendable (String) -> Void
     ) {
@@ -95,7 +100,8 @@ public final class ProxyServer: Sendable {
         self.store = store
         self.group = group
         self.ownsGroup = ownsGroup
-        self.acceptor = acceptor
+        self.listener = listener
+        self.connectPool = connectPool
         self.adminChannel = NIOLockedValueBox(nil)
         self.loops = loops
         self.configPath = configPath
@@ -152,49 +158,44 @@ public final class ProxyServer: Sendable {
         let metrics = ProxyMetrics()
         let recorder = DifferenceRecorder(policy: configuration.policy, metrics: metrics)
         let engine = try ProxyEngine(snapshot: snapshot, settings: settings, recorder: recorder)
+        let io = settings.io ?? configuration.io
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.threads))
+        let connectPool = ConnectPool(io: io)
         var loops: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
         for loop in group.makeIterator() {
             loops[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(LoopContext(eventLoop: loop, engine: engine), eventLoop: loop)
+                NIOLoopBound(LoopContext(eventLoop: loop, engine: engine, connectPool: connectPool), eventLoop: loop)
             }.get()
         }
         let loopMap = loops
-        let acceptor: Acceptor
+        let listener: Listener
         do {
-            acceptor = try Acceptor(host: configuration.listen.host, port: configuration.listen.port)
+            listener = try await Listener.start(io: io, at: configuration.listen, group: group) { channel, writer in
+                let context = loopMap[ObjectIdentifier(channel.eventLoop)]!.value
+                try channel.pipeline.syncOperations.addHandler(
+                    ClientHandler(engine: engine, loop: context, writer: writer))
+            }
         } catch {
             try? await group.shutdownGracefully()
+            await connectPool.shutdown()
             throw ProxyError("listen: cannot listen on \(configuration.listen): \(error)")
         }
-        acceptor.start { descriptor in
-            let loop = group.next()
-            ClientBootstrap(group: loop)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let context = loopMap[ObjectIdentifier(channel.eventLoop)]!.value
-                        try channel.pipeline.syncOperations.addHandler(
-                            ClientHandler(engine: engine, loop: context, descriptor: descriptor))
-                    }
-                }
-                .withConnectedSocket(descriptor)
-                .whenFailure { _ in }
-        }
         let server = ProxyServer(
-            engine: engine, port: acceptor.port, store: store,
-            group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
+            engine: engine, port: listener.port, store: store,
+            group: group, ownsGroup: true, listener: listener, connectPool: connectPool, loops: loops,
             configPath: configPath, overrides: overrides, metrics: metrics, log: log)
         server.startGuard()
         if let postgres = store as? PostgresStateStore {
             let host = ProcessInfo.processInfo.hostName
-            server.startFleet(store: postgres, name: "\(host):\(acceptor.port)")
+            server.startFleet(store: postgres, name: "\(host):\(listener.port)")
         }
         let admin: any Channel
         do {
             admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
         } catch {
-            acceptor.stop()
+            await listener.stop()
             try? await group.shutdownGracefully()
+            await connectPool.shutdown()
             throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
         }
         server.adminChannel.withLockedValue { $0 = admin }
@@ -438,6 +439,7 @@ public final class ProxyServer: Sendable {
                 next.admin = current.configuration.admin
                 next.legacy = current.configuration.legacy
                 next.candidate = current.configuration.candidate
+                next.io = current.configuration.io
                 return try RoutingSnapshot(configuration: next, overrides: overrides, previous: current)
             }
             let stale = snapshot.routes.filter { overrides[$0.config.route] != nil && $0.override == nil }
@@ -531,7 +533,7 @@ public final class ProxyServer: Sendable {
         }
         guard first else { return }
         engine.startDraining()
-        acceptor.stop()
+        await listener.stop()
         if let task = fleetTask.withLockedValue({ $0 }) {
             task.cancel()
             await task.value
@@ -560,5 +562,6 @@ public final class ProxyServer: Sendable {
         try? await store.close()
         engine.accessLog?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
+        await connectPool.shutdown()
     }
 }

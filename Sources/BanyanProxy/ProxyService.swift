@@ -90,6 +90,7 @@ public struct ProxyService: Service {
             "\(message)",
             metadata: [
                 "listen": "\(configuration.listen.host):\(server.port)", "admin": "\(server.adminAddress)",
+                "io": "\(server.io)",
             ])
         try await serve(server, logger: logger)
     }

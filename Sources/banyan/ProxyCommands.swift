@@ -31,6 +31,13 @@ struct ProxyCommand: AsyncParsableCommand {
             discussion: "Off by default. The format is in docs/proxy.md; --log-format json makes it JSON too.",
             valueName: "FILE|-"))
     var accessLog: String?
+    @Option(
+        help: ArgumentHelp(
+            "How the proxy reads and writes its sockets: direct or nio, instead of the configuration's 'io'.",
+            discussion:
+                "direct (the default) writes with send(2) itself; nio runs on plain SwiftNIO. See docs/proxy.md.",
+            valueName: "direct|nio"))
+    var io: IOModeOption?
 
     func run() async throws {
         guard let configuration = try config.loadIfPresent() else {
@@ -46,6 +53,7 @@ struct ProxyCommand: AsyncParsableCommand {
         var settings = ProxySettings()
         settings.threads = threads
         settings.accessLog = accessLog.map { AccessLogSettings(destination: $0, format: format) }
+        settings.io = io?.mode
         do {
             try await ProxyService.run(
                 configuration: configuration, configPath: config.path ?? ConfigurationLoader.defaultFileName,
@@ -54,6 +62,12 @@ struct ProxyCommand: AsyncParsableCommand {
             throw UsageError(error.description)
         }
     }
+}
+
+enum IOModeOption: String, ExpressibleByArgument, CaseIterable {
+    case direct, nio
+
+    var mode: IOMode { self == .nio ? .nio : .direct }
 }
 
 enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {

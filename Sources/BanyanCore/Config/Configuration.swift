@@ -22,6 +22,21 @@ public enum ExpressFlavor: String, Sendable, Hashable, CaseIterable, CustomStrin
     public static let allowedValues = allCases.map(\.rawValue).joined(separator: ", ")
 }
 
+/// How the proxy reads and writes its sockets (`io:` in banyan.yaml).
+public enum IOMode: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The proxy accepts and connects its sockets itself and writes to them with `send(2)`
+    /// whenever NIO holds nothing back; NIO does the reading. The default, and the faster.
+    case direct
+    /// Plain SwiftNIO: its bootstraps accept and connect, and every write is a channel write.
+    /// The same handlers run; the fallback when the direct path misbehaves on a kernel.
+    case nio
+
+    public var description: String { rawValue }
+
+    /// The accepted spellings, for error messages.
+    public static let allowedValues = allCases.map(\.rawValue).joined(separator: ", ")
+}
+
 /// Who serves a route's requests: one step on the way from legacy to the rewrite.
 ///
 /// A route moves `legacy` → `shadow` → `canary N%` → `new` (the ``PromotionLadder`` says which
@@ -377,6 +392,8 @@ public struct Configuration: Sendable, Hashable {
     /// What the proxy does to the `X-Forwarded-*` fields of requests (`forwarded:`); by default it
     /// preserves what trusted peers send, so the app reads what it read without the proxy.
     public var forwarded: ForwardedHeaders
+    /// How the proxy reads and writes its sockets (`io:`).
+    public var io: IOMode
 
     /// Creates a configuration; every argument after `candidate` defaults to the value the file
     /// gives when the key is left out.
@@ -413,7 +430,8 @@ public struct Configuration: Sendable, Hashable {
         servedByHeader: String = "served-by",
         routes: [RouteConfig] = [],
         policy: DifferencePolicy = .default,
-        forwarded: ForwardedHeaders = ForwardedHeaders()
+        forwarded: ForwardedHeaders = ForwardedHeaders(),
+        io: IOMode = .direct
     ) {
         self.legacy = legacy
         self.candidate = candidate
@@ -429,5 +447,6 @@ public struct Configuration: Sendable, Hashable {
         self.routes = routes
         self.policy = policy
         self.forwarded = forwarded
+        self.io = io
     }
 }
