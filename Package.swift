@@ -54,11 +54,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The system calls of the proxy's direct socket I/O that Swift's libc module does not declare.
+        .target(name: "CBanyanSocket"),
         // The strangler-fig proxy: SwiftNIO data plane, shadow dispatch, fallback, admin API, metrics.
         .target(
             name: "BanyanProxy",
             dependencies: [
-                "BanyanCore", "BanyanConfig", "BanyanState",
+                "BanyanCore", "BanyanConfig", "BanyanState", "CBanyanSocket",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -82,11 +84,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Child processes started with posix_spawn and awaited with waitpid: the demo's services and the tests' tools.
+        .target(name: "BanyanProcess"),
+        // banyan demo: the example services and the proxy in one scope that stops them, and the demo's script.
+        .target(
+            name: "BanyanDemo",
+            dependencies: [
+                "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
+                "BanyanProcess", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "banyan",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanProxy", "BanyanState",
-                "BanyanBench", "BanyanAudit", "BanyanData", "BanyanCodegen",
+                "BanyanBench", "BanyanAudit", "BanyanData", "BanyanCodegen", "BanyanDemo", "BanyanProcess",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -113,13 +125,20 @@ let package = Package(
         .testTarget(name: "BanyanCodegenTests", dependencies: ["BanyanCodegen", "BanyanCore"]),
         .testTarget(name: "BanyanBenchTests", dependencies: ["BanyanBench"]),
         .testTarget(name: "BanyanAuditTests", dependencies: ["BanyanAudit"], exclude: ["Data"]),
-        .testTarget(name: "BanyanProxyTests", dependencies: ["BanyanProxy", "BanyanCore"]),
+        .testTarget(
+            name: "BanyanProxyTests",
+            dependencies: [
+                "BanyanProxy", "BanyanCore", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         // What several test targets share: a throwaway PostgreSQL cluster for the tests that need a
         // real server, and running the built `banyan` executable.
         .target(
             name: "SharedTestSupport",
             dependencies: [
-                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                "BanyanProcess", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/SharedTestSupport"
         ),
@@ -141,7 +160,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "BanyanCore", "BanyanConfig", "BanyanHTTP", "BanyanContract", "BanyanBench", "BanyanAudit",
-                "BanyanProxy", "BanyanState", "BanyanCodegen", "SharedTestSupport",
+                "BanyanProxy", "BanyanState", "BanyanCodegen", "BanyanDemo", "SharedTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -3,7 +3,9 @@
 # 47-byte JSON body), then the same load through no proxy, nginx as a reverse proxy (one worker,
 # keepalive 64), HAProxy (one thread, http-reuse always), Banyan with the route in `legacy` mode
 # and Banyan with the route in `shadow` mode (the copy goes to a second nginx backend and is
-# diffed). Release build; Banyan runs one event-loop thread.
+# diffed), and Banyan in `legacy` mode with `io: nio` (plain SwiftNIO instead of the direct
+# socket writes; target banyan-nio, printed beside banyan-legacy with the ratio). Release build;
+# Banyan runs one event-loop thread.
 #
 # Everything is started once: both nginx backends, the nginx proxy, HAProxy and two Banyan
 # processes (one per mode, each with its own ports and state file), so nothing restarts between
@@ -15,7 +17,7 @@
 #      and the shadow backend's CPU per request, wrk's own CPU, steal and idle ticks from
 #      /proc/stat, and the proxy's VmRSS in the middle of the run.
 #   2. same rate: every proxy offered the same open-loop load (`banyan bench`, a constant rate of
-#      about half of the slowest proxy's median phase-1 req/s, 32 connections), DURATION s after a 2 s
+#      about half of the slowest proxy's median phase-1 req/s, banyan-nio not counted, 32 connections), DURATION s after a 2 s
 #      warm-up at the same rate, p50 and p99 compared; the same per-run records.
 #
 # Ratios are given two ways: the median of the per-round ratios (both targets measured in the same
@@ -23,7 +25,7 @@
 # the median of the per-round ratios.
 #
 # An A/B of two builds: BASELINE=PATH (another release build of banyan, e.g. the main branch's)
-# adds a third Banyan process in legacy mode run by that binary, measured as target banyan-base in
+# adds another Banyan process in legacy mode run by that binary, measured as target banyan-base in
 # the same rounds, and the ratio banyan-legacy / banyan-base.
 #
 #   Benchmarks/proxy.sh [--duration S] [--rounds N] [--json FILE]     or   Benchmarks/proxy.sh [S [N]]
@@ -40,7 +42,7 @@ while [ $# -gt 0 ]; do
         --duration) duration=${2:?--duration needs a value}; shift 2 ;;
         --rounds) rounds=${2:?--rounds needs a value}; shift 2 ;;
         --json) json_out=${2:?--json needs a file}; shift 2 ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "proxy.sh: unknown option $1" >&2; exit 2 ;;
         *) positional+=("$1"); shift ;;
     esac
@@ -120,7 +122,7 @@ forget_pid() { # pid: drop from the cleanup list once reaped
 
 backend_port=$(free_port); shadow_port=$(free_port); nginx_port=$(free_port); haproxy_port=$(free_port)
 legacy_port=$(free_port); legacy_admin=$(free_port); shadowmode_port=$(free_port); shadowmode_admin=$(free_port)
-base_port=$(free_port); base_admin=$(free_port)
+base_port=$(free_port); base_admin=$(free_port); nio_port=$(free_port); nio_admin=$(free_port)
 
 backend_conf() { # name port
     cat >"$work/$1.nginx.conf" <<CONF
@@ -171,8 +173,8 @@ haproxy_pid=$!
 pids+=("$haproxy_pid")
 wait_port "$haproxy_port"
 
-start_banyan() { # mode listen-port admin-port [binary [name]] → sets banyan_pid
-    local binary=${4:-$banyan} name=${5:-$1}
+start_banyan() { # mode listen-port admin-port [binary [name [io]]] → sets banyan_pid
+    local binary=${4:-$banyan} name=${5:-$1} io=${6:-}
     cat >"$work/banyan-$name.yaml" <<CONF
 legacy: http://127.0.0.1:$backend_port
 candidate: http://127.0.0.1:$shadow_port
@@ -184,6 +186,8 @@ routes:
     mode: $1
     shadow: { sample: 1.0, timeout: 2s, concurrency: 64 }
 CONF
+    # Only when asked for: a baseline build from before the setting would refuse the key.
+    if [ -n "$io" ]; then echo "io: $io" >>"$work/banyan-$name.yaml"; fi
     "$binary" proxy --config "$work/banyan-$name.yaml" >"$work/banyan-$name.log" 2>&1 &
     banyan_pid=$!
     pids+=("$banyan_pid")
@@ -194,6 +198,8 @@ start_banyan legacy "$legacy_port" "$legacy_admin"
 legacy_pid=$banyan_pid
 start_banyan shadow "$shadowmode_port" "$shadowmode_admin"
 shadowmode_pid=$banyan_pid
+start_banyan legacy "$nio_port" "$nio_admin" "$banyan" nio nio
+nio_pid=$banyan_pid
 base_pid=""
 if [ -n "$baseline" ]; then
     start_banyan legacy "$base_port" "$base_admin" "$baseline" base
@@ -214,9 +220,9 @@ shadow_status() { "$banyan" status --config "$work/banyan-shadow.yaml" --format 
 hz=$(getconf CLK_TCK)
 
 declare -A port_of=([direct]=$backend_port [nginx]=$nginx_port [haproxy]=$haproxy_port
-    [banyan-legacy]=$legacy_port [banyan-shadow]=$shadowmode_port [banyan-base]=$base_port)
+    [banyan-legacy]=$legacy_port [banyan-shadow]=$shadowmode_port [banyan-nio]=$nio_port [banyan-base]=$base_port)
 declare -A pid_of=([direct]="" [nginx]=$proxy_worker [haproxy]=$haproxy_pid
-    [banyan-legacy]=$legacy_pid [banyan-shadow]=$shadowmode_pid [banyan-base]=$base_pid)
+    [banyan-legacy]=$legacy_pid [banyan-shadow]=$shadowmode_pid [banyan-nio]=$nio_pid [banyan-base]=$base_pid)
 
 runs="$work/runs.tsv"
 printf 'phase\tround\tposition\ttarget\toutput\tproxy_ticks\tbackend_ticks\tshadow_ticks\tgenerator_cpu_s\tsteal\tidle\tall_ticks\trss_mid_kb\twall_s\n' >"$runs"
@@ -280,9 +286,10 @@ url() { echo "http://127.0.0.1:${port_of[$1]}/users/1"; }
 # Every process the runs depend on must still be the one started above; one stopped from outside
 # (another job's `pkill`) would turn the rest of the run into connection errors.
 declare -A log_of=([haproxy]="$work/haproxy.log" [banyan-legacy]="$work/banyan-legacy.log"
-    [banyan-shadow]="$work/banyan-shadow.log" [nginx]="$work/proxy-error.log"
+    [banyan-shadow]="$work/banyan-shadow.log" [banyan-nio]="$work/banyan-nio.log" [nginx]="$work/proxy-error.log"
     [backend]="$work/backend-error.log" [shadow-backend]="$work/shadow-error.log")
 declare -A alive_pid=([haproxy]=$haproxy_pid [banyan-legacy]=$legacy_pid [banyan-shadow]=$shadowmode_pid
+    [banyan-nio]=$nio_pid
     [nginx]=$proxy_worker [backend]=$backend_worker [shadow-backend]=$shadow_worker)
 if [ -n "$baseline" ]; then
     log_of[banyan-base]="$work/banyan-base.log"
@@ -353,6 +360,7 @@ condition kernel "$(uname -r)"
 condition "load average at start" "$(cut -d' ' -f1-3 /proc/loadavg)"
 condition build "release ($banyan); $(swift --version 2>/dev/null | head -1)"
 condition banyan "$("$banyan" --version 2>/dev/null || echo unknown), one event-loop thread, legacy-mode and shadow-mode processes started once"
+condition "io: nio" "banyan-nio: the same build in legacy mode with io: nio, started once, measured in the same rounds"
 [ -n "$baseline" ] && condition baseline "banyan-base: $baseline in legacy mode, started once, measured in the same rounds"
 condition tools "$(nginx -v 2>&1 | head -1 | sed 's/^nginx version: //'); $(haproxy -v 2>&1 | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 condition rounds "$rounds, order alternating (forward, reverse, ...); ${warmup} s warm-up + ${duration} s measured per run"
@@ -364,7 +372,7 @@ banyan_idle_legacy=$(rss_kb "$legacy_pid")
 banyan_idle_shadow=$(rss_kb "$shadowmode_pid")
 shadow_status start
 
-phase1=(direct nginx haproxy banyan-legacy banyan-shadow)
+phase1=(direct nginx haproxy banyan-legacy banyan-shadow banyan-nio)
 [ -n "$baseline" ] && phase1+=(banyan-base)
 echo
 echo "phase 1: saturation"
@@ -378,14 +386,16 @@ rate=$(python3 - "$runs" <<'PY'
 import csv, re, statistics, sys
 rates = {}
 for row in csv.DictReader(open(sys.argv[1]), delimiter="\t"):
-    if row["phase"] == "saturation" and row["target"] != "direct":
+    # banyan-nio is left out, so the rate (and with it every other target's phase 2) stays what
+    # it was before that target was added.
+    if row["phase"] == "saturation" and row["target"] not in ("direct", "banyan-nio"):
         m = re.search(r"Requests/sec:\s+([\d.]+)", open(row["output"]).read())
         rates.setdefault(row["target"], []).append(float(m.group(1)))
 # Half of the slowest proxy's median: a load every proxy carries without queueing.
 print(max(1, int(min(statistics.median(values) for values in rates.values()) / 2)))
 PY
 )
-phase2=(nginx haproxy banyan-legacy banyan-shadow)
+phase2=(nginx haproxy banyan-legacy banyan-shadow banyan-nio)
 [ -n "$baseline" ] && phase2+=(banyan-base)
 echo
 echo "phase 2: same rate, $rate req/s open loop (banyan bench)"
@@ -535,6 +545,10 @@ ratio("banyan legacy / nginx, p99 at the same rate", "same-rate", "banyan-legacy
 ratio("banyan legacy / nginx, p50 at the same rate", "same-rate", "banyan-legacy", "nginx", "p50_ms")
 ratio("banyan shadow / nginx, p99 at the same rate", "same-rate", "banyan-shadow", "nginx", "p99_ms")
 ratio("banyan legacy / nginx, achieved rate at the same rate", "same-rate", "banyan-legacy", "nginx", "rps")
+ratio("banyan io: nio / io: direct, req/s (saturation)", "saturation", "banyan-nio", "banyan-legacy", "rps")
+ratio("banyan io: nio / io: direct, proxy CPU per request", "saturation", "banyan-nio", "banyan-legacy",
+      "proxy_cpu_us")
+ratio("banyan io: nio / io: direct, p99 at the same rate", "same-rate", "banyan-nio", "banyan-legacy", "p99_ms")
 if "banyan-base" in medians["saturation"]:
     ratio("banyan legacy / banyan base build, req/s (saturation)", "saturation", "banyan-legacy", "banyan-base",
           "rps", 0.95)
@@ -550,6 +564,20 @@ for e in ratios:
         check = f"  target {e['goal']}: {'ok' if e['met'] else 'MISSED'}"
     print(f"  {e['label']:<56} {fmt(e['median_of_rounds'], 2):>5}x [{fmt(e['min'], 2)}-{fmt(e['max'], 2)}]  "
           f"of medians {fmt(e['ratio_of_medians'], 2)}x{check}")
+
+print()
+print("io: direct and io: nio side by side (banyan in legacy mode; medians; ratio nio / direct)")
+print(f"  {'':<34} {'io: direct':>11} {'io: nio':>11} {'nio/direct':>10}")
+for phase, metric, label in (("saturation", "rps", "req/s (saturation)"),
+                             ("saturation", "p99_ms", "p99 ms (saturation)"),
+                             ("saturation", "proxy_cpu_us", "proxy µs/req (saturation)"),
+                             ("same-rate", "p50_ms", f"p50 ms at {rate} req/s"),
+                             ("same-rate", "p99_ms", f"p99 ms at {rate} req/s"),
+                             ("same-rate", "proxy_cpu_us", f"proxy µs/req at {rate} req/s")):
+    d, n = medians[phase]["banyan-legacy"][metric], medians[phase]["banyan-nio"][metric]
+    digits = 0 if metric == "rps" else 2
+    print(f"  {label:<34} {fmt(d, digits):>11} {fmt(n, digits):>11} "
+          f"{fmt(n / d if d and n is not None else None, 2):>9}x")
 
 def shadow(label):
     route = json.load(open(f"{work}/status-{label}.json"))["routes"][0]

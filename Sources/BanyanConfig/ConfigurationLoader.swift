@@ -67,7 +67,7 @@ struct ConfigurationReader {
 
     private static let topLevelKeys = [
         "legacy", "candidate", "express", "listen", "admin", "admin_token", "admin_read_token", "state", "served_by",
-        "request_id", "promote_steps", "routes", "policy", "guard", "forwarded",
+        "request_id", "promote_steps", "routes", "policy", "guard", "forwarded", "io",
     ]
     private static let forwardedKeys = ["x_forwarded_for", "x_forwarded_proto", "x_forwarded_host", "trusted"]
     private static let routeKeys = [
@@ -156,12 +156,20 @@ struct ConfigurationReader {
         let routes = readRoutes(mapping["routes"], flavor: express, guardDefaults: guardDefaults)
         let policy = readPolicy(mapping["policy"], flavor: express)
         let forwarded = readForwarded(mapping["forwarded"])
+        var io = IOMode.direct
+        if let node = mapping["io"], let text = scalar(node, "io") {
+            if let mode = IOMode(rawValue: text) {
+                io = mode
+            } else {
+                report(node, "io", "unknown socket I/O '\(text)'; allowed: \(IOMode.allowedValues)")
+            }
+        }
 
         guard let legacy, let candidate else { return nil }
         return Configuration(
             legacy: legacy, candidate: candidate, express: express, listen: listen, admin: admin,
             adminToken: adminToken, adminReadToken: adminReadToken, requestID: requestID, promotion: promotion,
-            state: state, servedByHeader: servedBy, routes: routes, policy: policy, forwarded: forwarded)
+            state: state, servedByHeader: servedBy, routes: routes, policy: policy, forwarded: forwarded, io: io)
     }
 
     // MARK: Forwarded

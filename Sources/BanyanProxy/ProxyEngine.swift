@@ -5,52 +5,81 @@ import NIOPosix
 import Synchronization
 
 /// Tuning that banyan.yaml does not expose (tests and benchmarks set some of it).
+///
+/// Each value is read once, when ``ProxyServer/start(configuration:configPath:settings:store:log:)``
+/// builds the proxy; the defaults are what `banyan proxy` runs with.
 public struct ProxySettings: Sendable {
-    /// Event-loop threads for clients and upstream connections.
+    /// Event-loop threads for clients and upstream connections: 1 unless `banyan proxy --threads
+    /// N` says otherwise; below 1 counts as 1.
     public var threads: Int = 1
-    /// How long legacy may take to start its answer.
+    /// How long legacy may take to start its answer: 60 s. Past it the client gets 504 (a
+    /// candidate's limit is the route's `timeout`, 30 s by default).
     public var legacyTimeout: TimeAmount = .seconds(60)
-    /// How long a connection to an upstream may take.
+    /// How long a connection to an upstream may take to be made: 2 s. Past it the upstream counts
+    /// as refusing the connection.
     public var connectTimeout: TimeAmount = .seconds(2)
-    /// How long an idle pooled upstream connection is kept (below Node's 5 s keep-alive).
+    /// How long an idle pooled upstream connection is kept: 4 s, below Node's 5 s keep-alive, so
+    /// the proxy closes it before Node does.
     public var upstreamIdleTimeout: TimeAmount = .seconds(4)
-    /// How long an idle client connection is kept.
+    /// How long an idle client connection is kept between requests: 60 s.
     public var clientIdleTimeout: TimeAmount = .seconds(60)
-    /// How long an upgrade tunnel (WebSocket) may carry nothing either way before it is closed.
+    /// How long an upgrade tunnel (WebSocket) may carry nothing either way before it is closed:
+    /// 10 minutes.
     public var tunnelIdleTimeout: TimeAmount = .seconds(600)
-    /// How long SIGTERM waits for requests in flight.
+    /// How long SIGTERM waits for requests in flight before closing their connections: 10 s.
     public var drainTimeout: TimeAmount = .seconds(10)
-    /// The largest request body kept for a replay (fallback, stale-connection retry) or a shadow copy.
+    /// The largest request body kept for a replay (fallback, stale-connection retry) or a shadow
+    /// copy, in bytes: 1 MiB. A larger body is not replayed and not copied (`skipped_large`). A
+    /// request with neither fallback nor a copy keeps 64 KiB, for a stale-connection retry.
     public var retainedBodyLimit = 1 << 20
-    /// The largest response kept for a shadow comparison.
+    /// The largest answer kept for a shadow comparison, in bytes: 4 MiB. A copy with a larger
+    /// answer on either side is not compared (`skipped_large`).
     public var shadowResponseLimit = 4 << 20
-    /// How long a shadow copy may wait for others to go out with it (zero: the end of the
+    /// How long a shadow copy may wait for others to go out with it: 1 ms (zero: the end of the
     /// event loop's current turn).
     public var shadowBatchWindow: TimeAmount = .milliseconds(1)
-    /// How many shadow copies one connection carries at once, pipelined (1: no pipelining).
+    /// How many shadow copies one connection carries at once, pipelined: 16 (1: no pipelining).
     public var shadowPipelineDepth = 16
-    /// How often differences are written to the state database.
+    /// How often differences are written to the state database (and the data phases read): 500 ms.
     public var flushInterval: Duration = .milliseconds(500)
     /// With a PostgreSQL state: how often the proxy re-reads the fleet's route state even without
-    /// a notification, and reports the version it applied.
+    /// a notification, and reports the version it applied: 2 s, so a lost notification costs at
+    /// most one period.
     public var fleetPeriod: Duration = .seconds(2)
-    /// Runtime changes kept for the state database while it is unreachable; past this the oldest
-    /// are dropped (and counted).
+    /// Runtime changes kept for the state database while it is unreachable: 1,000; past this the
+    /// oldest are dropped (and counted in `GET /api/fleet`'s `dropped_writes`).
     public var pendingWriteLimit = 1_000
     /// Where the access log goes (`banyan proxy --access-log`); nil writes none.
     public var accessLog: AccessLogSettings?
+    /// How the proxy reads and writes its sockets, over the configuration's `io` (`banyan proxy
+    /// --io`); nil keeps the configuration's.
+    public var io: IOMode?
 
+    /// The defaults above: what `banyan proxy` runs with unless `--threads` or `--access-log` says
+    /// otherwise.
     public init() {}
 }
 
 /// One configured route as the data plane sees it: its configuration, its current mode and its counters.
+///
+/// A routing change builds new ones (sharing the counters); a request keeps the one it was routed
+/// with, so a change never alters a request in flight.
 public final class RouteRuntime: Sendable {
+    /// The route's position in `routes:`, from 0; the first match wins.
     public let index: Int
+    /// The route as configured (pattern, sticky key, shadow settings, guard, …), after a reload
+    /// the file's new values.
     public let config: RouteConfig
+    /// The mode in force: the runtime change's when one is in force, otherwise the file's.
     public let mode: RouteMode
     /// The mode the file gives, to show beside a runtime change.
     public let fileMode: RouteMode
+    /// The runtime change in force (`banyan route set`, `banyan rollback`, the guard); nil when
+    /// the file's mode is in force, including when the file changed the route since the change
+    /// was made.
     public let override: RouteOverride?
+    /// The route's live counters and guard; the same object across routing changes, so counts
+    /// survive a mode change, and a reload that keeps the route as written.
     public let stats: RouteStats
     /// Whether the candidate's answers to safe requests are compared with legacy's answer to a
     /// copy (`guard: {compare: true}` on a route in `canary`); worked out once per routing change,
@@ -74,8 +103,11 @@ public final class RouteRuntime: Sendable {
 
 /// The routes in force at one moment. A change builds a new snapshot; the next request reads it.
 public final class RoutingSnapshot: Sendable {
+    /// The configuration the snapshot was built from; after a reload, the file's new routes and
+    /// policy with the addresses the proxy started with (those need a restart).
     public let configuration: Configuration
     let table: RouteTable<Int>
+    /// Every configured route in the order of `routes:`.
     public let routes: [RouteRuntime]
     /// Counters for requests no route matches (they go to legacy).
     public let unmatched: RouteStats
@@ -115,6 +147,9 @@ public final class RoutingSnapshot: Sendable {
 
     /// The route named by `text`: as written in `routes:` (`GET /users/:id`), or its pattern alone
     /// when only one route has it.
+    ///
+    /// - Returns: the route, or nil when no route is written so, or when several routes share the
+    ///   pattern (name one with its method then).
     public func route(named text: String) -> RouteRuntime? {
         if let exact = routes.first(where: { $0.config.route == text }) { return exact }
         let byPattern = routes.filter { $0.config.pattern == text }
@@ -125,6 +160,7 @@ public final class RoutingSnapshot: Sendable {
 /// Everything the event loops share: the routing snapshot, counters, shadow capacity, upstream
 /// addresses. Each event loop has its own ``LoopContext`` with its connection pools.
 public final class ProxyEngine: Sendable {
+    /// The tuning the proxy was started with; fixed for its lifetime.
     public let settings: ProxySettings
     private let snapshotBox: NIOLockedValueBox<RoutingSnapshot>
     let legacyAddress: SocketAddress
@@ -202,13 +238,14 @@ final class LoopContext {
     /// Connections written to during this pass over the ready sockets, flushed together after it.
     private var unflushed: [(DirectWriter, ChannelHandlerContext)] = []
 
-    init(eventLoop: any EventLoop, engine: ProxyEngine) {
+    /// - Parameter connectPool: opens every upstream connection of this loop's pools.
+    init(eventLoop: any EventLoop, engine: ProxyEngine, connectPool: ConnectPool) {
         self.eventLoop = eventLoop
         let settings = engine.settings
         func pool(_ address: SocketAddress) -> UpstreamPool {
             UpstreamPool(
-                eventLoop: eventLoop, address: address, connectTimeout: settings.connectTimeout,
-                idleTimeout: settings.upstreamIdleTimeout)
+                eventLoop: eventLoop, address: address, connectPool: connectPool,
+                connectTimeout: settings.connectTimeout, idleTimeout: settings.upstreamIdleTimeout)
         }
         func dispatcher(_ pool: UpstreamPool) -> ShadowDispatcher {
             ShadowDispatcher(

@@ -10,6 +10,8 @@ import NIOPosix
 public struct ProxyError: Error, Sendable, CustomStringConvertible {
     /// The HTTP status the admin API answers with.
     public let status: Int
+    /// What went wrong and what to do, naming the route, address or setting involved; the admin
+    /// API sends it as `{"error": …}` and the command line prints it.
     public let description: String
 
     init(status: Int = 400, _ description: String) {
@@ -28,6 +30,8 @@ public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
     /// Why the write failed.
     public let cause: String
 
+    /// The note `banyan route set` and `banyan rollback` print before exiting with status 3:
+    /// applied here, not persisted yet, why, and how many changes are waiting.
     public var description: String {
         "applied on this proxy at once; not persisted yet (\(cause)): it will be written and sent to the fleet "
             + "when the state database is reachable again (\(pending) change\(pending == 1 ? "" : "s") waiting)"
@@ -35,7 +39,13 @@ public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
 }
 
 /// A running proxy: the client listener, the admin listener, the event loops and the state store.
+///
+/// ``start(configuration:configPath:settings:store:log:)`` opens everything and returns once the
+/// proxy accepts connections; the control methods (``setMode(route:mode:reason:cause:)``,
+/// ``rollback(route:reason:cause:closeTunnels:)``, ``reload()``) are what the admin API calls;
+/// ``shutdown()`` drains and closes. ``ProxyService`` runs one under swift-service-lifecycle.
 public final class ProxyServer: Sendable {
+    /// What the event loops share: the routes in force, the settings and the live counts.
     public let engine: ProxyEngine
     /// The port clients connect to (useful when the configuration asked for port 0).
     public let port: Int
@@ -52,7 +62,11 @@ public final class ProxyServer: Sendable {
     public let store: any StateStore
     private let group: MultiThreadedEventLoopGroup
     private let ownsGroup: Bool
-    private let acceptor: Acceptor
+    private let listener: Listener
+    /// How the proxy reads and writes its sockets: ``ProxySettings/io``, else the configuration's `io`.
+    public var io: IOMode { connectPool.io }
+    /// Opens every upstream connection; shut down last.
+    private let connectPool: ConnectPool
     private let adminChannel: NIOLockedValueBox<(any Channel)?>
     private let loops: [ObjectIdentifier: NIOLoopBound<LoopContext>]
     private let configPath: String?
@@ -75,7 +89,8 @@ public final class ProxyServer: Sendable {
 
     private init(
         engine: ProxyEngine, port: Int, store: any StateStore, group: MultiThreadedEventLoopGroup,
-        ownsGroup: Bool, acceptor: Acceptor, loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
+        ownsGroup: Bool, listener: Listener, connectPool: ConnectPool,
+        loops: [ObjectIdentifier: NIOLoopBound<LoopContext>],
         configPath: String?, overrides: [String: RouteOverride], metrics: ProxyMetrics,
         log: @escaping @Sendable (String) -> Void
     ) {
@@ -85,7 +100,8 @@ public final class ProxyServer: Sendable {
         self.store = store
         self.group = group
         self.ownsGroup = ownsGroup
-        self.acceptor = acceptor
+        self.listener = listener
+        self.connectPool = connectPool
         self.adminChannel = NIOLockedValueBox(nil)
         self.loops = loops
         self.configPath = configPath
@@ -99,10 +115,24 @@ public final class ProxyServer: Sendable {
     /// Opens the state store, applies the runtime changes kept there, and starts listening.
     ///
     /// - Parameters:
+    /// A runtime change made against a file value that has changed since is dropped here: the
+    /// file is the newer decision (docs/proxy.md). With a PostgreSQL state the proxy also joins
+    /// the fleet, named `host:port` of its client listener.
+    ///
+    /// - Parameters:
     ///   - configuration: the migration; `listen` and `admin` may use port 0 for a free port.
-    ///   - configPath: the file to read again on ``reload()`` (SIGHUP).
-    ///   - store: the state store; by default the one `configuration.state` names.
+    ///   - configPath: the file to read again on ``reload()`` (SIGHUP); nil when the configuration
+    ///     was not read from a file, and ``reload()`` then refuses.
+    ///   - settings: tuning banyan.yaml does not expose; the defaults unless given.
+    ///   - store: the state store; by default the one `configuration.state` names. The server
+    ///     closes it on ``shutdown()``.
     ///   - log: where the proxy reports what it does on its own (the guard's verdicts).
+    /// - Returns: the running proxy; ``port`` and ``adminPort`` tell where it listens.
+    /// - Throws: ``ProxyError`` when the admin address is not loopback and there is no
+    ///   `admin_token`, when the client or admin address cannot be listened on, or when the
+    ///   access log cannot be opened; ``StateLocationError`` when the state store cannot be
+    ///   opened; the store's error when its runtime changes cannot be read; NIO's error when the
+    ///   legacy or candidate host does not resolve.
     public static func start(
         configuration: Configuration,
         configPath: String? = nil,
@@ -128,49 +158,44 @@ public final class ProxyServer: Sendable {
         let metrics = ProxyMetrics()
         let recorder = DifferenceRecorder(policy: configuration.policy, metrics: metrics)
         let engine = try ProxyEngine(snapshot: snapshot, settings: settings, recorder: recorder)
+        let io = settings.io ?? configuration.io
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.threads))
+        let connectPool = ConnectPool(io: io)
         var loops: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
         for loop in group.makeIterator() {
             loops[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(LoopContext(eventLoop: loop, engine: engine), eventLoop: loop)
+                NIOLoopBound(LoopContext(eventLoop: loop, engine: engine, connectPool: connectPool), eventLoop: loop)
             }.get()
         }
         let loopMap = loops
-        let acceptor: Acceptor
+        let listener: Listener
         do {
-            acceptor = try Acceptor(host: configuration.listen.host, port: configuration.listen.port)
+            listener = try await Listener.start(io: io, at: configuration.listen, group: group) { channel, writer in
+                let context = loopMap[ObjectIdentifier(channel.eventLoop)]!.value
+                try channel.pipeline.syncOperations.addHandler(
+                    ClientHandler(engine: engine, loop: context, writer: writer))
+            }
         } catch {
             try? await group.shutdownGracefully()
+            await connectPool.shutdown()
             throw ProxyError("listen: cannot listen on \(configuration.listen): \(error)")
         }
-        acceptor.start { descriptor in
-            let loop = group.next()
-            ClientBootstrap(group: loop)
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let context = loopMap[ObjectIdentifier(channel.eventLoop)]!.value
-                        try channel.pipeline.syncOperations.addHandler(
-                            ClientHandler(engine: engine, loop: context, descriptor: descriptor))
-                    }
-                }
-                .withConnectedSocket(descriptor)
-                .whenFailure { _ in }
-        }
         let server = ProxyServer(
-            engine: engine, port: acceptor.port, store: store,
-            group: group, ownsGroup: true, acceptor: acceptor, loops: loops,
+            engine: engine, port: listener.port, store: store,
+            group: group, ownsGroup: true, listener: listener, connectPool: connectPool, loops: loops,
             configPath: configPath, overrides: overrides, metrics: metrics, log: log)
         server.startGuard()
         if let postgres = store as? PostgresStateStore {
             let host = ProcessInfo.processInfo.hostName
-            server.startFleet(store: postgres, name: "\(host):\(acceptor.port)")
+            server.startFleet(store: postgres, name: "\(host):\(listener.port)")
         }
         let admin: any Channel
         do {
             admin = try await AdminServer.bind(server: server, group: group, address: configuration.admin)
         } catch {
-            acceptor.stop()
+            await listener.stop()
             try? await group.shutdownGracefully()
+            await connectPool.shutdown()
             throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
         }
         server.adminChannel.withLockedValue { $0 = admin }
@@ -182,12 +207,19 @@ public final class ProxyServer: Sendable {
 
     /// Sets a route's mode at runtime: the next request uses it; it is persisted before this returns.
     ///
+    /// With a PostgreSQL state the write also sends the change to the fleet. A failed write is
+    /// tried once more (a PostgreSQL store connects again for it) before the change is kept for
+    /// later.
+    ///
     /// - Parameters:
+    ///   - name: the route as written in `routes:`, or its pattern alone when only one route has it.
+    ///   - mode: the mode to put in force.
     ///   - reason: why, as the event log shows it (the reason typed, or an automatic change's evidence).
     ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    /// - Returns: the route as it now runs.
     /// - Throws: ``ModeNotPersisted`` when the change is in force here but the state database
     ///   could not take it (it is kept and written when the database returns); a ``ProxyError``
-    ///   for an unknown route.
+    ///   for an unknown route (404).
     @discardableResult
     public func setMode(route name: String, mode: RouteMode, reason: String, cause: String = "api") async throws
         -> RouteRuntime
@@ -197,6 +229,15 @@ public final class ProxyServer: Sendable {
 
     /// Moves a route one step along the configuration's promotion ladder (legacy → shadow →
     /// canary 1% → 5% → 25% → 50% → new by default).
+    ///
+    /// - Parameters:
+    ///   - name: the route as written in `routes:`, or its pattern alone when only one route has it.
+    ///   - reason: why, as the event log shows it.
+    ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    /// - Returns: the route as it now runs.
+    /// - Throws: ``ProxyError`` for an unknown route (404) or a route already on the ladder's last
+    ///   step (409); ``ModeNotPersisted`` when the step is in force here but the state database
+    ///   could not take it.
     @discardableResult
     public func promote(route name: String, reason: String, cause: String = "api") async throws -> RouteRuntime {
         let ladder = engine.snapshot.configuration.promotion
@@ -313,8 +354,16 @@ public final class ProxyServer: Sendable {
     /// Sends one route (or every route, when `route` is nil) back to legacy. Open upgrade tunnels
     /// (WebSocket) stay open unless `closeTunnels` says to close those of the routes rolled back.
     ///
-    /// - Throws: ``ModeNotPersisted`` naming every route when the state database is away: the
-    ///   rollback is in force here all the same.
+    /// - Parameters:
+    ///   - route: the route as written in `routes:` (or its pattern alone when only one route has
+    ///     it); nil for every route.
+    ///   - reason: why, as the event log shows it.
+    ///   - cause: who or what made the change: `cli`, `page`, `api`, `file` or `automatic`.
+    ///   - closeTunnels: whether to also close the routes' open upgrade tunnels; their clients
+    ///     reconnect, to legacy.
+    /// - Returns: the routes rolled back, as they now run.
+    /// - Throws: ``ProxyError`` (404) for an unknown route; ``ModeNotPersisted`` naming every route
+    ///   when the state database is away: the rollback is in force here all the same.
     public func rollback(
         route: String?, reason: String = "rollback", cause: String = "api", closeTunnels: Bool = false
     ) async throws -> [RouteRuntime] {
@@ -365,6 +414,13 @@ public final class ProxyServer: Sendable {
 
     /// Reads the configuration file again (SIGHUP): routes and policy change; a runtime change
     /// stays in force unless the file now says something different for its route.
+    ///
+    /// The listen and admin addresses and the two upstreams keep their values until a restart. A
+    /// route whose mode the reload changed gets an event with cause `file`.
+    ///
+    /// - Throws: ``ProxyError`` when the proxy was started without a file, or when the file does
+    ///   not load or validate (the message names the line and key); the routes in force then stay.
+    ///   The store's error when an event cannot be written, after the new routes are in force.
     public func reload() async throws {
         guard let configPath else { throw ProxyError("no configuration file to reload (started without one)") }
         let configuration: Configuration
@@ -383,6 +439,7 @@ public final class ProxyServer: Sendable {
                 next.admin = current.configuration.admin
                 next.legacy = current.configuration.legacy
                 next.candidate = current.configuration.candidate
+                next.io = current.configuration.io
                 return try RoutingSnapshot(configuration: next, overrides: overrides, previous: current)
             }
             let stale = snapshot.routes.filter { overrides[$0.config.route] != nil && $0.override == nil }
@@ -417,6 +474,10 @@ public final class ProxyServer: Sendable {
     public var dataPhases: [String: String] { phases.withLockedValue { $0 } }
 
     /// Reads the tables' data phases again (the periodic flush does, every 500 ms).
+    ///
+    /// Does nothing when no route names a table.
+    ///
+    /// - Throws: the state store's error; ``dataPhases`` then keeps what it last read.
     public func refreshDataPhases() async throws {
         guard engine.snapshot.routes.contains(where: { $0.config.table != nil }) else { return }
         let current = try await store.dataPhases()
@@ -424,6 +485,12 @@ public final class ProxyServer: Sendable {
     }
 
     /// Writes the differences compared so far to the state store.
+    ///
+    /// Waits for the comparisons already queued, then merges what was aggregated since the last
+    /// flush.
+    ///
+    /// - Throws: the state store's error; that batch of differences is then lost (and counted in
+    ///   `banyan_state_write_failures_total`), the next batch is written as usual.
     public func flushDifferences() async throws {
         await engine.recorder.waitForComparisons()
         let (aggregates, totals) = engine.recorder.takePending()
@@ -436,6 +503,11 @@ public final class ProxyServer: Sendable {
     }
 
     /// Waits until no shadow copy or comparison is in flight (at most `timeout`), then flushes.
+    ///
+    /// Tests call it before reading the stored differences; ``shutdown()`` calls it with 2 s.
+    ///
+    /// - Parameter timeout: the longest wait before flushing what was compared so far.
+    /// - Throws: the state store's error, as ``flushDifferences()``.
     public func settleShadows(timeout: Duration = .seconds(10)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
@@ -449,6 +521,11 @@ public final class ProxyServer: Sendable {
 
     /// Stops accepting connections, lets requests in flight finish (up to the drain timeout),
     /// closes everything and writes the last differences.
+    ///
+    /// Shadow copies get up to 2 s more; then the guard's pending changes are written, the
+    /// admin listener, every connection and tunnel, the state store and the access log are
+    /// closed. A second call returns at once. Failures while closing are not reported: the proxy
+    /// is going away.
     public func shutdown() async {
         let first = stopped.withLockedValue { stopped in
             defer { stopped = true }
@@ -456,7 +533,7 @@ public final class ProxyServer: Sendable {
         }
         guard first else { return }
         engine.startDraining()
-        acceptor.stop()
+        await listener.stop()
         if let task = fleetTask.withLockedValue({ $0 }) {
             task.cancel()
             await task.value
@@ -485,5 +562,6 @@ public final class ProxyServer: Sendable {
         try? await store.close()
         engine.accessLog?.close()
         if ownsGroup { try? await group.shutdownGracefully() }
+        await connectPool.shutdown()
     }
 }

@@ -5,15 +5,27 @@ import UnixSignals
 
 /// The proxy as a long-running service: writes differences to the state store periodically,
 /// reloads the configuration file on SIGHUP, and drains requests in flight on SIGTERM or SIGINT.
+///
+/// Put it in a `ServiceGroup` with SIGTERM and SIGINT as graceful-shutdown signals (as
+/// ``serve(_:logger:)`` does), or call ``run(configuration:configPath:settings:logger:)`` to
+/// start and serve in one step.
 public struct ProxyService: Service {
+    /// The proxy it runs; started already, and shut down when ``run()`` ends.
     public let server: ProxyServer
     private let logger: Logger
 
+    /// A service for `server`, reporting reloads, drains and state-database failures to `logger`.
     public init(server: ProxyServer, logger: Logger) {
         self.server = server
         self.logger = logger
     }
 
+    /// Serves until graceful shutdown is triggered, then drains and shuts the proxy down.
+    ///
+    /// Meanwhile it writes differences and reads the data phases every
+    /// ``ProxySettings/flushInterval``, logging a failure and going on, and reloads the file on
+    /// each SIGHUP, logging a refused file and keeping the routes in force. Returns once
+    /// ``ProxyServer/shutdown()`` has finished; it does not throw.
     public func run() async throws {
         let server = self.server
         let logger = self.logger
@@ -52,7 +64,16 @@ public struct ProxyService: Service {
         logger.info("stopped")
     }
 
-    /// Starts the proxy and runs it until SIGTERM or SIGINT.
+    /// Starts the proxy and runs it until SIGTERM or SIGINT: what `banyan proxy` does.
+    ///
+    /// - Parameters:
+    ///   - configuration: the migration, validated.
+    ///   - configPath: the file SIGHUP reads again; nil when there is none.
+    ///   - settings: tuning banyan.yaml does not expose.
+    ///   - logger: where the proxy's own lines go (start, reload, drain, state-database failures,
+    ///     the guard's verdicts).
+    /// - Throws: what ``ProxyServer/start(configuration:configPath:settings:store:log:)`` throws
+    ///   when the proxy cannot start.
     public static func run(
         configuration: Configuration,
         configPath: String?,
@@ -69,11 +90,14 @@ public struct ProxyService: Service {
             "\(message)",
             metadata: [
                 "listen": "\(configuration.listen.host):\(server.port)", "admin": "\(server.adminAddress)",
+                "io": "\(server.io)",
             ])
         try await serve(server, logger: logger)
     }
 
-    /// Runs an already started proxy until SIGTERM or SIGINT.
+    /// Runs an already started proxy until SIGTERM or SIGINT, then drains it and shuts it down.
+    ///
+    /// - Throws: the service group's error, should its signal handling fail.
     public static func serve(_ server: ProxyServer, logger: Logger) async throws {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

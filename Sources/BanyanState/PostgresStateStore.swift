@@ -11,10 +11,20 @@ import Synchronization
 /// Writers never lose each other's counts: differences and totals are added by atomic upserts
 /// inside one transaction, and a sample is inserted only while its aggregate holds fewer than
 /// ``samplesPerAggregate``, checked by the inserting statement itself.
+///
+/// Every change of route state raises the schema's version and announces it with `NOTIFY`, so the
+/// other proxies put it in force within milliseconds (docs/fleet.md); the fleet's methods
+/// (``stateVersion()``, ``listenForChanges(listening:_:)``, the heartbeats and the shared guard
+/// counts) exist on this store only.
+///
+/// Its methods throw a ``StateStoreError`` naming the server, the database and the cause (the
+/// server's own message, or the system's for a lost connection) when an operation fails; the next
+/// operation connects again when the connection was lost.
 public final class PostgresStateStore: StateStore {
     /// How many sample exchanges each aggregate keeps, as in the SQLite store.
     public static let samplesPerAggregate = SQLiteStateStore.samplesPerAggregate
 
+    /// The server, database, user and schema the store uses, as parsed from `state:`.
     public let location: PostgresStateLocation
     private let link: Link
     /// One operation at a time on the store's connection.
@@ -59,8 +69,13 @@ public final class PostgresStateStore: StateStore {
 
     /// Connects, and creates the schema and its tables when missing.
     ///
-    /// Fails with a ``StateLocationError`` naming the server when it cannot be reached, refuses
-    /// the user or database, or the tables cannot be created.
+    /// Proxies starting together take turns creating the tables (an advisory lock), and a schema
+    /// an administrator made beforehand needs no `CREATE` right on the database. Tables made by an
+    /// older Banyan get the columns added since.
+    ///
+    /// - Parameter location: the server, database and schema, parsed from a `postgres://` URL.
+    /// - Throws: ``StateLocationError`` naming the server when it cannot be reached, refuses the
+    ///   user or database, or the tables cannot be created.
     public static func open(_ location: PostgresStateLocation) async throws -> PostgresStateStore {
         var logger = Logger(label: "banyan.state.postgres")
         logger.logLevel = .critical
@@ -182,6 +197,7 @@ public final class PostgresStateStore: StateStore {
 
     // MARK: Route changes
 
+    /// Every runtime route change in the schema, ordered by route (byte order).
     public func routeOverrides() async throws -> [RouteOverride] {
         try await run { connection, logger, tables in
             let rows = try await connection.query(
@@ -203,6 +219,9 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
+    /// Keeps `override`, replacing the route's earlier one, appends `event`, and raises and
+    /// announces the route state's version, in one transaction: the fleet takes the change when
+    /// it commits.
     public func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws {
         try await run { connection, logger, tables in
             try await connection.withTransaction(logger: logger) { connection in
@@ -228,6 +247,11 @@ public final class PostgresStateStore: StateStore {
         try await announceChange(on: connection, tables: tables, logger: logger)
     }
 
+    /// Keeps the guard's change as ``saveOverride(_:event:)`` does, unless the route already holds
+    /// a guard's change to the same mode: the check and the write run under a lock on the route,
+    /// so when several proxies' guards trip on the same evidence the event log has one trip.
+    ///
+    /// - Returns: whether the change was written; false when another proxy's guard wrote it first.
     public func saveAutomaticOverride(_ override: RouteOverride, event: RouteEvent) async throws -> Bool {
         try await run { connection, logger, tables in
             try await connection.withTransaction(logger: logger) { connection in
@@ -250,6 +274,7 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
+    /// Appends `event` to the audit trail; the route state's version does not change.
     public func saveEvent(_ event: RouteEvent) async throws {
         try await run { connection, logger, tables in
             try await Self.insert(event, into: tables, on: connection, logger: logger)
@@ -267,6 +292,8 @@ public final class PostgresStateStore: StateStore {
         ).collect()
     }
 
+    /// Deletes the runtime change of `route`, if any, appends `event` when given, and raises and
+    /// announces the route state's version, in one transaction.
     public func removeOverride(route: String, event: RouteEvent?) async throws {
         try await run { connection, logger, tables in
             try await connection.withTransaction(logger: logger) { connection in
@@ -296,6 +323,11 @@ public final class PostgresStateStore: StateStore {
     // MARK: Fleet
 
     /// The version of the route state: raised by every runtime change of any proxy.
+    ///
+    /// A proxy compares it with the version it applied to learn whether it missed a change (a
+    /// notification is lost when no listener was connected as the change committed).
+    ///
+    /// - Returns: the version, 0 before the first change.
     public func stateVersion() async throws -> Int64 {
         try await run { connection, logger, tables in
             let rows = try await connection.query(
@@ -306,7 +338,13 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    /// Records that `proxy` applied `version` (a heartbeat).
+    /// Records that `proxy` applied `version` (a heartbeat), replacing its previous report.
+    ///
+    /// - Parameters:
+    ///   - proxy: the proxy's name, `host:port` of its client listener.
+    ///   - version: the route state version the proxy has in force.
+    ///   - startedAt: when the proxy started, in seconds since 1970.
+    ///   - time: now, in seconds since 1970; ``FleetMember/seenAt`` reads it back.
     public func recordApplied(proxy: String, version: Int64, startedAt: Double, at time: Double) async throws {
         try await run { connection, logger, tables in
             _ = try await connection.query(
@@ -320,7 +358,11 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
-    /// Every proxy that has reported, with the version it applied and when it was last seen.
+    /// Every proxy that has reported, with the version it applied and when it was last seen,
+    /// ordered by name.
+    ///
+    /// A proxy that stopped stays listed with its last report; ``FleetMember/seenAt`` tells how
+    /// old that is.
     public func fleetMembers() async throws -> [FleetMember] {
         try await run { connection, logger, tables in
             let rows = try await connection.query(
@@ -337,6 +379,16 @@ public final class PostgresStateStore: StateStore {
     }
 
     /// Shares `proxy`'s guard counts per route, read under route state `version`.
+    ///
+    /// Each call replaces the proxy's earlier counts for the routes it names; an empty `counts`
+    /// writes nothing.
+    ///
+    /// - Parameters:
+    ///   - proxy: the proxy's name, `host:port` of its client listener.
+    ///   - version: the route state version the counts were gathered under.
+    ///   - counts: the proxy's own counts in its guard window, by route as written in `routes:`.
+    ///   - time: now, in seconds since 1970; ``peerGuardCounts(excluding:version:since:)`` filters
+    ///     on it.
     public func recordGuardCounts(
         proxy: String, version: Int64, counts: [String: GuardCounts], at time: Double
     ) async throws {
@@ -365,6 +417,13 @@ public final class PostgresStateStore: StateStore {
 
     /// The other proxies' guard counts per route, summed: only those written under route state
     /// `version` (the same modes as the reader's) since `since`.
+    ///
+    /// - Parameters:
+    ///   - proxy: the reader's own name, whose counts are left out.
+    ///   - version: the route state version the reader applied.
+    ///   - since: the oldest report to count, in seconds since 1970 (the proxy passes three
+    ///     fleet periods ago).
+    /// - Returns: the summed counts by route; a route no other proxy reported is absent.
     public func peerGuardCounts(excluding proxy: String, version: Int64, since: Double) async throws
         -> [String: GuardCounts]
     {
@@ -392,8 +451,11 @@ public final class PostgresStateStore: StateStore {
     /// announced version, until the task is cancelled or the connection is lost (it then throws).
     ///
     /// - Parameters:
-    ///   - listening: called once the server has registered the listener.
-    ///   - changed: called with each announced version.
+    ///   - listening: called once the server has registered the listener; a proxy reads the
+    ///     version then, so a change that committed before it is not missed.
+    ///   - changed: called with each announced version, one at a time, in the order announced.
+    /// - Throws: ``StateStoreError`` naming the server when the connection cannot be made, or
+    ///   when it is lost while listening.
     public func listenForChanges(
         listening: @Sendable () async -> Void = {}, _ changed: @Sendable (Int64) async -> Void
     ) async throws {
@@ -426,6 +488,7 @@ public final class PostgresStateStore: StateStore {
         try? await connection.close()
     }
 
+    /// The last `limit` mode changes, newest first (all of them for a negative `limit`).
     public func events(limit: Int) async throws -> [RouteEvent] {
         // A negative limit means all of them, as SQLite reads it (LIMIT NULL in PostgreSQL).
         let limit: Int? = limit < 0 ? nil : limit
@@ -447,6 +510,13 @@ public final class PostgresStateStore: StateStore {
 
     // MARK: Differences
 
+    /// Adds the aggregates' counts and the totals to the stored ones with atomic upserts in one
+    /// transaction, and inserts an aggregate's samples while it holds fewer than
+    /// ``samplesPerAggregate``.
+    ///
+    /// Writers lock rows in one order (totals by route, then aggregates by ``DifferenceAggregate/key``),
+    /// so proxies merging the same routes at once wait for each other instead of deadlocking. An
+    /// empty batch writes nothing.
     public func mergeDifferences(_ aggregates: [DifferenceAggregate], totals: [ShadowTotals]) async throws {
         guard !aggregates.isEmpty || !totals.isEmpty else { return }
         // Every writer locks rows in the same order (by route, then by aggregate key), so two
@@ -503,6 +573,9 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
+    /// Every aggregate with its samples (oldest first), most frequent first, then by route, kind
+    /// and location (byte order). Rows with a kind or severity this build does not know are left
+    /// out.
     public func differenceAggregates() async throws -> [DifferenceAggregate] {
         try await run { connection, logger, tables in
             let rows = try await connection.query(
@@ -549,6 +622,7 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
+    /// Every route's comparison counts, all proxies' together, ordered by route.
     public func shadowTotals() async throws -> [ShadowTotals] {
         try await run { connection, logger, tables in
             let rows = try await connection.query(
@@ -564,6 +638,8 @@ public final class PostgresStateStore: StateStore {
         }
     }
 
+    /// The phases in the `banyan_phase` table on the connection's search path (where `banyan
+    /// data phase` keeps them), by table name; empty when there is no such table.
     public func dataPhases() async throws -> [String: String] {
         try await run { connection, logger, _ in
             // `banyan data phase` keeps its tables on the connection's search path.

@@ -3,11 +3,22 @@ import Foundation
 import SQLiteNIO
 
 /// The embedded state store: one SQLite file, written through SQLiteNIO's thread pool.
+///
+/// The default `state:` (`sqlite:.banyan/state.sqlite`), for one proxy. The file is in WAL mode,
+/// so a reader never waits for the proxy's writes. Writes take turns on the store's one
+/// connection; each change is one transaction.
+///
+/// Its methods throw SQLiteNIO's `SQLiteError` when the file cannot be read or written: another
+/// process holds it locked for longer than the 2 s busy timeout, the disk is full, or the store
+/// was closed.
 public final class SQLiteStateStore: StateStore {
-    /// How many sample exchanges each aggregate keeps.
+    /// How many sample exchanges each aggregate keeps: the first three stored; later exchanges
+    /// only raise the aggregate's count.
     public static let samplesPerAggregate = 3
 
     private let connection: SQLiteConnection
+    /// The file's path as `state:` gave it after `sqlite:`, relative to the working directory
+    /// unless absolute.
     public let path: String
     /// Writes one at a time: a transaction on the shared connection spans several awaits.
     private let writes = SerialGate()
@@ -17,7 +28,14 @@ public final class SQLiteStateStore: StateStore {
         self.path = path
     }
 
-    /// Opens (creating when missing) the file at `path` and its tables.
+    /// Opens (creating when missing) the file at `path`, its directory and its tables.
+    ///
+    /// A file written by an older Banyan gets the columns added since, with their defaults.
+    ///
+    /// - Parameter path: the file, relative to the working directory unless absolute.
+    /// - Throws: ``StateLocationError`` naming `path` when the tables cannot be created (the file
+    ///   is not a SQLite database, is read-only); the file system's error when the directory
+    ///   cannot be made, and SQLite's when the file cannot be opened.
     public static func open(path: String) async throws -> SQLiteStateStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
@@ -86,6 +104,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// Every runtime route change in the file, ordered by route.
     public func routeOverrides() async throws -> [RouteOverride] {
         let rows = try await connection.query(
             "SELECT route, mode, file_mode, reason, changed_at FROM route_override ORDER BY route")
@@ -100,6 +119,8 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// Keeps `override`, replacing the route's earlier one, and appends `event`, in one
+    /// transaction.
     public func saveOverride(_ override: RouteOverride, event: RouteEvent) async throws {
         try await writes.run {
             _ = try await connection.query("BEGIN")
@@ -123,6 +144,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// Appends `event` to the audit trail.
     public func saveEvent(_ event: RouteEvent) async throws {
         try await writes.run {
             try await insert(event)
@@ -138,6 +160,8 @@ public final class SQLiteStateStore: StateStore {
             ])
     }
 
+    /// Deletes the runtime change of `route`, if any, and appends `event` when given, in one
+    /// transaction.
     public func removeOverride(route: String, event: RouteEvent?) async throws {
         try await writes.run {
             _ = try await connection.query("BEGIN")
@@ -152,6 +176,7 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// The last `limit` mode changes, newest first (all of them for a negative `limit`).
     public func events(limit: Int) async throws -> [RouteEvent] {
         let rows = try await connection.query(
             "SELECT route, from_mode, to_mode, reason, at, cause FROM route_event ORDER BY id DESC LIMIT ?",
@@ -164,6 +189,10 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// Adds the aggregates' counts and the totals to the file's, in one transaction, and inserts
+    /// an aggregate's samples while it holds fewer than ``samplesPerAggregate``.
+    ///
+    /// An empty batch writes nothing.
     public func mergeDifferences(_ aggregates: [DifferenceAggregate], totals: [ShadowTotals]) async throws {
         try await writes.run {
             guard !aggregates.isEmpty || !totals.isEmpty else { return }
@@ -230,6 +259,8 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// Every aggregate with its samples (oldest first), most frequent first, then by route, kind
+    /// and location. Rows with a kind or severity this build does not know are left out.
     public func differenceAggregates() async throws -> [DifferenceAggregate] {
         let rows = try await connection.query(
             """
@@ -276,6 +307,7 @@ public final class SQLiteStateStore: StateStore {
         return aggregates
     }
 
+    /// Every route's comparison counts, ordered by route.
     public func shadowTotals() async throws -> [ShadowTotals] {
         try await connection.query("SELECT route, compared, differing, failing FROM shadow_totals ORDER BY route").map {
             row in
@@ -285,6 +317,8 @@ public final class SQLiteStateStore: StateStore {
         }
     }
 
+    /// The phases in the file's `banyan_phase` table, by table name; empty when `banyan data
+    /// phase` keeps none in this file.
     public func dataPhases() async throws -> [String: String] {
         let exists = try await connection.query(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'banyan_phase'")
@@ -298,6 +332,7 @@ public final class SQLiteStateStore: StateStore {
         return phases
     }
 
+    /// Closes the file; later calls fail.
     public func close() async throws {
         try await connection.close()
     }

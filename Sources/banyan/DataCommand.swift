@@ -61,27 +61,16 @@ func parseDatabaseURL(_ text: String, option: String) throws -> DatabaseURL {
     }
 }
 
-/// Runs async library code from a synchronous command, mapping data errors to exit statuses:
+/// Runs the data library's async work for a command, mapping data errors to exit statuses:
 /// usage and connection problems 2, a row that cannot be converted 1.
-/// The result of an async body, handed from its task to the waiting thread.
-private final class Outcome<T: Sendable>: @unchecked Sendable {
-    // @unchecked: written once by the task before `done.signal()`, read after `done.wait()`.
-    var result: Result<T, any Error>?
-}
-
-func runData<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let outcome = Outcome<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do {
-            outcome.result = .success(try await body())
-        } catch {
-            outcome.result = .failure(error)
-        }
-        done.signal()
+func runData<T>(_ body: () async throws -> T) async throws -> T {
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await body())
+    } catch {
+        result = .failure(error)
     }
-    done.wait()
-    switch outcome.result! {
+    switch result {
     case .success(let value): return value
     case .failure(let error as DataError):
         switch error.kind {
@@ -100,7 +89,7 @@ func runData<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thro
     }
 }
 
-struct DataBackfillCommand: ParsableCommand {
+struct DataBackfillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
         abstract: "Copy a table's rows in resumable, idempotent keyset chunks.",
@@ -160,7 +149,7 @@ struct DataBackfillCommand: ParsableCommand {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         var options = BackfillOptions(
             source: try parseDatabaseURL(from, option: "--from"), target: try parseDatabaseURL(to, option: "--to"),
             mapping: try mapping.load())
@@ -174,7 +163,7 @@ struct DataBackfillCommand: ParsableCommand {
         if let progress { options.showProgress = progress }
         let settings = options
         let workers = self.workers
-        let report = try runData {
+        let report = try await runData {
             if let workers { return try await BackfillWorkers.run(settings, workers: workers) }
             return try await Backfill.run(settings)
         }
@@ -188,7 +177,7 @@ struct DataBackfillCommand: ParsableCommand {
 extension RowErrorPolicy: ExpressibleByArgument {}
 extension ReconcileMethod: ExpressibleByArgument {}
 
-struct DataReconcileCommand: ParsableCommand {
+struct DataReconcileCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reconcile",
         abstract: "Compare every row of the legacy table, through the mapping, with the new one.",
@@ -282,7 +271,7 @@ struct DataReconcileCommand: ParsableCommand {
         if repairChunkSize < 1 { throw ValidationError("--repair-chunk-size must be at least 1") }
     }
 
-    func run() throws {
+    func run() async throws {
         var options = ReconcileOptions(
             legacy: try parseDatabaseURL(legacy, option: "--legacy"), new: try parseDatabaseURL(new, option: "--new"),
             mapping: try mapping.load())
@@ -309,22 +298,34 @@ struct DataReconcileCommand: ParsableCommand {
             return seconds
         }
         let stateURL = noRecord ? nil : try parseDatabaseURL(state, option: "--state")
-        let drift = try metricsListen.map { try DriftMetrics(listen: $0) }
-        defer { drift?.close() }
+        let drift = try await metricsListen.asyncMap { try await DriftMetrics.start(listen: $0) }
+        do {
+            try await reconcile(options, interval: interval, stateURL: stateURL, drift: drift)
+        } catch {
+            await drift?.close()
+            throw error
+        }
+        await drift?.close()
+    }
+
+    /// One reconcile (with its repair when asked), or one every `interval` seconds with --watch.
+    private func reconcile(
+        _ options: ReconcileOptions, interval: Double?, stateURL: DatabaseURL?, drift: DriftMetrics?
+    ) async throws {
         if repair {
             var settings = RepairOptions()
             settings.deleteExtra = deleteExtra
             settings.dryRun = dryRun
             settings.chunkSize = repairChunkSize
             settings.showProgress = options.showProgress
-            try runRepair(options, settings, stateURL: stateURL)
+            try await runRepair(options, settings, stateURL: stateURL)
             return
         }
         var run = 0
         while true {
             run += 1
             let settings = options
-            let report = try runData { () -> ReconcileReport in
+            let report = try await runData { () -> ReconcileReport in
                 let report = try await Reconcile.run(settings)
                 if let stateURL {
                     try await withStore(stateURL) { store in try await PhaseStore(store: store).record(report) }
@@ -347,7 +348,7 @@ struct DataReconcileCommand: ParsableCommand {
                 if !report.isClean { throw ExitCode(1) }
                 return
             }
-            Thread.sleep(forTimeInterval: interval)
+            try await Task.sleep(for: .seconds(interval))
         }
     }
 }
@@ -355,8 +356,8 @@ struct DataReconcileCommand: ParsableCommand {
 extension DataReconcileCommand {
     /// Reconcile, repair what it found, and (unless a dry run) reconcile again; the second result
     /// is the one recorded for the gate and the one that sets the exit status.
-    func runRepair(_ options: ReconcileOptions, _ settings: RepairOptions, stateURL: DatabaseURL?) throws {
-        let (found, repaired, after) = try runData {
+    func runRepair(_ options: ReconcileOptions, _ settings: RepairOptions, stateURL: DatabaseURL?) async throws {
+        let (found, repaired, after) = try await runData {
             () -> (ReconcileReport, RepairReport, ReconcileReport?) in
             try await withStore(options.legacy) { legacy in
                 try await withStore(options.new) { new in
@@ -408,7 +409,7 @@ func parseInterval(_ text: String) -> Double? {
     return amount * scale
 }
 
-struct DataPhaseCommand: ParsableCommand {
+struct DataPhaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "phase",
         abstract: "Show or move a table's migration phase.",
@@ -437,7 +438,7 @@ struct DataPhaseCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    func run() throws {
+    func run() async throws {
         let stateURL = try parseDatabaseURL(state, option: "--state")
         guard let maxAgeSeconds = parseInterval(maxAge) else {
             throw UsageError("--max-age '\(maxAge)': write an interval like 30m, 1h or 1d")
@@ -452,7 +453,7 @@ struct DataPhaseCommand: ParsableCommand {
         }
         let table = self.table
         let reason = self.reason ?? "banyan data phase --to \(to ?? "")"
-        let (phase, history, last) = try runData {
+        let (phase, history, last) = try await runData {
             try await withStore(stateURL) { store -> (MigrationPhase, [PhaseTransition], ReconcileRecord?) in
                 let phases = PhaseStore(store: store)
                 if let target {
@@ -519,16 +520,22 @@ struct DataPhaseCommand: ParsableCommand {
 
 /// The drift gauges `reconcile --metrics-listen` serves, through swift-metrics and swift-prometheus.
 private final class DriftMetrics {
-    let registry = PrometheusCollectorRegistry()
+    let registry: PrometheusCollectorRegistry
     let listener: MetricsListener
 
-    init(listen: String) throws {
+    private init(registry: PrometheusCollectorRegistry, listener: MetricsListener) {
+        self.registry = registry
+        self.listener = listener
+    }
+
+    static func start(listen: String) async throws -> DriftMetrics {
         guard let address = ListenAddress(parsing: listen) else {
             throw UsageError("--metrics-listen: '\(listen)' is not HOST:PORT")
         }
-        let registry = self.registry
-        listener = try runData { try await MetricsListener.start(address: address, registry: registry) }
+        let registry = PrometheusCollectorRegistry()
+        let listener = try await runData { try await MetricsListener.start(address: address, registry: registry) }
         printError("reconcile: drift metrics at http://\(address.host):\(listener.port)/metrics")
+        return DriftMetrics(registry: registry, listener: listener)
     }
 
     func update(_ report: ReconcileReport) {
@@ -548,8 +555,15 @@ private final class DriftMetrics {
             report.checked)
     }
 
-    func close() {
-        let listener = self.listener
-        _ = try? runData { await listener.close() }
+    func close() async {
+        await listener.close()
+    }
+}
+
+extension Optional {
+    /// `map` with an async transform.
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let self else { return nil }
+        return try await transform(self)
     }
 }

@@ -11,7 +11,7 @@ struct DataSchemaCommand: ParsableCommand {
     )
 }
 
-struct DataSchemaCheckCommand: ParsableCommand {
+struct DataSchemaCheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Classify every schema change of a migration as additive or breaking for legacy.",
@@ -48,7 +48,7 @@ struct DataSchemaCheckCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let before = try parseDatabaseURL(database, option: "--database")
         let afterURL = try after.map { try parseDatabaseURL($0, option: "--after") }
         var sql: String?
@@ -72,7 +72,7 @@ struct DataSchemaCheckCommand: ParsableCommand {
         let migrationName = migration
         let migrationText = sql
         let legacyUse = columnUse
-        let report = try runData { () -> SchemaCheckReport in
+        let report = try await runData { () -> SchemaCheckReport in
             let (old, new) = try await withStore(before) { store -> (SchemaSnapshot, SchemaSnapshot) in
                 let old = try await SchemaInspector.snapshot(store)
                 if let migrationText {

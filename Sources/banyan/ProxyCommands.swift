@@ -31,6 +31,13 @@ struct ProxyCommand: AsyncParsableCommand {
             discussion: "Off by default. The format is in docs/proxy.md; --log-format json makes it JSON too.",
             valueName: "FILE|-"))
     var accessLog: String?
+    @Option(
+        help: ArgumentHelp(
+            "How the proxy reads and writes its sockets: direct or nio, instead of the configuration's 'io'.",
+            discussion:
+                "direct (the default) writes with send(2) itself; nio runs on plain SwiftNIO. See docs/proxy.md.",
+            valueName: "direct|nio"))
+    var io: IOModeOption?
 
     func run() async throws {
         guard let configuration = try config.loadIfPresent() else {
@@ -46,6 +53,7 @@ struct ProxyCommand: AsyncParsableCommand {
         var settings = ProxySettings()
         settings.threads = threads
         settings.accessLog = accessLog.map { AccessLogSettings(destination: $0, format: format) }
+        settings.io = io?.mode
         do {
             try await ProxyService.run(
                 configuration: configuration, configPath: config.path ?? ConfigurationLoader.defaultFileName,
@@ -54,6 +62,12 @@ struct ProxyCommand: AsyncParsableCommand {
             throw UsageError(error.description)
         }
     }
+}
+
+enum IOModeOption: String, ExpressibleByArgument, CaseIterable {
+    case direct, nio
+
+    var mode: IOMode { self == .nio ? .nio : .direct }
 }
 
 enum LogFormatOption: String, ExpressibleByArgument, CaseIterable {
@@ -133,13 +147,15 @@ struct StatusCommand: ParsableCommand {
             print(JSONValue.object(members).prettyText())
         case .text:
             let typed: ProxyStatus
+            let typedFleet: FleetStatus?
             do {
-                typed = try JSONDecoder().decode(ProxyStatus.self, from: Data(status.serialized()))
+                typed = try ProxyStatus.decode(fromJSON: status.serialized())
+                typedFleet = try fleet.map { try FleetStatus.decode(fromJSON: $0.serialized()) }
             } catch {
                 throw UsageError("the admin API answered a status this banyan cannot read: \(error)")
             }
             print(StatusText.render(typed))
-            if let fleet { print(StatusText.renderFleet(fleet, now: Date().timeIntervalSince1970)) }
+            if let typedFleet { print(StatusText.renderFleet(typedFleet, now: Date().timeIntervalSince1970)) }
         }
     }
 }
@@ -306,25 +322,22 @@ enum StatusText {
     }
 
     /// The fleet: which version each proxy applied, and when it was last seen.
-    static func renderFleet(_ fleet: JSONValue, now: Double) -> String {
-        let applied = Int(fleet["applied"]?.numberValue ?? -1)
-        var members: [JSONValue] = []
-        if case .array(let list)? = fleet["members"] { members = list }
-        let newest = members.compactMap { $0["version"]?.numberValue }.max().map(Int.init) ?? applied
-        let onNewest = members.filter { Int($0["version"]?.numberValue ?? -1) == newest }.count
-        var lines = ["fleet: version \(newest) applied on \(onNewest)/\(members.count) proxies"]
-        if case .bool(false)? = fleet["reachable"] {
+    static func renderFleet(_ fleet: FleetStatus, now: Double) -> String {
+        let newest = fleet.members.map(\.version).max() ?? fleet.applied
+        let onNewest = fleet.members.filter { $0.version == newest }.count
+        var lines = ["fleet: version \(newest) applied on \(onNewest)/\(fleet.members.count) proxies"]
+        if !fleet.reachable {
             lines.append(
                 "  the state database is unreachable from this proxy: serving with the modes in force ("
-                    + (fleet["last_error"]?.stringValue ?? "?") + ")")
+                    + (fleet.lastError ?? "?") + ")")
         }
-        let pending = Int(fleet["pending_writes"]?.numberValue ?? 0)
-        if pending > 0 { lines.append("  \(pending) change(s) in force here wait to be written") }
-        for member in members {
-            let seen = now - (member["seen_at"]?.numberValue ?? now)
+        if fleet.pendingWrites > 0 {
+            lines.append("  \(fleet.pendingWrites) change(s) in force here wait to be written")
+        }
+        for member in fleet.members {
+            let seen = now - member.seenAt
             lines.append(
-                "  \(member["proxy"]?.stringValue ?? "?")  version \(Int(member["version"]?.numberValue ?? -1))  "
-                    + String(format: "seen %.1f s ago", max(0, seen)))
+                "  \(member.proxy)  version \(member.version)  " + String(format: "seen %.1f s ago", max(0, seen)))
         }
         return lines.joined(separator: "\n")
     }

@@ -92,10 +92,19 @@ struct ConfigurationLoaderTests {
         }
     }
 
+    @Test("io: nio is read; io defaults to direct")
+    func readsTheSocketIO() throws {
+        let nio = try ConfigurationLoader.parse(yaml: "legacy: http://a:1\ncandidate: http://b:2\nio: nio\n")
+        #expect(nio.io == .nio)
+        let direct = try ConfigurationLoader.parse(yaml: "legacy: http://a:1\ncandidate: http://b:2\nio: direct\n")
+        #expect(direct.io == .direct)
+    }
+
     @Test func appliesDefaults() throws {
         let configuration = try ConfigurationLoader.parse(
             yaml: "legacy: http://localhost:3000\ncandidate: http://localhost:8080\n")
         #expect(configuration.express == .express4)
+        #expect(configuration.io == .direct)
         #expect(configuration.admin == ListenAddress(host: "127.0.0.1", port: 9901))
         #expect(configuration.state == "sqlite:.banyan/state.sqlite")
         #expect(configuration.servedByHeader == "served-by")
@@ -194,6 +203,11 @@ struct ConfigurationLoaderTests {
             "unknown Express flavour",
             "express: 6\n",
             "banyan.yaml:3:10: express: unknown Express flavour '6'; allowed: 4, 4-debian, 5"
+        ),
+        (
+            "unknown socket I/O",
+            "io: epoll\n",
+            "banyan.yaml:3:5: io: unknown socket I/O 'epoll'; allowed: direct, nio"
         ),
         (
             "a PostgreSQL state URL without a database",

@@ -28,6 +28,41 @@ struct ProxyCommandLineTests {
         """
     }
 
+    @Test("--io nio overrides the file's io: direct; the proxy serves on plain NIO and its log says so")
+    func ioOption() async throws {
+        let legacy = try RecordingUpstream()
+        let candidate = try RecordingUpstream()
+        let listen = try #require(findFreePort())
+        let admin = try #require(findFreePort())
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-proxy-io-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("banyan.yaml").path
+        try Data(
+            configuration(
+                legacy: legacy.port, candidate: candidate.port, listen: listen, admin: admin,
+                state: folder.appendingPathComponent("state.sqlite").path, extra: "io: direct"
+            ).utf8
+        ).write(to: URL(fileURLWithPath: file))
+        let log = try OutputFile()
+        let proxy = try ChildProcess(
+            try banyanExecutable(), ["proxy", "--config", file, "--io", "nio"], output: log.handle.fileDescriptor,
+            error: log.handle.fileDescriptor)
+        defer { proxy.killNow() }
+        #expect(waitUntilListening(port: listen, timeout: 20))
+        let client = HTTPClient(base: BaseURL(host: "127.0.0.1", port: listen))
+        let response = try await blocking { try client.send(HTTPRequest(method: "GET", target: "/users/1")).response }
+        #expect(response.status == 200)
+        #expect(response.headers["served-by"] == "candidate")
+        proxy.terminate()
+        let stopped = try await blocking { () -> Bool in
+            let deadline = Date().addingTimeInterval(5)
+            while proxy.isRunning && Date() < deadline { usleep(20_000) }
+            return !proxy.isRunning
+        }
+        #expect(stopped)
+        #expect(log.text().contains(" admin=127.0.0.1:\(admin) io=nio listen=127.0.0.1:\(listen) "))
+    }
+
     @Test("route set, rollback and status through the admin API; SIGHUP keeps the rollback; SIGTERM drains")
     func controlCommands() async throws {
         let legacy = try ServiceProcess.legacy()

@@ -8,8 +8,15 @@ import Testing
 
 @Suite("Proxy with real services", .serialized)
 struct ProxyTests {
-    @Test("each mode: who serves, the shadow copy, forwarded and hop-by-hop headers")
-    func modes() async throws {
+    /// Default settings with the socket I/O `io` (the parameterised tests run over both).
+    private func settings(io: IOMode) -> ProxySettings {
+        var settings = ProxySettings()
+        settings.io = io
+        return settings
+    }
+
+    @Test("each mode: who serves, the shadow copy, forwarded and hop-by-hop headers", arguments: IOMode.allCases)
+    func modes(io: IOMode) async throws {
         let legacy = try ServiceProcess.legacy()
         let candidate = try RecordingUpstream()
         let proxy = try await TestProxy.start(
@@ -19,7 +26,7 @@ struct ProxyTests {
                 routes[1].mode = .new
                 routes[2].mode = .shadow
                 routes[3].mode = .canary(percent: 100)
-            })
+            }, settings: settings(io: io))
         defer { Task { await proxy.server.shutdown() } }
 
         let user = try await proxy.get("/users/1")
@@ -414,11 +421,13 @@ struct ProxyTests {
         #expect(!legacy.received.isEmpty)
     }
 
-    @Test("an upstream that refuses gets 502, one that does not answer 504, each with a clear body")
-    func gatewayErrors() async throws {
+    @Test(
+        "an upstream that refuses gets 502, one that does not answer 504, each with a clear body",
+        arguments: IOMode.allCases)
+    func gatewayErrors(io: IOMode) async throws {
         let hung = try RecordingUpstream(hang: true)
         let closedPort = try #require(findFreePort())
-        var settings = ProxySettings()
+        var settings = settings(io: io)
         settings.legacyTimeout = .milliseconds(300)
         let proxy = try await TestProxy.start(
             legacy: hung.base, candidate: BaseURL(host: "127.0.0.1", port: closedPort), routes: ["GET /new"],
@@ -435,11 +444,14 @@ struct ProxyTests {
         #expect(timedOut.headers["served-by"] == "banyan")
     }
 
-    @Test("HTTP/1.0 without Host, pipelined requests and a chunked request body reach Express intact")
-    func wireDetails() async throws {
+    @Test(
+        "HTTP/1.0 without Host, pipelined requests and a chunked request body reach Express intact",
+        arguments: IOMode.allCases)
+    func wireDetails(io: IOMode) async throws {
         let legacy = try ServiceProcess.legacy()
         let candidate = try RecordingUpstream()
-        let proxy = try await TestProxy.start(legacy: legacy.base, candidate: candidate.base, routes: [])
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: [], settings: settings(io: io))
         defer { Task { await proxy.server.shutdown() } }
         let port = proxy.server.port
         let responses = try await blocking { () throws -> [HTTPResponse] in
@@ -471,14 +483,17 @@ struct ProxyTests {
         #expect(responses[3].bodyText.contains(#""name":"Grace""#))
     }
 
-    @Test("a large answer to a client that does not read, and a pipelined one behind it, arrive whole and in order")
-    func slowReader() async throws {
+    @Test(
+        "a large answer to a client that does not read, and a pipelined one behind it, arrive whole and in order",
+        arguments: IOMode.allCases)
+    func slowReader(io: IOMode) async throws {
         // 32 MiB cannot all sit in the socket buffers while the client is not reading, so the proxy's
         // write stops part-way and the rest waits in NIO; the second answer must queue behind it.
         let big = (0..<(32 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) }
         let legacy = try RecordingUpstream(firstBody: big)
         let candidate = try RecordingUpstream()
-        let proxy = try await TestProxy.start(legacy: legacy.base, candidate: candidate.base, routes: [])
+        let proxy = try await TestProxy.start(
+            legacy: legacy.base, candidate: candidate.base, routes: [], settings: settings(io: io))
         defer { Task { await proxy.server.shutdown() } }
         let port = proxy.server.port
         let received = try await blocking { () throws -> [UInt8] in

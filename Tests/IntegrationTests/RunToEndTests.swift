@@ -41,4 +41,13 @@ struct RunToEndTests {
         #expect(run.output == "/tmp\nseen\n")
         #expect(run.error == "oops\n")
     }
+
+    @Test("a child is listed as unreaped from its start until waitpid collects its exit")
+    func unreapedRegistry() async throws {
+        let child = try ChildProcess("/bin/sh", ["-c", "sleep 30"])
+        let pid = child.processIdentifier
+        #expect(ChildProcess.unreaped.filter { $0.pid == pid }.map(\.command) == ["/bin/sh -c sleep 30"])
+        #expect(await child.shutdown() == 128 + SIGTERM)
+        #expect(ChildProcess.unreaped.filter { $0.pid == pid }.isEmpty)
+    }
 }

@@ -139,11 +139,15 @@ struct TunnelTests {
         await proxy.server.shutdown()
     }
 
-    @Test("another protocol switches too; bytes the client sent before the 101 reach the upstream after it")
-    func otherProtocolAndEarlyBytes() async throws {
+    @Test(
+        "another protocol switches too; bytes the client sent before the 101 reach the upstream after it",
+        arguments: IOMode.allCases)
+    func otherProtocolAndEarlyBytes(io: IOMode) async throws {
         let upstream = try UpgradeUpstream()
+        var settings = ProxySettings()
+        settings.io = io
         let proxy = try await TestProxy.start(
-            legacy: upstream.base, candidate: upstream.base, routes: ["GET /tunnel"])
+            legacy: upstream.base, candidate: upstream.base, routes: ["GET /tunnel"], settings: settings)
         let port = proxy.server.port
         let (answer, echoed) = try await blocking { () throws -> (String, String) in
             let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)

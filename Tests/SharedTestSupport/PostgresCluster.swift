@@ -146,9 +146,14 @@ public final class PostgresCluster: Sendable {
         } catch {
             throw TestSupportError("cannot make a temporary file: \(error)")
         }
-        let status = try spawnAndWait(
-            executable, arguments, environment: nil, directory: nil, output: log.handle.fileDescriptor,
-            error: log.handle.fileDescriptor, timeLimit: 180)
+        let status: Int32?
+        do {
+            status = try spawnAndWait(
+                executable, arguments, environment: nil, directory: nil, output: log.handle.fileDescriptor,
+                error: log.handle.fileDescriptor, timeLimit: 180)
+        } catch {
+            throw TestSupportError(error.description)
+        }
         guard status == 0 else {
             let how = status.map { "failed (\($0))" } ?? "did not end within 180 s"
             throw TestSupportError("\(executable) \(arguments.joined(separator: " ")) \(how):\n\(log.text())")

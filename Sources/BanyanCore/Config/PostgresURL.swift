@@ -2,27 +2,52 @@
 /// (also `postgresql://`), taken apart as written: what is left out stays nil, and each user of
 /// the URL applies its own defaults. User, password, database and parameter values may be
 /// %-escaped.
+///
+/// Both the state store's `state:` (``PostgresStateLocation``) and the data commands' database
+/// URLs are read with it.
 public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
+    /// The role to log in as, %-escapes decoded; nil when the URL names none (or an empty one).
     public var user: String?
+    /// The role's password, %-escapes decoded; nil when the URL has no `:PASSWORD`. An empty
+    /// password written as `USER:@` is the empty string, not nil.
     public var password: String?
-    /// The host name or address (an IPv6 address without its brackets).
+    /// The host name or address (an IPv6 address without its brackets); nil when the URL names
+    /// none.
     public var host: String?
+    /// The TCP port, 1 to 65535; nil when the URL names none.
     public var port: Int?
+    /// The database name, %-escapes decoded; nil when the URL has no path.
     public var database: String?
-    /// The query parameters, in the order written.
+    /// The query parameters, in the order written; a name may appear more than once.
     public var parameters: [Parameter]
 
     /// One `NAME=VALUE` of the query.
     public struct Parameter: Sendable, Equatable {
+        /// The parameter's name as written (it is not decoded).
         public var name: String
+        /// The parameter's value, %-escapes decoded; empty for `NAME=`.
         public var value: String
 
+        /// Creates a parameter.
+        ///
+        /// - Parameters:
+        ///   - name: The parameter's name.
+        ///   - value: Its decoded value.
         public init(name: String, value: String) {
             self.name = name
             self.value = value
         }
     }
 
+    /// Creates a URL from its parts; every part left nil is absent, as in a URL that leaves it out.
+    ///
+    /// - Parameters:
+    ///   - user: The role, or nil.
+    ///   - password: The password, or nil.
+    ///   - host: The host name or address, IPv6 without brackets, or nil.
+    ///   - port: The port, or nil.
+    ///   - database: The database name, or nil.
+    ///   - parameters: The query parameters, in order.
     public init(
         user: String? = nil, password: String? = nil, host: String? = nil, port: Int? = nil, database: String? = nil,
         parameters: [Parameter] = []
@@ -40,7 +65,14 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
-    /// Takes `text` apart; an error names what is wrong, quoting the URL with its password hidden.
+    /// Takes a URL apart as written, decoding %-escapes in the user, password, database and
+    /// parameter values.
+    ///
+    /// - Parameter text: The URL, `postgres://…` or `postgresql://…`.
+    /// - Throws: ``PostgresURLError`` when the scheme is neither, a %-escape is malformed, an IPv6
+    ///   host's brackets are not closed or are followed by something other than `:PORT`, the port is
+    ///   not a number from 1 to 65535, or a query item has no `=`. The error quotes the URL with its
+    ///   password hidden.
     public init(parsing text: String) throws(PostgresURLError) {
         let shown = Self.hidingPassword(text)
         guard let rest = Self.afterScheme(text) else { throw PostgresURLError(.scheme, url: shown) }
@@ -108,12 +140,16 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The value of the last parameter called `name`.
+    /// The value of a query parameter; when the name appears more than once, the last one wins.
+    ///
+    /// - Parameter name: The parameter's name, compared exactly.
+    /// - Returns: The decoded value, or nil when the URL has no such parameter.
     public func parameter(_ name: String) -> String? {
         parameters.last { $0.name == name }?.value
     }
 
-    /// The URL with its password hidden, for messages and logs.
+    /// The URL with its password hidden (`:***`), for messages and logs; always spelled
+    /// `postgres://`, the parts in the order a URL has them.
     public var description: String {
         var text = "postgres://"
         if let user {
@@ -130,7 +166,12 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
         return text
     }
 
-    /// `text` with the password between `USER:` and `@` replaced by `***`.
+    /// A URL as written with its password replaced by `***`, safe to quote in a message even when
+    /// the URL does not parse.
+    ///
+    /// - Parameter text: A URL, `postgres://` or `postgresql://`.
+    /// - Returns: `text` with the characters between `USER:` and `@` replaced by `***`; `text`
+    ///   unchanged when it has another scheme or no password.
     public static func hidingPassword(_ text: String) -> String {
         guard let rest = afterScheme(text) else { return text }
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
@@ -148,7 +189,8 @@ public struct PostgresURL: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Why a PostgreSQL URL cannot be taken apart.
+/// Why a PostgreSQL URL cannot be taken apart: a wrong scheme, a malformed %-escape, an unclosed
+/// IPv6 bracket, a bad port or a query item without a value.
 public struct PostgresURLError: Error, Sendable, Equatable, CustomStringConvertible {
     fileprivate enum Code: Equatable {
         case scheme
@@ -159,7 +201,7 @@ public struct PostgresURLError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     private let code: Code
-    /// The URL as written, password hidden.
+    /// The URL as written, its password hidden.
     public let url: String
 
     fileprivate init(_ code: Code, url: String) {
@@ -167,7 +209,8 @@ public struct PostgresURLError: Error, Sendable, Equatable, CustomStringConverti
         self.url = url
     }
 
-    /// What is wrong, without the URL.
+    /// What is wrong and what to write instead, without the URL, for a message that quotes the
+    /// URL itself (`port 'x' is not a number from 1 to 65535`).
     public var problem: String {
         switch code {
         case .scheme: "it is not a PostgreSQL URL; write postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE"
@@ -178,5 +221,6 @@ public struct PostgresURLError: Error, Sendable, Equatable, CustomStringConverti
         }
     }
 
+    /// The quoted URL, password hidden, followed by ``problem``.
     public var description: String { "'\(url)': \(problem)" }
 }

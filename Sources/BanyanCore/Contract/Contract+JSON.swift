@@ -2,6 +2,7 @@
 /// decided order, so that the same traffic gives the same bytes. Decisions (`presence`, `kind`,
 /// `format`, `enum`, `keyOrder`) are written for readers and recomputed from the counts on reading.
 extension Contract {
+    /// The version written as `banyanContract` in `contract.json`; a reader refuses any other.
     public static let formatVersion = 1
 
     /// The contract as JSON.
@@ -25,7 +26,13 @@ extension Contract {
     /// The contract file's text: indented, with a final newline.
     public func text() -> String { json().prettyText() + "\n" }
 
-    /// Reads a contract file's text; `file` names it in errors.
+    /// Reads a contract file's text, as ``text()`` writes it.
+    ///
+    /// - Parameters:
+    ///   - text: The content of `contract.json`.
+    ///   - file: The file's name as the user gave it, for error messages.
+    /// - Throws: ``FileProblem`` naming the file, with the line when the text is not JSON, or with
+    ///   the JSON path of the first value that does not have the expected shape.
     public init(parsing text: String, file: String) throws(FileProblem) {
         let value: JSONValue
         do {
@@ -40,7 +47,10 @@ extension Contract {
         }
     }
 
-    /// Reads the JSON form.
+    /// Reads the JSON form, as ``json()`` writes it; the decisions in it are recomputed from the counts.
+    ///
+    /// - Throws: ``ContractFormatError`` naming the JSON path of the first value that is missing or
+    ///   of the wrong type, or an unsupported ``formatVersion``.
     public init(json: JSONValue) throws(ContractFormatError) {
         let root = Reader(value: json, path: JSONPath())
         let version = try root.int("banyanContract")
@@ -65,6 +75,7 @@ extension Contract {
 public struct ContractFormatError: Error, Sendable, Hashable {
     /// Where: `$.routes[2].responses[0].status`.
     public var path: String
+    /// What is wrong there (`expected an integer, found a string`).
     public var message: String
 }
 

@@ -1,10 +1,16 @@
 /// The wire contract inferred from recorded traffic: per route, the request body and, per status,
 /// the response body and the headers clients depend on.
 public struct Contract: Sendable, Hashable {
+    /// The thresholds the inference ran with; contracts merge only when they agree.
     public var settings: ContractSettings
     /// Routes by name (`GET /users/:id`).
     public var routes: [String: RouteContract]
 
+    /// Creates a contract, empty until exchanges are added.
+    ///
+    /// - Parameters:
+    ///   - settings: The thresholds that turn counts into decisions (enum, integer).
+    ///   - routes: Route contracts by route name, for a contract read back from a file.
     public init(settings: ContractSettings = .default, routes: [String: RouteContract] = [:]) {
         self.settings = settings
         self.routes = routes
@@ -31,9 +37,18 @@ public struct ContractExchange: Sendable {
     public var id: String
     /// The configured route (`GET /users/:id`), or method and path when no route matched.
     public var route: String
+    /// The request as recorded; its body feeds the route's request schema.
     public var request: HTTPRequest
+    /// Legacy's answer; its status picks the ``ResponseContract`` and its body feeds that schema.
     public var response: HTTPResponse
 
+    /// Creates an exchange for the inference.
+    ///
+    /// - Parameters:
+    ///   - id: The name evidence cites it by (a fixture's path relative to its folder).
+    ///   - route: The configured route, or method and path when no route matched.
+    ///   - request: The request as recorded.
+    ///   - response: Legacy's answer.
     public init(id: String, route: String, request: HTTPRequest, response: HTTPResponse) {
         self.id = id
         self.route = route
@@ -44,11 +59,16 @@ public struct ContractExchange: Sendable {
 
 /// A route's request body and its answers by status.
 public struct RouteContract: Sendable, Hashable {
+    /// The route the contract is for (`GET /users/:id`).
     public var route: String
+    /// The exchanges of this route.
     public var exchanges = Evidence()
+    /// What the request bodies showed, read as Express's `JSON.parse` reads them.
     public var request = BodyFacts()
+    /// The answers by status code: a port must reproduce each status's body and headers.
     public var responses: [Int: ResponseContract] = [:]
 
+    /// Creates an empty contract for a route.
     public init(route: String) {
         self.route = route
     }
@@ -71,12 +91,16 @@ public struct RouteContract: Sendable, Hashable {
 
 /// The answers of one route with one status.
 public struct ResponseContract: Sendable, Hashable {
+    /// The status code these answers share.
     public var status: Int
+    /// The exchanges answered with this status.
     public var exchanges = Evidence()
+    /// What the response bodies with this status showed, as legacy wrote them.
     public var body = BodyFacts()
     /// The contract headers by lower-case name (content type, cache, CORS, Location, Vary, Allow).
     public var headers: [String: HeaderFacts] = [:]
 
+    /// Creates an empty contract for the answers with a status.
     public init(status: Int) {
         self.status = status
     }
@@ -110,12 +134,14 @@ public struct ResponseContract: Sendable, Hashable {
 
 /// One header: how often it was sent, its values while they are few, and their patterns.
 public struct HeaderFacts: Sendable, Hashable {
+    /// The answers that sent the header.
     public var present = Evidence()
     /// Distinct values; nil once more than ``ContractSettings/trackedValues`` were seen.
     public var values: [String: Evidence]? = [:]
     /// Values with every run of digits replaced by `{n}` (`/articles/{n}`).
     public var patterns: [String: Evidence]? = [:]
 
+    /// Creates facts for a header not seen yet.
     public init() {}
 
     /// `/articles/101` → `/articles/{n}`.
@@ -165,6 +191,7 @@ public struct BodyFacts: Sendable, Hashable {
     public var json = Evidence()
     /// Non-empty bodies that are not JSON (HTML pages, text).
     public var text = Evidence()
+    /// Bodies with no bytes at all.
     public var empty = Evidence()
     /// JSON bodies not laid out compactly as `JSON.stringify` writes them (indented, or spelled
     /// differently): their golden bytes are the compact form.
@@ -172,6 +199,7 @@ public struct BodyFacts: Sendable, Hashable {
     /// The schema of the JSON bodies.
     public var schema = SchemaNode()
 
+    /// Creates facts for bodies not seen yet.
     public init() {}
 
     /// Records one body. With `canonical`, the body is read as Express reads a request body

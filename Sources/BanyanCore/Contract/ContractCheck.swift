@@ -8,20 +8,27 @@ public struct ContractChange: Sendable, Hashable {
         case body
         /// A key the object shape did not have.
         case newField = "new-field"
+        /// Whether a key may be absent or `null` (``PresenceClass``).
         case presence
+        /// The type decision at a place (``TypeDecision``): number kind, string format, union.
         case type
+        /// The order a port must write an object's keys in.
         case keyOrder = "key-order"
         /// The named cases of an open enum (the catch-all keeps unseen values, so nothing breaks).
         case enumCases = "enum-cases"
     }
 
+    /// The route whose contract changed (`GET /users/:id`).
     public var route: String
     /// `request`, or the response status (`200`).
     public var side: String
     /// Where in the body (`$.items[*].qty`); nil for route, status and body changes.
     public var path: String?
+    /// Which kind of decision changed.
     public var decision: Decision
+    /// The decision in the old contract (`sometimes-absent`, `integer`), or `none` where there was none.
     public var before: String
+    /// The decision the new traffic leads to.
     public var after: String
     /// The exchanges of the new traffic that show it.
     public var evidence: Evidence
@@ -40,6 +47,12 @@ public struct ContractChange: Sendable, Hashable {
 extension Contract {
     /// What `traffic` (inferred with the same settings) changes in this contract: each decision
     /// that the merged contract makes differently, with the new exchanges that show it.
+    ///
+    /// `banyan contract check` runs it with the contract inferred from the fixture folders it is given.
+    ///
+    /// - Parameter traffic: The contract inferred from the new traffic alone.
+    /// - Returns: The changes by route name, then side and path; empty when the new traffic
+    ///   confirms every decision.
     public func changes(from traffic: Contract) -> [ContractChange] {
         var merged = self
         merged.merge(traffic)

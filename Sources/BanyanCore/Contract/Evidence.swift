@@ -11,6 +11,11 @@ public struct Evidence: Sendable, Hashable {
     /// How many exchange ids evidence keeps.
     public static let limit = 3
 
+    /// Creates evidence from a count and exchange ids, as a contract file stores it.
+    ///
+    /// - Parameters:
+    ///   - count: How many times it was seen.
+    ///   - ids: Exchange ids; only the ``limit`` smallest are kept.
     public init(count: Int = 0, ids: [String] = []) {
         self.count = count
         self.ids = Array(Set(ids).sorted().prefix(Self.limit))

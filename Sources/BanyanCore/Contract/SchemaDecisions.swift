@@ -8,12 +8,20 @@ public struct ContractSettings: Sendable, Hashable {
     /// Distinct string values remembered per place; beyond it the values are dropped (never an enum).
     public var trackedValues: Int
 
+    /// Creates thresholds; the defaults suit a few hundred recorded exchanges per route.
+    ///
+    /// - Parameters:
+    ///   - enumMinimum: How often a value must be seen to become a case of an enum, and how many
+    ///     integral samples make a number an integer.
+    ///   - enumMaxValues: The most distinct values an enum may have.
+    ///   - trackedValues: The distinct string values remembered per place.
     public init(enumMinimum: Int = 20, enumMaxValues: Int = 8, trackedValues: Int = 64) {
         self.enumMinimum = enumMinimum
         self.enumMaxValues = enumMaxValues
         self.trackedValues = trackedValues
     }
 
+    /// The documented defaults: 20, 8 and 64.
     public static let `default` = ContractSettings()
 }
 
@@ -28,6 +36,7 @@ public enum PresenceClass: String, Sendable, Hashable, CaseIterable {
     /// Missing from some objects and null in others.
     case absentOrNull = "absent-or-null"
 
+    /// Classifies a key from whether it was ever missing and whether it was ever `null`.
     public init(absent: Bool, null: Bool) {
         switch (absent, null) {
         case (false, false): self = .always
@@ -52,6 +61,7 @@ public enum StringFormatDecision: String, Sendable, Hashable {
     case isoMillis = "date-time-ms"
     /// Every value is a date, but not all in `Date#toJSON` form: kept as text.
     case dateText = "date-text"
+    /// Every value is a UUID (`8-4-4-4-12` hexadecimal digits).
     case uuid
     /// Decimal integers sent as strings.
     case numeric
@@ -62,6 +72,7 @@ public struct EnumDecision: Sendable, Hashable {
     /// The named cases, sorted.
     public var cases: [String]
 
+    /// Creates an open enum with these named cases.
     public init(cases: [String]) {
         self.cases = cases
     }
@@ -71,11 +82,17 @@ public struct EnumDecision: Sendable, Hashable {
 public indirect enum TypeDecision: Sendable, Hashable {
     /// Nothing but null was seen.
     case unknown
+    /// Only `true` and `false` were seen (and maybe `null`).
     case boolean
+    /// Only numbers: an integer type or a JavaScript number.
     case number(NumberKind)
+    /// Only strings, with the format every one of them had, if any.
     case string(StringFormatDecision?)
+    /// Only strings, few enough distinct values to name them: an open enum.
     case enumeration(EnumDecision)
+    /// Only arrays, with the schema of their items.
     case array(of: SchemaNode)
+    /// Only objects, with the facts of their keys.
     case object(ObjectFacts)
     /// More than one kind: a union.
     case union([JSONKind])
@@ -144,6 +161,7 @@ extension StringFacts {
 }
 
 extension FieldFacts {
+    /// Whether the key was always present and whether it was ever `null`, as one class.
     public var presence: PresenceClass { PresenceClass(absent: !absent.isEmpty, null: !value.nulls.isEmpty) }
 }
 

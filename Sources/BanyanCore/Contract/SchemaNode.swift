@@ -2,13 +2,20 @@
 /// facts a port's types depend on. Counts only grow and merge by addition, so the same traffic in
 /// any order gives the same node.
 public struct SchemaNode: Sendable, Hashable {
+    /// The `null` values seen here.
     public var nulls = Evidence()
+    /// The `true` and `false` values seen here.
     public var booleans = Evidence()
+    /// The numbers seen here; nil when there was none.
     public var numbers: NumberFacts?
+    /// The strings seen here; nil when there was none.
     public var strings: StringFacts?
+    /// The arrays seen here; nil when there was none.
     public var arrays: ArrayFacts?
+    /// The objects seen here; nil when there was none.
     public var objects: ObjectFacts?
 
+    /// Creates a node for a place where nothing was seen yet.
     public init() {}
 
     /// How many values were seen here (null included).
@@ -69,11 +76,13 @@ public struct SchemaNode: Sendable, Hashable {
 
 /// The JSON kinds apart from null.
 public enum JSONKind: String, Sendable, Hashable, CaseIterable {
+    /// `true`/`false`, a number, a string, an array, an object.
     case boolean, number, string, array, object
 }
 
 /// Numbers as a JavaScript client reads them.
 public struct NumberFacts: Sendable, Hashable {
+    /// Every number seen here.
     public var seen = Evidence()
     /// Numbers with a fraction (`0.5`).
     public var fraction = Evidence()
@@ -86,6 +95,7 @@ public struct NumberFacts: Sendable, Hashable {
     /// Lexemes JavaScript would print differently (`1.0`, `1E3`): only a client other than V8 writes them.
     public var nonCanonical = Evidence()
 
+    /// Creates facts for a place with no number seen yet.
     public init() {}
 
     mutating func observe(_ number: JSONNumber, id: String) {
@@ -134,11 +144,13 @@ public struct NumberFacts: Sendable, Hashable {
 
 /// Strings: how many match each format, and the distinct values while they are few.
 public struct StringFacts: Sendable, Hashable {
+    /// Every string seen here.
     public var seen = Evidence()
     /// `2024-01-02T03:04:05.006Z`: what `Date#toJSON` writes.
     public var isoMillis = Evidence()
     /// Other date spellings: `2024-01-02`, `2024-01-02T03:04:05Z`, offsets, other fraction lengths.
     public var otherDate = Evidence()
+    /// UUIDs in `8-4-4-4-12` hexadecimal form (`f47ac10b-58cc-4372-a567-0e02b2c3d479`).
     public var uuid = Evidence()
     /// Decimal integers sent as strings (`"42"`, `"9007199254740993"`).
     public var numeric = Evidence()
@@ -149,6 +161,7 @@ public struct StringFacts: Sendable, Hashable {
     /// Every distinct value and its evidence; nil once more than ``ContractSettings/trackedValues`` were seen.
     public var values: [String: Evidence]? = [:]
 
+    /// Creates facts for a place with no string seen yet.
     public init() {}
 
     mutating func observe(_ text: String, id: String, settings: ContractSettings) {
@@ -187,12 +200,16 @@ public struct StringFacts: Sendable, Hashable {
 
 /// Arrays: their lengths and one item schema merged over every element of every array.
 public struct ArrayFacts: Sendable, Hashable {
+    /// Every array seen here.
     public var seen = Evidence()
+    /// Arrays with no element (`[]`).
     public var empty = Evidence()
+    /// The length of the longest array seen.
     public var maxLength = 0
     // One element: an array keeps the recursive node out of line.
     private var itemStorage: [SchemaNode] = [SchemaNode()]
 
+    /// Creates facts for a place with no array seen yet.
     public init() {}
 
     /// The schema of the items, merged over every element seen.
@@ -225,21 +242,27 @@ public struct FieldFacts: Sendable, Hashable {
     /// The sum of the key's positions (0-based) over the objects that had it: orders keys that
     /// never appeared together.
     public var positionTotal = 0
+    /// The schema of the key's values, over every object that had it.
     public var value = SchemaNode()
 
+    /// Creates facts for a key not seen yet.
     public init() {}
 }
 
 /// An ordered pair of keys: `first` came before `second` in an object.
 public struct KeyPair: Sendable, Hashable, Comparable {
+    /// The key that came first.
     public var first: String
+    /// The key that came after it, not necessarily right after.
     public var second: String
 
+    /// Creates the pair "`first` came before `second`".
     public init(_ first: String, _ second: String) {
         self.first = first
         self.second = second
     }
 
+    /// Orders pairs by first key, then second key, for stable reports.
     public static func < (lhs: KeyPair, rhs: KeyPair) -> Bool {
         (lhs.first, lhs.second) < (rhs.first, rhs.second)
     }
@@ -247,11 +270,14 @@ public struct KeyPair: Sendable, Hashable, Comparable {
 
 /// Objects: each key's presence and value schema, and the order keys came in.
 public struct ObjectFacts: Sendable, Hashable {
+    /// Every object seen here.
     public var seen = Evidence()
+    /// Every key seen in any of these objects, with its presence and value schema.
     public var fields: [String: FieldFacts] = [:]
     /// For every two keys seen in one object, which came first, and how often.
     public var precedence: [KeyPair: Evidence] = [:]
 
+    /// Creates facts for a place with no object seen yet.
     public init() {}
 
     mutating func observe(_ rawMembers: [JSONMember], id: String, settings: ContractSettings) {

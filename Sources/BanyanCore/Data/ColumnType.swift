@@ -1,17 +1,30 @@
 /// The type of a target column, as far as conversion and comparison care.
+///
+/// It comes from the mapping's `type:` or, by default, from what the target table declares; many
+/// engine spellings fold into one case (see ``init(name:)``). Backfill converts every mapped value
+/// to it, and reconcile converts both sides to it before comparing.
 public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
+    /// A 64-bit integer (`integer`, `bigint`, `smallint`, `serial`, …).
     case integer
+    /// A binary floating-point number (`real`, `double precision`, `float8`, …).
     case real
-    /// An exact decimal; `scale` digits after the point when the column declares one.
+    /// An exact decimal (`numeric`, `decimal`): values are rounded half away from zero to `scale`
+    /// digits after the point when the column declares one (`numeric(12,2)` gives 2,
+    /// `numeric(12)` 0); nil keeps every digit.
     case numeric(scale: Int?)
+    /// Text (`text`, `varchar(80)`, `char`, `uuid`, `citext`, …).
     case text
+    /// A boolean (`boolean`, `bool`); SQLite stores 0 or 1.
     case boolean
     /// A point in time, kept in microseconds (PostgreSQL `timestamptz`/`timestamp`, or ISO 8601
     /// text in SQLite).
     case timestamp
+    /// A JSON document (`json`, `jsonb`; text in SQLite).
     case json
+    /// Raw bytes (`blob`, `bytea`).
     case blob
 
+    /// The type's name in messages: `integer`, `numeric(2)` (the scale alone), `timestamp`, ….
     public var description: String {
         switch self {
         case .integer: "integer"
@@ -27,6 +40,12 @@ public enum ColumnType: Sendable, Hashable, CustomStringConvertible {
 
     /// Reads a type name as a mapping file, PostgreSQL or SQLite spells it: `bigint`, `int8`,
     /// `varchar(80)`, `numeric(12,2)`, `timestamptz`, `timestamp with time zone`, `jsonb`, `bool`.
+    ///
+    /// Case and surrounding spaces do not matter; a length or precision in parentheses is ignored
+    /// except a numeric's scale. `date` and `datetime` read as ``timestamp``.
+    ///
+    /// - Parameter name: The type name as declared or written in `type:`.
+    /// - Returns: Nil for a name none of the cases covers (`interval`, `point`, an enum type).
     public init?(name: String) {
         let lowered = name.lowercased().trimmingSpaces()
         let base = lowered.split(separator: "(", maxSplits: 1).first.map(String.init)?.trimmingSpaces() ?? lowered
@@ -73,16 +92,39 @@ extension StringProtocol {
 }
 
 /// Why a value could not be converted to its target column's type.
+///
+/// The message names the value and the problem (`7 is not 0 or 1`); the caller adds the table, key
+/// and column (`table users, key 6, column is_verified: 7 is not 0 or 1 (to boolean)`).
 public struct ConversionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong with the value, without table, key or column.
     public let message: String
+    /// Creates an error with the message a user sees.
+    ///
+    /// - Parameter message: What is wrong with the value.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
 extension DataValue {
-    /// Converts a value to a column type: epoch milliseconds ↔ timestamps, 0/1 ↔ booleans,
-    /// text ↔ JSON (the text must parse), numbers rounded to a numeric scale, text ↔ numbers.
-    /// `offsetMinutes` is the zone of timestamps written without an offset.
+    /// Converts a value to a column type, as backfill does before it writes and reconcile before
+    /// it compares.
+    ///
+    /// The rules: integers are epoch **milliseconds** when they become timestamps (what Node's
+    /// `Date.now()` stores) and timestamps become epoch milliseconds; booleans are 0/1, and text
+    /// `true/false/t/f/1/0/yes/no/y/n/on/off`; text becoming JSON must parse, other values become
+    /// their JSON literal; numbers are rounded half away from zero to a numeric scale; anything
+    /// becomes text in its text form (timestamps as ISO 8601 UTC). NULL stays NULL.
+    ///
+    /// - Parameters:
+    ///   - type: The target column's type.
+    ///   - offsetMinutes: The zone, in minutes east of UTC, of text timestamps written without an
+    ///     offset (the mapping's `time_zone:`); 0 for UTC.
+    /// - Returns: The value in the form the type keeps.
+    /// - Throws: ``ConversionError`` when the value has no form in that type: a fraction or text
+    ///   that is not a whole number for an integer, an integer other than 0 or 1 for a boolean,
+    ///   text that is not a number, timestamp or JSON document, a timestamp out of range, or a kind
+    ///   the type cannot hold at all (a blob as an integer).
     public func converted(to type: ColumnType, offsetMinutes: Int = 0) throws(ConversionError) -> DataValue {
         if case .null = self { return .null }
         switch type {
@@ -198,7 +240,8 @@ extension DataValue {
         }
     }
 
-    /// What kind of value this is, with an article, for messages.
+    /// What kind of value this is, with an article and a short form of the value, for messages
+    /// (`the integer 7`, `the text "abc"`, `a blob of 16 bytes`); text is cut at 40 characters.
     public var kindName: String {
         switch self {
         case .null: "NULL"
@@ -216,14 +259,22 @@ extension DataValue {
 
 /// An exact decimal number held as digit strings, enough to round to a scale as PostgreSQL does
 /// (half away from zero) and to print without a trailing point.
+///
+/// An exponent is applied when reading, so `1.25E-2` is held as `0.0125`; no digit passes through a
+/// `Double`, so `numeric` values of any length keep every digit.
 public struct DecimalText: Sendable, Equatable {
+    /// Whether the number is below zero; never true for zero, so `-0.00` reads as `0.00`.
     public var negative: Bool
-    /// Integer digits without leading zeros ("0" for zero).
+    /// Integer digits as ASCII bytes, without leading zeros (`0` for zero).
     public var integer: [UInt8]
-    /// Fraction digits as written.
+    /// Fraction digits as ASCII bytes, as written (trailing zeros kept: `12.50` keeps `50`).
     public var fraction: [UInt8]
 
-    /// Reads `-12.50`, `3`, `.5`, `1e3`, `1.25E-2`.
+    /// Reads a decimal number: `-12.50`, `3`, `.5`, `1e3`, `1.25E-2`.
+    ///
+    /// - Parameter lexeme: The number as text, without surrounding spaces.
+    /// - Returns: Nil when the text is not a decimal number, or its exponent is 1000 or more in
+    ///   size.
     public init?(lexeme: String) {
         var bytes = Array(lexeme.utf8)
         var exponent = 0
@@ -260,7 +311,12 @@ public struct DecimalText: Sendable, Equatable {
         if integer == [48] && fraction.allSatisfy({ $0 == 48 }) { negative = false }
     }
 
-    /// Rounds half away from zero to `scale` fraction digits, padding with zeros.
+    /// Rounds half away from zero to a number of fraction digits, as PostgreSQL rounds a
+    /// `numeric(P,S)`.
+    ///
+    /// - Parameter scale: The number of digits after the point; 0 for a whole number.
+    /// - Returns: The number with exactly `scale` fraction digits, padded with zeros when it has
+    ///   fewer (`12.5` at scale 2 is `12.50`).
     public func rounded(scale: Int) -> DecimalText {
         var copy = self
         if fraction.count <= scale {
@@ -288,6 +344,8 @@ public struct DecimalText: Sendable, Equatable {
         return copy
     }
 
+    /// The number as text: sign, integer digits, and a point and fraction digits only when there
+    /// are any (`-12.50`, `3`).
     public var lexeme: String {
         let sign = negative ? "-" : ""
         let int = String(decoding: integer, as: UTF8.self)

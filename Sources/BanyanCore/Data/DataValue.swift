@@ -2,17 +2,31 @@
 ///
 /// Timestamps are microseconds since 1970-01-01T00:00:00Z (UTC, the precision PostgreSQL keeps);
 /// exact decimals keep their lexeme, so `12.50` stays `12.50` until a canonical form rounds it.
+///
+/// Backfill reads legacy rows into these values, maps and converts them to the target's column
+/// types (``converted(to:offsetMinutes:)``) and writes them; reconcile compares them in canonical
+/// form. Equality is structural: `.integer(1)` and `.real(1)` are different values.
 public enum DataValue: Sendable, Hashable {
+    /// SQL NULL.
     case null
+    /// A 64-bit signed integer (`integer`, `bigint`, SQLite `INTEGER`).
     case integer(Int64)
+    /// A binary floating-point number (`real`, `double precision`).
     case real(Double)
+    /// An exact decimal as its lexeme (`12.50`), never passed through a `Double`.
     case numeric(String)
+    /// Text, as the database returned it.
     case text(String)
+    /// A boolean (PostgreSQL `boolean`; SQLite stores 0 or 1).
     case boolean(Bool)
+    /// A point in time in microseconds since 1970-01-01T00:00:00Z; negative before 1970.
     case timestamp(Int64)
+    /// A JSON document as its text, which parses as JSON.
     case json(String)
+    /// Raw bytes (`bytea`, SQLite `BLOB`).
     case blob([UInt8])
 
+    /// Whether the value is SQL NULL.
     public var isNull: Bool {
         if case .null = self { return true }
         return false
@@ -57,12 +71,21 @@ func hex(_ bytes: [UInt8]) -> String {
 }
 
 /// The primary key of one row: one value per key column, in key order.
+///
+/// Backfill checkpoints, reconcile reports, `--allow` and `--export-ids` all name rows by it. Keys
+/// are ordered column by column with ``DataValue/order(_:_:)``, the order both engines read them
+/// in, so two key-ordered streams can be merged.
 public struct RowKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The key's values, one per key column, in the order the mapping's `key:` lists the columns.
     public var values: [DataValue]
 
+    /// Creates a key from its column values.
+    ///
+    /// - Parameter values: One value per key column, in key order.
     public init(_ values: [DataValue]) { self.values = values }
 
-    /// `42` for a single key, `[7,"eu"]` (JSON) for a composite one: the form of exports and `--allow`.
+    /// The key as reports print it and `--allow` reads it: `42` for a single key (text unquoted),
+    /// `[7,"eu"]` (JSON) for a composite one.
     public var description: String {
         if values.count == 1 {
             if case .text(let text) = values[0] { return text }
@@ -71,6 +94,8 @@ public struct RowKey: Sendable, Hashable, Comparable, CustomStringConvertible {
         return JSONValue.array(values.map(\.jsonValue)).serializedText
     }
 
+    /// Whether `lhs` comes first in key order: the first column that differs decides; a key that is
+    /// a prefix of the other comes first.
     public static func < (lhs: RowKey, rhs: RowKey) -> Bool {
         for (left, right) in zip(lhs.values, rhs.values) {
             let order = DataValue.order(left, right)
@@ -81,8 +106,17 @@ public struct RowKey: Sendable, Hashable, Comparable, CustomStringConvertible {
 }
 
 extension DataValue {
-    /// Total order used to merge two key-ordered streams: NULL first, then numbers, then text
-    /// (by UTF-8 bytes, as PostgreSQL's "C" collation and SQLite's BINARY collation order it).
+    /// The total order used to merge two key-ordered streams and to decide which version is newer.
+    ///
+    /// NULL comes first, then numbers and booleans (by numeric value), then timestamps, then text
+    /// and JSON (by UTF-8 bytes, as PostgreSQL's "C" collation and SQLite's BINARY collation order
+    /// them), then blobs.
+    ///
+    /// - Parameters:
+    ///   - left: The first value.
+    ///   - right: The second value.
+    /// - Returns: A negative number when `left` comes first, 0 when the two are equal, a positive
+    ///   number when `right` comes first.
     public static func order(_ left: DataValue, _ right: DataValue) -> Int {
         switch (left, right) {
         case (.integer(let a), .integer(let b)): return a < b ? -1 : (a == b ? 0 : 1)

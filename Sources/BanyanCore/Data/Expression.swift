@@ -5,17 +5,27 @@
 /// `after(x, sep)` (empty when `sep` is absent), `split_part(x, sep, n)`, `concat(a, b, …)`,
 /// `coalesce(a, b, …)`, `nullif(a, b)`, `replace(x, from, to)`. A NULL argument makes a string
 /// function NULL, except in `concat` (NULL counts as empty) and `coalesce`.
+///
+/// It is the `expr:` of a mapping's column (`first_name: { expr: "before(full_name, ' ')" }`):
+/// backfill and reconcile both evaluate it on every source row, so the row transform stays a pure
+/// function of the row.
 public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
+    /// The value of a source column, by name as written (`full_name`).
     case column(String)
+    /// A constant: text (`'-'`), an integer, a decimal (`.numeric`) or NULL.
     case literal(DataValue)
+    /// A function applied to its arguments, by lower-case name; `a || b` is read as `concat(a, b)`.
     case call(String, [Expression])
 
+    /// The functions an expression may call, by lower-case name, with how many arguments each
+    /// takes (`concat` and `coalesce` up to 64).
     public static let functions: [String: ClosedRange<Int>] = [
         "lower": 1...1, "upper": 1...1, "trim": 1...1, "before": 2...2, "after": 2...2, "split_part": 3...3,
         "concat": 1...64, "coalesce": 1...64, "nullif": 2...2, "replace": 3...3,
     ]
 
-    /// The columns the expression reads.
+    /// The source columns the expression reads, in the order they appear, a column read twice
+    /// listed twice; the mapping checks each exists in the source table.
     public var columns: [String] {
         switch self {
         case .column(let name): [name]
@@ -24,6 +34,8 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The expression written back as a mapping file would write it (`concat(first_name, ' ', last_name)`),
+    /// for messages; `||` comes back as `concat`.
     public var description: String {
         switch self {
         case .column(let name): name
@@ -34,7 +46,14 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Evaluates on a row, given how to read a column's value.
+    /// Evaluates the expression on one source row.
+    ///
+    /// String functions read their arguments as text: numbers and booleans in their usual form,
+    /// timestamps as ISO 8601 UTC. `split_part` with an empty separator or an `n` below 1 gives NULL.
+    ///
+    /// - Parameter column: Gives a source column's value by name; the row being mapped.
+    /// - Returns: The computed value: text for the string functions, the chosen argument for
+    ///   `coalesce` and `nullif`, or NULL.
     public func evaluate(_ column: (String) -> DataValue) -> DataValue {
         switch self {
         case .column(let name): return column(name)
@@ -86,16 +105,29 @@ public indirect enum Expression: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Why an expression could not be read, with the character offset.
+/// Why an expression could not be read, with where in it the problem is.
+///
+/// The mapping loader adds the file, line and column key.
 public struct ExpressionError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong (`unknown function 'lowr'; known: after, before, …`).
     public let message: String
+    /// Where, as a 0-based offset in UTF-8 bytes from the start of the expression.
     public let offset: Int
+    /// The message prefixed with the 1-based position (`at character 8: expected ',' or ')'`).
     public var description: String { "at character \(offset + 1): \(message)" }
 }
 
 extension Expression {
     /// Parses `concat(first_name, ' ', last_name)`, `lower(trim(email))`, `before(full_name, ' ')`,
     /// `a || '-' || b`, `'text'`, `42`, `null`, or a bare column name.
+    ///
+    /// Function names and `null` are read in any case; `''` inside a string literal is a quote.
+    ///
+    /// - Parameter text: The expression as written in `expr:`.
+    /// - Returns: The parsed expression.
+    /// - Throws: ``ExpressionError`` with the offset of the problem: an unknown function (the message
+    ///   lists the known ones), a wrong number of arguments, an unterminated string, a malformed
+    ///   number, a missing `)` or `,`, or text after the expression.
     public static func parse(_ text: String) throws(ExpressionError) -> Expression {
         var parser = ExpressionParser(bytes: Array(text.utf8))
         let expression = try parser.parseConcatenation()
@@ -208,7 +240,8 @@ private struct ExpressionParser {
 }
 
 extension String {
-    /// Removes spaces, tabs, carriage returns and line feeds at both ends.
+    /// The string without white space at either end: spaces, tabs, carriage returns, line feeds
+    /// and any other Unicode white space. The `trim` of expressions and canonical forms.
     public func trimmingWhitespace() -> String {
         var slice = Substring(self)
         while let first = slice.first, first.isWhitespace { slice = slice.dropFirst() }

@@ -1,17 +1,30 @@
 /// A database schema as the shared-database guard compares it: tables, columns, keys, unique and
 /// plain indexes, check constraints and foreign keys, each in the database's own normalized text.
+///
+/// `SchemaInspector` (in BanyanData) reads one from PostgreSQL's catalogues or SQLite's pragmas,
+/// before and after a migration; ``SchemaGuard/compare(before:after:uses:)`` classifies what changed.
 public struct SchemaSnapshot: Sendable, Equatable {
+    /// The schema's tables, in the order the database lists them.
     public var tables: [TableSchema]
 
+    /// Creates a snapshot.
+    ///
+    /// - Parameter tables: The schema's tables.
     public init(tables: [TableSchema]) { self.tables = tables }
 
+    /// The table with this name, compared exactly; nil when the schema has none.
+    ///
+    /// - Parameter name: The table's name as the database prints it.
     public func table(_ name: String) -> TableSchema? { tables.first { $0.name == name } }
 }
 
 /// One table of a schema snapshot.
 public struct TableSchema: Sendable, Equatable {
+    /// The table's name as the database prints it.
     public var name: String
+    /// The table's columns in table order.
     public var columns: [ColumnSchema]
+    /// The primary key's columns in key order; empty when the table has none.
     public var primaryKey: [String]
     /// Unique constraints and unique indexes (the primary key excluded), each as its definition.
     public var uniques: [String]
@@ -22,6 +35,16 @@ public struct TableSchema: Sendable, Equatable {
     /// Foreign keys, each as its definition.
     public var foreignKeys: [String]
 
+    /// Creates a table schema; the constraint lists default to empty.
+    ///
+    /// - Parameters:
+    ///   - name: The table's name.
+    ///   - columns: Its columns in table order.
+    ///   - primaryKey: The primary key's columns, or empty.
+    ///   - uniques: Unique constraints and indexes, as definitions.
+    ///   - indexes: Plain indexes, as definitions.
+    ///   - checks: CHECK constraints, as definitions.
+    ///   - foreignKeys: Foreign keys, as definitions.
     public init(
         name: String, columns: [ColumnSchema], primaryKey: [String] = [], uniques: [String] = [],
         indexes: [String] = [], checks: [String] = [], foreignKeys: [String] = []
@@ -35,20 +58,34 @@ public struct TableSchema: Sendable, Equatable {
         self.foreignKeys = foreignKeys
     }
 
+    /// The column with this name, compared exactly; nil when the table has none.
+    ///
+    /// - Parameter name: The column's name as the database prints it.
     public func column(_ name: String) -> ColumnSchema? { columns.first { $0.name == name } }
 }
 
 /// One column of a table schema.
 public struct ColumnSchema: Sendable, Equatable {
+    /// The column's name as the database prints it.
     public var name: String
     /// The declared type, as the database prints it (`character varying(50)`, `INTEGER`).
     public var type: String
     /// The column's place in the table: PostgreSQL's attnum (kept by a rename, never reused), SQLite's cid.
     public var position: Int
+    /// Whether the column accepts NULL (no `NOT NULL`); true by default.
     public var nullable: Bool
-    /// The default expression, if any.
+    /// The default expression as the database prints it (`'standard'::text`, `now()`); nil when
+    /// the column has no default.
     public var defaultExpression: String?
 
+    /// Creates a column.
+    ///
+    /// - Parameters:
+    ///   - name: The column's name.
+    ///   - type: The declared type as the database prints it.
+    ///   - position: The column's place in the table (attnum or cid).
+    ///   - nullable: Whether it accepts NULL.
+    ///   - defaultExpression: The default expression, or nil for none.
     public init(name: String, type: String, position: Int, nullable: Bool = true, defaultExpression: String? = nil) {
         self.name = name
         self.type = type
@@ -67,36 +104,72 @@ public enum SchemaVerdict: String, Sendable, Equatable {
 }
 
 /// The rules of the shared-database phase; each change found is classified by exactly one.
+///
+/// The raw value is the rule's name in reports (`column-added-not-null`); ``verdict`` says whether
+/// the change is additive or breaking for legacy and ``reason`` why. The `-unused` rules apply only
+/// when a ``LegacyColumnUse`` list is given and legacy does not use what was dropped or renamed.
 public enum SchemaRule: String, Sendable, CaseIterable {
+    /// A table appeared. Additive.
     case tableAdded = "table-added"
+    /// A table disappeared that legacy uses, or may use (no list given). Breaking.
     case tableDropped = "table-dropped"
+    /// A table disappeared none of whose columns legacy uses. Additive.
     case tableDroppedUnused = "table-dropped-unused"
+    /// A column appeared that accepts NULL and has no default. Additive.
     case columnAddedNullable = "column-added-nullable"
+    /// A column appeared with a default. Additive.
     case columnAddedWithDefault = "column-added-with-default"
+    /// A `NOT NULL` column appeared without a default. Breaking.
     case columnAddedNotNull = "column-added-not-null"
+    /// A column legacy uses, or may use, disappeared. Breaking.
     case columnDropped = "column-dropped"
+    /// A column legacy does not use disappeared. Additive.
     case columnDroppedUnused = "column-dropped-unused"
+    /// A column legacy uses, or may use, was renamed: it disappeared while one of the same type
+    /// appeared in its place. Breaking.
     case columnRenamed = "column-renamed"
+    /// A column legacy does not use was renamed. Additive.
     case columnRenamedUnused = "column-renamed-unused"
+    /// A column's type grew so that every old value still fits (`integer → bigint`,
+    /// `varchar(50) → text`). Additive.
     case typeWidened = "type-widened"
+    /// A column's type shrank within its family (`bigint → integer`, `varchar(100) → varchar(50)`).
+    /// Breaking.
     case typeNarrowed = "type-narrowed"
+    /// A column's type changed family (`bigint → text`, `timestamp → timestamptz`). Breaking.
     case typeChanged = "type-changed"
+    /// A column became `NOT NULL`. Breaking.
     case notNullAdded = "not-null-added"
+    /// A column's `NOT NULL` was dropped. Breaking: legacy may read NULL it never expected.
     case notNullDropped = "not-null-dropped"
+    /// A column without a default got one. Additive.
     case defaultAdded = "default-added"
+    /// A column's default changed. Additive.
     case defaultChanged = "default-changed"
+    /// A nullable column lost its default. Additive.
     case defaultDropped = "default-dropped"
+    /// A `NOT NULL` column lost its default. Breaking.
     case defaultDroppedNotNull = "default-dropped-not-null"
+    /// The primary key's columns changed (a rename of a key column alone does not count). Breaking.
     case primaryKeyChanged = "primary-key-changed"
+    /// A unique constraint or unique index appeared. Breaking.
     case uniqueAdded = "unique-added"
+    /// A unique constraint or unique index disappeared. Breaking: legacy's `ON CONFLICT` needs it.
     case uniqueDropped = "unique-dropped"
+    /// A CHECK constraint appeared. Breaking.
     case checkAdded = "check-added"
+    /// A CHECK constraint disappeared. Additive.
     case checkDropped = "check-dropped"
+    /// A foreign key appeared. Breaking.
     case foreignKeyAdded = "foreign-key-added"
+    /// A foreign key disappeared. Additive.
     case foreignKeyDropped = "foreign-key-dropped"
+    /// A plain index appeared. Additive.
     case indexAdded = "index-added"
+    /// A plain index disappeared. Additive.
     case indexDropped = "index-dropped"
 
+    /// Whether a change this rule matches keeps legacy working on the new schema.
     public var verdict: SchemaVerdict {
         switch self {
         case .tableAdded, .tableDroppedUnused, .columnAddedNullable, .columnAddedWithDefault, .columnDroppedUnused,
@@ -110,7 +183,8 @@ public enum SchemaRule: String, Sendable, CaseIterable {
         }
     }
 
-    /// Why the rule gives its verdict, for the old schema's reader or writer.
+    /// Why the rule gives its verdict, for the old schema's reader or writer: the sentence reports
+    /// print after each change (`legacy queries that name it fail`).
     public var reason: String {
         switch self {
         case .tableAdded: "a new table: legacy neither reads nor writes it"
@@ -147,13 +221,22 @@ public enum SchemaRule: String, Sendable, CaseIterable {
 
 /// One schema change and its classification.
 public struct SchemaFinding: Sendable, Equatable {
+    /// The rule that classifies the change.
     public var rule: SchemaRule
+    /// The table the change is in.
     public var table: String
     /// The column (or, for a rename, the old column) when the change is about one.
     public var column: String?
     /// What changed, in the databases' words (`integer → bigint`, `CHECK (price >= 0)`).
     public var detail: String
 
+    /// Creates a finding.
+    ///
+    /// - Parameters:
+    ///   - rule: The rule that classifies the change.
+    ///   - table: The table it is in.
+    ///   - column: The column, or the old column of a rename; nil for a table-level change.
+    ///   - detail: What changed in the databases' words; empty when the rule says it all.
     public init(rule: SchemaRule, table: String, column: String? = nil, detail: String = "") {
         self.rule = rule
         self.table = table
@@ -161,18 +244,28 @@ public struct SchemaFinding: Sendable, Equatable {
         self.detail = detail
     }
 
+    /// Whether the change keeps legacy working: its rule's verdict.
     public var verdict: SchemaVerdict { rule.verdict }
 }
 
 /// The columns the legacy service reads or writes, as `table.column` (or `table.*` for all of a
 /// table's); only when given may a drop or rename of a column outside the list pass.
+///
+/// It is the `--uses FILE` of `banyan data schema check`, written from the legacy code's queries.
 public struct LegacyColumnUse: Sendable, Equatable {
+    /// The entries, each `table.column` or `table.*`, exactly as written.
     public var columns: Set<String>
 
+    /// Creates a list from its entries.
+    ///
+    /// - Parameter columns: Entries of the form `table.column` or `table.*`.
     public init(columns: Set<String>) { self.columns = columns }
 
     /// Parses a list: one `table.column` or `table.*` a line; blank lines and `#` comments skipped.
-    /// A line that is not of that form is an error naming its number.
+    ///
+    /// - Parameter text: The file's contents.
+    /// - Returns: The list, or a ``MappingError`` naming the first line (1-based) that is not of
+    ///   that form and what to write instead.
     public static func parse(_ text: String) -> Result<LegacyColumnUse, MappingError> {
         var columns = Set<String>()
         for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -188,31 +281,54 @@ public struct LegacyColumnUse: Sendable, Equatable {
         return .success(LegacyColumnUse(columns: columns))
     }
 
+    /// Whether legacy uses a column: the list names it, or all of its table (`table.*`).
+    ///
+    /// - Parameters:
+    ///   - table: The table's name.
+    ///   - column: The column's name.
     public func uses(table: String, column: String) -> Bool {
         columns.contains("\(table).\(column)") || columns.contains("\(table).*")
     }
 
+    /// Whether legacy uses a table: the list names all of it or at least one of its columns.
+    ///
+    /// - Parameter table: The table as it was before the change.
     public func uses(table: TableSchema) -> Bool {
         columns.contains("\(table.name).*") || table.columns.contains { uses(table: table.name, column: $0.name) }
     }
 }
 
-/// What the guard found between two schemas.
+/// What the guard found between two schemas: the result of `banyan data schema check`, additive
+/// or breaking as a whole.
 public struct SchemaCheckReport: Sendable, Equatable {
+    /// Every change, each classified by one rule, in the order the guard found them.
     public var findings: [SchemaFinding]
-    /// Where the schemas came from, for the report (`postgres://…/app + migrations/0042.sql`).
+    /// Where the old schema came from, for the report (`postgres://…/app`), password hidden.
     public var before: String
+    /// Where the new schema came from (`postgres://…/app + migrations/0042.sql`, or a second URL).
     public var after: String
 
+    /// Creates a report.
+    ///
+    /// - Parameters:
+    ///   - findings: Every change found.
+    ///   - before: Where the old schema came from.
+    ///   - after: Where the new schema came from.
     public init(findings: [SchemaFinding], before: String, after: String) {
         self.findings = findings
         self.before = before
         self.after = after
     }
 
+    /// The findings that break legacy, in order.
     public var breaking: [SchemaFinding] { findings.filter { $0.verdict == .breaking } }
+    /// Whether every change keeps legacy working (also true when nothing changed): the command
+    /// exits 0 then, 1 otherwise.
     public var isAdditive: Bool { breaking.isEmpty }
 
+    /// The report as `--format json` prints it: `before`, `after`, `verdict` (`additive` or
+    /// `breaking`), `breaking` (a count) and `changes`, each with `verdict`, `rule`, `table`,
+    /// `column` (null for a table-level change), `detail` and `reason`.
     public var jsonValue: JSONValue {
         .object([
             JSONMember(key: "before", value: .string(before)),
@@ -235,6 +351,8 @@ public struct SchemaCheckReport: Sendable, Equatable {
         ])
     }
 
+    /// The report for a person: one line per change (`BREAKING  users.country  column-added-not-null
+    /// (text NOT NULL): …`), then the verdict and what it means for legacy.
     public var plainText: String {
         var lines = ["schema check: \(before) → \(after)"]
         if findings.isEmpty { lines.append("  no schema change") }
@@ -255,7 +373,23 @@ public struct SchemaCheckReport: Sendable, Equatable {
 
 /// The shared-database phase's rules: every change between two schemas, classified additive or
 /// breaking for a reader and writer of the old schema. Pure: the snapshots come from the database.
+///
+/// While legacy and the rewrite share one database, every schema change must stay additive for
+/// legacy; the guard is what a CI step runs on each migration.
 public enum SchemaGuard {
+    /// Every change between two schemas, each classified by one ``SchemaRule``.
+    ///
+    /// A column that disappears while one of the same type appears at its position (PostgreSQL's
+    /// attnum, SQLite's cid) is a rename. Types are compared in one spelling for both engines
+    /// (``normalizedType(_:)``); constraints and indexes by their definition's text.
+    ///
+    /// - Parameters:
+    ///   - before: The schema legacy was written against.
+    ///   - after: The schema after the migration.
+    ///   - uses: The columns legacy uses; when given, dropping or renaming what it does not use is
+    ///     additive. Nil treats every column as used.
+    /// - Returns: The findings, table by table in `before`'s order, then the added tables; empty
+    ///   when nothing changed.
     public static func compare(
         before: SchemaSnapshot, after: SchemaSnapshot, uses: LegacyColumnUse? = nil
     ) -> [SchemaFinding] {
@@ -369,6 +503,10 @@ public enum SchemaGuard {
 
     /// `character varying(50)` → `varchar(50)`, `INT4` → `integer`: one spelling for each type
     /// both engines print.
+    ///
+    /// - Parameter declared: A declared type as PostgreSQL or SQLite prints it, in any case.
+    /// - Returns: The type in lower case, aliases replaced by one name, no space after commas
+    ///   (`numeric(10,2)`); a type it does not know is only lower-cased and trimmed.
     public static func normalizedType(_ declared: String) -> String {
         var text = declared.lowercased().trimmingWhitespace()
         let aliases: [(String, String)] = [
@@ -392,6 +530,16 @@ public enum SchemaGuard {
     }
 
     /// How a column's type changed: nil when it did not, else widened, narrowed or changed.
+    ///
+    /// Widened means every old value fits and reads the same: a larger integer, real or text
+    /// length, an unbounded text, an integer into a numeric with enough digits, or a numeric with
+    /// at least as many digits on both sides of the point. A change of type family is `typeChanged`.
+    ///
+    /// - Parameters:
+    ///   - before: The declared type before, as the database prints it.
+    ///   - after: The declared type after.
+    /// - Returns: ``SchemaRule/typeWidened``, ``SchemaRule/typeNarrowed`` or
+    ///   ``SchemaRule/typeChanged``, or nil when both name the same type.
     public static func typeChange(from before: String, to after: String) -> SchemaRule? {
         let old = TypeShape(normalizedType(before))
         let new = TypeShape(normalizedType(after))

@@ -1,8 +1,19 @@
 /// Conversions between UTC timestamps in microseconds and their text forms, with no Foundation:
 /// the proleptic Gregorian calendar, as both PostgreSQL and JavaScript's `Date` use.
+///
+/// A timestamp is a ``DataValue/timestamp(_:)``'s count of microseconds since
+/// 1970-01-01T00:00:00Z.
 public enum UTCTimestamp {
-    /// `2026-06-02T10:00:00.123456Z`: the fraction has 3 digits when the microseconds are a
-    /// whole number of milliseconds, 6 otherwise, and none at all on a whole second.
+    /// Writes a timestamp as ISO 8601 in UTC, such as `2026-06-02T10:00:00.123456Z`.
+    ///
+    /// The fraction has 3 digits when the microseconds are a whole number of milliseconds (as
+    /// JavaScript's `toISOString` writes), 6 otherwise, and none at all on a whole second.
+    ///
+    /// - Parameters:
+    ///   - micros: Microseconds since 1970-01-01T00:00:00Z.
+    ///   - minimumDigits: The fewest fraction digits to write: 0 (the default) drops a zero
+    ///     fraction, 1 to 3 give milliseconds, more give microseconds.
+    /// - Returns: The timestamp, ending in `Z`.
     public static func iso8601(micros: Int64, minimumDigits: Int = 0) -> String {
         let (seconds, fraction) = floorDivide(micros, 1_000_000)
         let (days, secondOfDay) = floorDivide(seconds, 86_400)
@@ -18,7 +29,17 @@ public enum UTCTimestamp {
     }
 
     /// Parses `2026-06-02T10:00:00Z`, `2026-06-02 10:00:00.5+02`, `2026-06-02T10:00:00.123456+05:30`
-    /// or a date alone; a time without an offset is read in `defaultOffsetMinutes` east of UTC.
+    /// or a date alone, as ISO 8601 and both databases write timestamps.
+    ///
+    /// The separator may be `T` or a space; the offset `Z`, `±HH`, `±HHMM` or `±HH:MM`. Fraction
+    /// digits past the sixth are dropped, not rounded.
+    ///
+    /// - Parameters:
+    ///   - text: The timestamp as text.
+    ///   - defaultOffsetMinutes: The zone, in minutes east of UTC, of a time written without an
+    ///     offset, and of a date alone (read as midnight there); 0 for UTC.
+    /// - Returns: Microseconds since 1970-01-01T00:00:00Z, or nil when the text is not such a
+    ///   timestamp or names a date or time that does not exist.
     public static func parse(_ text: String, defaultOffsetMinutes: Int = 0) -> Int64? {
         let bytes = Array(text.utf8)
         var index = 0
@@ -89,7 +110,14 @@ public enum UTCTimestamp {
         return ((days * 86_400 + secondOfDay) - offsetMinutes * 60) * 1_000_000 + micros
     }
 
-    /// Truncates to a precision given in fractional digits (0 seconds, 3 milliseconds, 6 microseconds).
+    /// Truncates a timestamp to a precision, toward the past, as the canonical form
+    /// `precision: s|ms|us` compares timestamps.
+    ///
+    /// - Parameters:
+    ///   - micros: Microseconds since 1970-01-01T00:00:00Z.
+    ///   - digits: The precision in fraction digits: 0 for seconds, 3 for milliseconds, 6 (or more)
+    ///     for microseconds, which leaves the timestamp as it is.
+    /// - Returns: The truncated timestamp, in microseconds.
     public static func truncate(micros: Int64, digits: Int) -> Int64 {
         guard digits < 6 else { return micros }
         var unit: Int64 = 1
@@ -97,6 +125,13 @@ public enum UTCTimestamp {
         return floorDivide(micros, unit).0 * unit
     }
 
+    /// Divides rounding toward negative infinity, so that a timestamp before 1970 falls in the right
+    /// second or day.
+    ///
+    /// - Parameters:
+    ///   - a: The dividend.
+    ///   - b: The divisor, greater than zero.
+    /// - Returns: The quotient, rounded down, and the remainder, from 0 to `b - 1`.
     public static func floorDivide(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         var quotient = a / b
         var remainder = a % b

@@ -4,11 +4,25 @@
 /// The result is deterministic: the status first, then headers in legacy's order followed by the
 /// candidate's extra headers, then the body in document order (legacy's key order, then the
 /// candidate's extra keys).
+///
+/// One engine serves every command that compares: the proxy's shadow mode, `record`, `verify`,
+/// `probe` and `diff`. Build it once per policy and reuse it; it holds only the policy and its
+/// rules, parsed, and is safe to share between threads.
+///
+/// ```swift
+/// let engine = DiffEngine(policy: configuration.policy)
+/// let differences = engine.compare(legacy: legacyAnswer, candidate: candidateAnswer, route: "GET /users/:id")
+/// let fails = differences.contains { $0.severity >= configuration.policy.failAt }
+/// ```
 public struct DiffEngine: Sendable {
+    /// The policy every comparison applies: ignored headers, ignore and downgrade rules.
     public let policy: DifferencePolicy
     private let ignoreRules: [CompiledRule]
     private let downgradeRules: [(rule: CompiledRule, severity: Severity)]
 
+    /// Creates an engine that applies a policy; its rules' JSON paths are parsed once here.
+    ///
+    /// - Parameter policy: The difference policy; ``DifferencePolicy/default`` when left out.
     public init(policy: DifferencePolicy = .default) {
         self.policy = policy
         self.ignoreRules = policy.ignore.map(CompiledRule.init)
@@ -17,13 +31,22 @@ public struct DiffEngine: Sendable {
 
     /// Every difference between the two responses, with severities after noise and policy.
     ///
+    /// Differences an ignore rule selects are dropped; those in `noise` get severity `noise` and a
+    /// note in their explanation; of the rest, the first downgrade rule that selects one sets its
+    /// severity and ``Difference/policyReason``.
+    ///
     /// - Parameters:
-    ///   - route: the route the request matched, as written in `routes:` (`GET /users/:id`); policy
-    ///     rules that name a route apply only when it is equal.
-    ///   - noise: what legacy's own answers to this request vary in; differences there get `noise`.
-    ///   - request: the request both answered, when known: `Location` resolves against its URL (`Host`
+    ///   - legacy: Legacy's response, the reference.
+    ///   - candidate: The candidate's response to the same request.
+    ///   - route: The route the request matched, as written in `routes:` (`GET /users/:id`); policy
+    ///     rules that name a route apply only when it is equal. Nil when no route matched.
+    ///   - noise: What legacy's own answers to this request vary in; differences there get `noise`.
+    ///     Nil when nothing was learned.
+    ///   - request: The request both answered, when known: `Location` resolves against its URL (`Host`
     ///     and target), a cookie's default path comes from it, and a HEAD request keeps `Content-Length`
     ///     in the contract.
+    /// - Returns: The differences in a fixed order (status, headers, body); empty when a client
+    ///   could not tell the responses apart.
     public func compare(
         legacy: HTTPResponse,
         candidate: HTTPResponse,
@@ -47,7 +70,17 @@ public struct DiffEngine: Sendable {
         return result
     }
 
-    /// Every difference with its default severity, before noise and policy rules (ignored headers are skipped).
+    /// Every difference with its kind's default severity, before noise and policy rules; headers
+    /// the policy never compares are skipped.
+    ///
+    /// ``NoiseProfile/learn(from:)`` uses it to find where legacy's own answers vary.
+    ///
+    /// - Parameters:
+    ///   - legacy: Legacy's response, the reference.
+    ///   - candidate: The other response.
+    ///   - request: The request both answered, when known (see
+    ///     ``compare(legacy:candidate:route:noise:request:)``).
+    /// - Returns: The differences in a fixed order: status, headers, body.
     public func classify(legacy: HTTPResponse, candidate: HTTPResponse, request: HTTPRequest? = nil) -> [Difference] {
         var differences: [Difference] = []
         if legacy.status != candidate.status {
@@ -99,9 +132,16 @@ struct CompiledRule: Sendable {
 }
 
 extension PolicyRule {
-    /// Whether the rule selects `difference`, found on a request that matched `route`.
+    /// Whether the rule selects a difference found on a request that matched a route.
     ///
-    /// `path` may use `[*]` (any index), `.*` (any single key) and a trailing `..*` (anything below).
+    /// Every field the rule sets must match and a rule that sets none matches nothing. `path` may
+    /// use `[*]` (any index), `.*` (any single key) and a trailing `..*` (anything below); keys are
+    /// compared by UTF-16 code units, as JavaScript looks them up.
+    ///
+    /// - Parameters:
+    ///   - difference: A difference the engine found.
+    ///   - route: The route the request matched, as written in `routes:`; nil when none did, in
+    ///     which case a rule that names a route does not match.
     public func matches(_ difference: Difference, route: String? = nil) -> Bool {
         CompiledRule(self).matches(difference, route: route)
     }

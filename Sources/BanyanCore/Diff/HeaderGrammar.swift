@@ -93,7 +93,8 @@ extension HeaderGrammar {
         }
     }
 
-    /// "a, b and c".
+    /// Joins the parts as an English list for an explanation: `a`, `a and b`, `a, b and c`; empty
+    /// for none.
     static func sentence(_ parts: [String]) -> String {
         switch parts.count {
         case 0: return ""
@@ -536,7 +537,9 @@ struct LocationTarget: Equatable {
         fragment = reference.fragment
     }
 
-    /// RFC 3986 §5.2.4.
+    /// The path with its `.` and `..` segments resolved as RFC 3986 §5.2.4 does (`/a/b/../c/./d` →
+    /// `/a/c/d`), so that two `Location` paths that lead to the same place compare equal. A `..`
+    /// never climbs above the root; the result always starts with `/`.
     static func removingDotSegments(_ path: String) -> String {
         var output: [Substring] = []
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)

@@ -1,12 +1,16 @@
 /// How much a difference matters to a client, from least to most.
+///
+/// Severities are ordered (`noise < cosmetic < risky < breaking`), so a threshold such as the
+/// policy's `fail_at` is a comparison: `verify` fails when any difference is at or above it. The
+/// raw value is the name used in reports and in `banyan.yaml`.
 public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, CustomStringConvertible {
     /// Varies between two legacy answers to the same request: request ids, timestamps.
     case noise
-    /// No client is expected to notice (an extra key, `x-powered-by`).
+    /// No client is expected to notice (an extra key, a missing `x-powered-by`).
     case cosmetic
     /// Some clients break: strictly typed ones, caches, schema validators.
     case risky
-    /// Clients break.
+    /// Clients break: a status, a missing key, a type or a value that differs.
     case breaking
 
     private var rank: Int {
@@ -18,10 +22,13 @@ public enum Severity: String, Sendable, Hashable, CaseIterable, Comparable, Cust
         }
     }
 
+    /// Whether `lhs` matters less than `rhs`, in the order `noise`, `cosmetic`, `risky`, `breaking`.
     public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
 
+    /// The severity's name as reports and `banyan.yaml` write it (`risky`).
     public var description: String { rawValue }
 
-    /// The accepted spellings, for error messages.
+    /// Every severity's name from least to most, joined by commas, for error messages that list what
+    /// `fail_at:` or a downgrade's `to:` may be.
     public static let allowedValues = allCases.map(\.rawValue).joined(separator: ", ")
 }

@@ -3,14 +3,26 @@
 /// Strict: a full date, `T` (or `t`), a full time with seconds, an optional fraction of any
 /// length, and `Z` (or `z`) or a `±HH:MM` offset. Two timestamps are equal when they name the
 /// same instant, whatever their spelling; ``text`` keeps the spelling.
+///
+/// The diff engine uses it to tell `body.date_format` (same instant, other spelling) from
+/// `body.value` (another instant) when both sides send a timestamp string. The fraction is kept
+/// to any precision, so `.1234567` and `.1234568` are different instants.
 public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// The text as written.
     public let text: String
-    /// Whole seconds since 1970-01-01T00:00:00Z.
+    /// Whole seconds since 1970-01-01T00:00:00Z, the offset applied; negative before 1970.
     public let epochSeconds: Int64
     /// The fraction of a second, as decimal digits without trailing zeros (`5` for `.500`).
     public let fractionDigits: String
 
+    /// Parses an RFC 3339 timestamp.
+    ///
+    /// The date must exist (`2026-02-29` does not), the hour is at most 23 and the seconds at most
+    /// 59 (no leap second), and an offset is at most `±23:59`.
+    ///
+    /// - Parameter text: The text to parse, such as a JSON string's content.
+    /// - Returns: Nil when the text is not such a timestamp, including a date alone, a time without
+    ///   seconds or without an offset, and anything after the offset.
     public init?(parsing text: String) {
         let b = Array(text.utf8)
         guard b.count >= 20 else { return nil }
@@ -62,13 +74,15 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         self.fractionDigits = String(decoding: fraction, as: UTF8.self)
     }
 
+    /// The timestamp as written.
     public var description: String { text }
 
-    /// Same instant, whatever the spelling.
+    /// Whether two timestamps name the same instant, whatever the spelling.
     public static func == (lhs: Timestamp, rhs: Timestamp) -> Bool {
         lhs.epochSeconds == rhs.epochSeconds && lhs.fractionDigits == rhs.fractionDigits
     }
 
+    /// Hashes the instant, not the spelling, so that equal timestamps hash alike.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(epochSeconds)
         hasher.combine(fractionDigits)

@@ -2,6 +2,12 @@
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
+    /// Encodes bytes as padded base64, broken into lines as a fixture file stores a binary body.
+    ///
+    /// - Parameters:
+    ///   - bytes: The bytes to encode.
+    ///   - lineLength: The characters per line, `\n` between lines (76, as MIME writes it).
+    /// - Returns: The base64 text; empty for no bytes.
     public static func encode(_ bytes: [UInt8], lineLength: Int = 76) -> String {
         var out: [UInt8] = []
         out.reserveCapacity((bytes.count + 2) / 3 * 4)
@@ -26,6 +32,11 @@ public enum Base64 {
         return lines.joined(separator: "\n")
     }
 
+    /// Decodes padded base64, ignoring line breaks and spaces.
+    ///
+    /// - Parameter text: The base64 text, as ``encode(_:lineLength:)`` writes it or on one line.
+    /// - Returns: The bytes, or nil when the text has a character outside the alphabet, padding
+    ///   anywhere but at the end, or a length that is not a whole number of 4-character groups.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var values: [UInt8] = []
         var padding = 0

@@ -61,7 +61,12 @@ extension Fixture {
         return "\n### \(section) body: base64\n" + Base64.encode(body) + "\n"
     }
 
-    /// Reads a fixture from the text of a file; `file` names it in errors.
+    /// Reads a fixture from the text of a file, as ``text()`` writes it.
+    ///
+    /// - Parameters:
+    ///   - text: The content of the fixture file.
+    ///   - file: The file's name as the user gave it, for error messages.
+    /// - Throws: ``FixtureError`` naming the file and the line that cannot be read.
     public init(parsing text: String, file: String) throws(FixtureError) {
         var reader = FixtureReader(text: text, file: file)
         self = try reader.read()

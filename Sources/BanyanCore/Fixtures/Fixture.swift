@@ -10,9 +10,21 @@ public struct Fixture: Sendable, Hashable {
     public var noiseHeaders: [String]
     /// JSON paths whose values varied between legacy answers to the same request.
     public var noisePaths: [String]
+    /// The request as it was sent to legacy and is replayed to the candidate.
     public var request: HTTPRequest
+    /// Legacy's answer: the contract the candidate's answer is compared with.
     public var response: HTTPResponse
 
+    /// Creates a fixture from a recorded exchange and what the recording learned about it.
+    ///
+    /// - Parameters:
+    ///   - route: The configured route the request matched.
+    ///   - name: The request's name in the request file.
+    ///   - recorded: Where and how it was recorded.
+    ///   - noiseHeaders: Header names whose values varied between legacy answers.
+    ///   - noisePaths: JSON paths whose values varied between legacy answers.
+    ///   - request: The request sent.
+    ///   - response: Legacy's answer.
     public init(
         route: String? = nil,
         name: String? = nil,

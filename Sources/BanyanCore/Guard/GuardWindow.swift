@@ -4,10 +4,10 @@ public struct AnswerCounts: Sendable, Hashable {
     public var answers = 0
     /// Answers that failed: a 5xx, a reset, a timeout, or a fallback away from the side.
     public var failures = 0
-    /// How long the answers took.
+    /// How long the answers took, in buckets fine enough to read a p99 from.
     public var latency = LatencyBuckets()
 
-    /// No answers.
+    /// Creates counts for a side that has not answered yet.
     public init() {}
 
     mutating func record(failed: Bool, bucket: Int) {
@@ -149,10 +149,10 @@ public struct GuardCounts: Sendable, Hashable, Codable {
     /// Comparisons with a difference at or above `fail_at`.
     public var differing = 0
 
-    /// No counts.
+    /// Creates counts with nothing counted, as a proxy without peers has.
     public init() {}
 
-    /// Counts given one by one.
+    /// Creates counts from their parts, as a peer's row in the fleet's state database holds them.
     public init(
         candidateAnswers: Int, candidateFailures: Int, legacyAnswers: Int, legacyFailures: Int, comparisons: Int,
         differing: Int
@@ -177,7 +177,7 @@ public struct GuardCounts: Sendable, Hashable, Codable {
 }
 
 extension GuardWindow {
-    /// The window's rate counts.
+    /// The window's counts as the rate rules read them and as this proxy shares them with its peers.
     public var counts: GuardCounts {
         GuardCounts(
             candidateAnswers: candidate.answers, candidateFailures: candidate.failures, legacyAnswers: legacy.answers,

@@ -14,9 +14,9 @@ public struct GuardVerdict: Sendable, Hashable {
         case promote
     }
 
-    /// The change.
+    /// The change the guard asks the proxy to make to the route.
     public var action: Action
-    /// The numbers that made it.
+    /// The rule that decided and the counts and bounds it read, for the log and the status page.
     public var evidence: GuardEvidence
     /// True in observe mode: record and log the verdict, change nothing.
     public var observed: Bool
@@ -65,11 +65,12 @@ public struct RouteGuard: Sendable {
         case off
     }
 
-    /// The settings in force.
+    /// The thresholds this route's guard decides with: `guard:` in banyan.yaml, with the route's own
+    /// values over the defaults.
     public private(set) var settings: GuardSettings
     /// The route's mode as the guard last heard it.
     public private(set) var mode: RouteMode
-    /// The evidence window.
+    /// The route's answers and comparisons of the last ``GuardSettings/window`` seconds.
     public private(set) var window: GuardWindow
     /// The candidate's current run of failures.
     public private(set) var consecutive = 0

@@ -5,9 +5,12 @@
 public struct HTTPHeaders: Sendable, Hashable, Sequence {
     /// One header field as it appeared on the wire.
     public struct Field: Sendable, Hashable {
+        /// The field name with the case it was sent in (`Content-Type`); compare with ``canonicalName``.
         public var name: String
+        /// The field value as sent (`application/json; charset=utf-8`).
         public var value: String
 
+        /// Creates a field from a name and a value, kept exactly as given.
         public init(name: String, value: String) {
             self.name = name
             self.value = value
@@ -17,19 +20,29 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence {
         public var canonicalName: String { name.lowercased() }
     }
 
+    /// Every field in the order it was sent, repeated names included.
     public private(set) var fields: [Field]
 
+    /// Creates a header block from fields in wire order.
     public init(_ fields: [Field] = []) {
         self.fields = fields
     }
 
+    /// Creates a header block from `(name, value)` pairs in wire order.
+    ///
+    /// ```swift
+    /// let headers = HTTPHeaders([("Content-Type", "application/json"), ("Set-Cookie", "a=1")])
+    /// ```
     public init(_ pairs: [(String, String)]) {
         self.fields = pairs.map { Field(name: $0.0, value: $0.1) }
     }
 
+    /// The number of fields, counting each repeated name once per line it was sent on.
     public var count: Int { fields.count }
+    /// Whether the block has no field at all.
     public var isEmpty: Bool { fields.isEmpty }
 
+    /// Iterates the fields in wire order.
     public func makeIterator() -> IndexingIterator<[Field]> { fields.makeIterator() }
 
     /// Appends a field, keeping any earlier field of the same name.

@@ -1,11 +1,14 @@
 /// Why a response could not be read off the wire.
 public struct HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What went wrong, in a sentence a report can show (`the connection closed in the middle of the response`).
     public var message: String
 
+    /// Creates an error that says what went wrong.
     public init(_ message: String) {
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 }
 
@@ -24,6 +27,12 @@ public struct HTTPResponseParser: Sendable {
     /// The bytes of every response returned so far and of the one in progress, as received.
     public private(set) var rawBytesConsumed: [UInt8] = []
 
+    /// Creates a parser for the response to a request sent with this method.
+    ///
+    /// The method decides the framing: the response to a `HEAD` has no body whatever its
+    /// `content-length` says.
+    ///
+    /// - Parameter requestMethod: The method of the request the response answers, in any case.
     public init(requestMethod: String) {
         self.requestMethod = requestMethod.uppercased()
     }
@@ -31,6 +40,7 @@ public struct HTTPResponseParser: Sendable {
     /// The bytes received after the last response returned (after a `101`, the new protocol's).
     public var unconsumed: ArraySlice<UInt8> { buffer[start...] }
 
+    /// Adds bytes as they were read from the connection; call ``next()`` after each read.
     public mutating func append(_ bytes: some Sequence<UInt8>) {
         buffer.append(contentsOf: bytes)
     }

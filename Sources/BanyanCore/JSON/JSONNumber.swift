@@ -29,6 +29,7 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         self.lexeme = lexeme
     }
 
+    /// The lexeme, exactly as written.
     public var description: String { lexeme }
 
     /// The double JavaScript's `JSON.parse` and `Number()` read: correctly rounded, ±Infinity on overflow.

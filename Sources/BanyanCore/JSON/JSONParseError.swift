@@ -11,6 +11,13 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
     /// The column in characters (UTF-8 sequences count once), from 1.
     public let column: Int
 
+    /// Creates an error at a position already located.
+    ///
+    /// - Parameters:
+    ///   - message: What was wrong, without the position (`expected ',' or '}' after object member`).
+    ///   - offset: The offset of the offending byte from the start of the input.
+    ///   - line: The line of that byte, from 1.
+    ///   - column: The column of that byte in characters, from 1.
     public init(message: String, offset: Int, line: Int, column: Int) {
         self.message = message
         self.offset = offset
@@ -34,5 +41,6 @@ public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible
         self.init(message: message, offset: offset, line: line, column: column)
     }
 
+    /// The message followed by the position: `unexpected end of input at line 1, column 9`.
     public var description: String { "\(message) at line \(line), column \(column)" }
 }

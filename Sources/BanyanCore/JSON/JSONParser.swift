@@ -8,6 +8,18 @@ public enum JSONParser {
     public static let defaultMaxDepth = 512
 
     /// Parses one JSON text: a single value with optional whitespace around it.
+    ///
+    /// ```swift
+    /// let body = try JSONParser.parse(response.body)
+    /// body["id"]  // a .number whose lexeme is still "9007199254740993", not rounded
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - bytes: The UTF-8 text, as it came off the wire.
+    ///   - maxDepth: How deep arrays and objects may nest.
+    /// - Returns: The value, with number lexemes, member order and duplicate keys as written.
+    /// - Throws: ``JSONParseError`` naming the line and column of the first byte that is not
+    ///   valid JSON, or of the value that nests deeper than `maxDepth`.
     public static func parse(
         _ bytes: some Collection<UInt8>,
         maxDepth: Int = defaultMaxDepth
@@ -20,7 +32,9 @@ public enum JSONParser {
         return try copy.withUnsafeBufferPointer { parseBuffer($0, maxDepth: maxDepth) }.get()
     }
 
-    /// Parses UTF-8 text.
+    /// Parses JSON written as a Swift string, as tests and policy files hold it.
+    ///
+    /// - Throws: ``JSONParseError`` naming the line and column of the first byte that is not valid JSON.
     public static func parse(_ text: String, maxDepth: Int = defaultMaxDepth) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8), maxDepth: maxDepth)
     }

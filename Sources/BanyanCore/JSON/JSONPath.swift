@@ -4,8 +4,11 @@
 /// As a pattern (in policy rules and noise profiles) it may also hold `[*]` (any index), `.*`
 /// (any single key) and, only at the end, `..*` (anything below this point, at any depth).
 public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
+    /// One step from a value to a value inside it.
     public enum Segment: Sendable, Hashable {
+        /// `.name` or `["a b"]`: the member with this key.
         case key(String)
+        /// `[0]`: the array element at this index, from 0.
         case index(Int)
         /// `.*`: any single key.
         case anyKey
@@ -15,6 +18,7 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
         case descendants
     }
 
+    /// The steps from the document's root, outermost first; empty for `$`.
     public var segments: [Segment]
 
     /// The root, `$`.
@@ -94,15 +98,24 @@ public struct JSONPath: Sendable, Hashable, CustomStringConvertible {
         self.segments = segments
     }
 
+    /// Returns the path one step deeper.
+    ///
+    /// - Parameter segment: The step to add at the end.
+    /// - Returns: A path to the value that `segment` reaches from this path's value.
     public func appending(_ segment: Segment) -> JSONPath {
         var copy = self
         copy.segments.append(segment)
         return copy
     }
 
+    /// Returns the path to the member `key` of this path's object: `$.user` becomes `$.user.name`.
     public func appending(key: String) -> JSONPath { appending(.key(key)) }
+    /// Returns the path to element `index` of this path's array: `$.items` becomes `$.items[0]`.
     public func appending(index: Int) -> JSONPath { appending(.index(index)) }
 
+    /// The path as reports and policies write it: `$.items[0].sku`, `$["content-type"]`.
+    ///
+    /// ``init(parsing:)`` reads it back to an equal path.
     public var description: String {
         var text = "$"
         for segment in segments {

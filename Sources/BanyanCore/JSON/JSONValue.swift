@@ -7,10 +7,15 @@
 /// One thing JSON can carry that a Swift `String` cannot is a lone UTF-16 surrogate
 /// (`"\ud800"`); the parser decodes it as U+FFFD, the only place where the model is not exact.
 public enum JSONValue: Sendable, Hashable {
+    /// `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// A number, with the lexeme it was written with (`1.0` stays `1.0`).
     case number(JSONNumber)
+    /// A string, its escapes decoded.
     case string(String)
+    /// An array, its elements in order.
     case array([JSONValue])
     /// Members in document order; a key sent twice appears twice.
     case object([JSONMember])
@@ -49,9 +54,12 @@ public enum JSONValue: Sendable, Hashable {
 
 /// One `"key": value` member of a JSON object.
 public struct JSONMember: Sendable, Hashable {
+    /// The member's key, its escapes decoded.
     public var key: String
+    /// The member's value.
     public var value: JSONValue
 
+    /// Creates the member `"key": value`.
     public init(key: String, value: JSONValue) {
         self.key = key
         self.value = value
@@ -61,10 +69,15 @@ public struct JSONMember: Sendable, Hashable {
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByStringLiteral,
     ExpressibleByIntegerLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
 {
+    /// Creates `null` from `nil`.
     public init(nilLiteral: ()) { self = .null }
+    /// Creates `true` or `false` from a Boolean literal.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// Creates a string from a string literal.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// Creates a number from an integer literal, written in decimal without exponent.
     public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
+    /// Creates an array from an array literal, keeping its order.
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     /// Keeps the literal's order, and its duplicates.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {

@@ -8,12 +8,22 @@ public struct ExchangeReport: Sendable, Hashable {
     public var route: String?
     /// The name of the probe that produced the request (`trailing-slash`), if any.
     public var probe: String?
+    /// Every difference found between legacy's and the candidate's answers, noise included.
     public var differences: [Difference]
     /// Whether no difference is at or above the failing severity.
     public var passed: Bool
     /// The severity at or above which a difference fails the exchange.
     public var failAt: Severity
 
+    /// Creates the report for one exchange and decides whether it passed.
+    ///
+    /// - Parameters:
+    ///   - method: The request method, upper case.
+    ///   - path: The request target as sent.
+    ///   - route: The route pattern the request matched.
+    ///   - probe: The name of the probe that made the request.
+    ///   - differences: What the diff engine found.
+    ///   - failAt: The severity at or above which a difference fails the exchange (`fail_at:` in the policy).
     public init(
         method: String,
         path: String,
@@ -31,6 +41,14 @@ public struct ExchangeReport: Sendable, Hashable {
         self.passed = !differences.contains { $0.severity >= failAt }
     }
 
+    /// Creates the report for one request and decides whether it passed; the method and target come from `request`.
+    ///
+    /// - Parameters:
+    ///   - request: The request both sides answered.
+    ///   - route: The route pattern the request matched.
+    ///   - probe: The name of the probe that made the request.
+    ///   - differences: What the diff engine found.
+    ///   - failAt: The severity at or above which a difference fails the exchange.
     public init(
         request: HTTPRequest,
         route: String? = nil,
@@ -49,20 +67,29 @@ public struct ExchangeReport: Sendable, Hashable {
 
 /// The outcome of comparing many exchanges: what `verify`, `probe` and `diff` print.
 public struct DiffReport: Sendable, Hashable {
+    /// One report per request, in the order the requests were sent.
     public var exchanges: [ExchangeReport]
 
+    /// Collects the reports of a run.
     public init(exchanges: [ExchangeReport]) {
         self.exchanges = exchanges
     }
 
     /// Counts over all exchanges.
     public struct Summary: Sendable, Hashable {
+        /// The number of requests compared.
         public var exchanges: Int
+        /// The requests with no difference at or above their failing severity.
         public var passed: Int
+        /// The requests with at least one failing difference.
         public var failed: Int
+        /// The `breaking` differences over all requests.
         public var breaking: Int
+        /// The `risky` differences over all requests.
         public var risky: Int
+        /// The `cosmetic` differences over all requests.
         public var cosmetic: Int
+        /// The differences learned as `noise` over all requests.
         public var noise: Int
 
         /// The number of differences with this severity.
@@ -76,6 +103,7 @@ public struct DiffReport: Sendable, Hashable {
         }
     }
 
+    /// The counts the human report ends with and the JSON report carries under `summary`.
     public var summary: Summary {
         let all = exchanges.flatMap(\.differences)
         let passed = exchanges.filter(\.passed).count

@@ -9,6 +9,14 @@ public enum HARParser {
         "host", "content-length", "connection", "keep-alive", "accept-encoding", "transfer-encoding", "upgrade",
     ]
 
+    /// Reads every entry of a HAR file as a request.
+    ///
+    /// - Parameters:
+    ///   - bytes: The file's content.
+    ///   - file: The file's name as the user gave it, for error messages and each request's ``RequestSpec/source``.
+    /// - Returns: One request per entry, in the file's order.
+    /// - Throws: ``RequestFileError`` when the file is not JSON (with the line), has no `log.entries`,
+    ///   has no entry, or has an entry without a method or an http(s) URL (naming `entries[N]`).
     public static func parse(_ bytes: [UInt8], file: String) throws(RequestFileError) -> [RequestSpec] {
         let document: JSONValue
         do {

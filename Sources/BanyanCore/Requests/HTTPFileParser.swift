@@ -12,7 +12,14 @@ public enum HTTPFileParser {
         "UNSUBSCRIBE", "LINK", "UNLINK", "QUERY",
     ]
 
-    /// Parses the text of a `.http` file; `file` names it in errors.
+    /// Reads every request of a `.http` file.
+    ///
+    /// - Parameters:
+    ///   - text: The file's content.
+    ///   - file: The file's name as the user gave it, for error messages and each request's source.
+    /// - Returns: The requests in the file's order, file variables substituted.
+    /// - Throws: ``RequestFileError`` naming the line of the first request that cannot be read, or
+    ///   saying that the file holds no request.
     public static func parse(_ text: String, file: String) throws(RequestFileError) -> [RequestSpec] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.hasSuffix("\r") ? String(line.dropLast()) : String(line)

@@ -7,6 +7,12 @@ public struct RequestSpec: Sendable, Hashable {
     /// `file:line` (or `file#entries[3]` for HAR) for messages.
     public var source: String
 
+    /// Creates a request read from a file.
+    ///
+    /// - Parameters:
+    ///   - name: The name the file gives the request, if any.
+    ///   - request: The request, its target relative to the base URL.
+    ///   - source: Where it was read, `file:line`, for messages.
     public init(name: String? = nil, request: HTTPRequest, source: String) {
         self.name = name
         self.request = request
@@ -16,11 +22,19 @@ public struct RequestSpec: Sendable, Hashable {
 
 /// An input file that cannot be read (a request file, a fixture), located by file and line.
 public struct FileProblem: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The file as the user named it on the command line or in banyan.yaml.
     public var file: String
     /// 1-based line, when the problem has one.
     public var line: Int?
+    /// What is wrong, in words that say what to fix (`missing 'url'`).
     public var message: String
 
+    /// Creates a problem located in a file.
+    ///
+    /// - Parameters:
+    ///   - file: The file as the user named it.
+    ///   - line: The 1-based line, when the problem has one.
+    ///   - message: What is wrong.
     public init(file: String, line: Int? = nil, message: String) {
         self.file = file
         self.line = line

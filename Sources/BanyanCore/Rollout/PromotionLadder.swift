@@ -9,6 +9,10 @@ public struct PromotionLadder: Sendable, Hashable {
         .shadow, .canary(percent: 1), .canary(percent: 5), .canary(percent: 25), .canary(percent: 50), .new,
     ])
 
+    /// Creates a ladder from the modes a route passes through after `legacy`.
+    ///
+    /// - Parameter steps: The modes in promotion order, each sending more traffic to the candidate
+    ///   than the one before (`shadow`, `canary:10`, `new`).
     public init(steps: [RouteMode]) {
         self.steps = steps
     }

@@ -1,8 +1,11 @@
 /// One of the two services behind the proxy.
 public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The Express service being replaced; it serves every route that has not moved.
     case legacy
+    /// The rewrite that takes routes over one at a time.
     case candidate
 
+    /// The side's name as reports, headers and the admin API write it: `legacy` or `candidate`.
     public var description: String { rawValue }
 }
 
@@ -23,10 +26,20 @@ public enum ShadowChoice: String, Sendable, Hashable {
 public struct RolloutDecision: Sendable, Hashable {
     /// The side whose answer the client gets (unless a fallback changes it).
     public var primary: Backend
+    /// Whether the candidate also gets a copy whose answer is compared and discarded.
     public var shadow: ShadowChoice
     /// Whether a failure of the candidate may be answered by legacy instead (see ``FallbackRule``).
     public var fallback: Bool
 
+    /// Creates a decision from its parts.
+    ///
+    /// The proxy does not build one by hand: it asks
+    /// ``decide(mode:method:fallback:shadowSample:shadowNonIdempotent:bucket:draw:)``.
+    ///
+    /// - Parameters:
+    ///   - primary: The side whose answer the client gets.
+    ///   - shadow: Whether the candidate gets a copy.
+    ///   - fallback: Whether a candidate failure may be answered by legacy.
     public init(primary: Backend, shadow: ShadowChoice = .none, fallback: Bool = false) {
         self.primary = primary
         self.shadow = shadow
@@ -43,6 +56,9 @@ public struct RolloutDecision: Sendable, Hashable {
     ///   - shadowNonIdempotent: whether the route allows copying non-idempotent requests.
     ///   - bucket: the sticky key's bucket (``StickyBucket``), asked only for a canary.
     ///   - draw: a uniform random number in 0..<1, asked only for shadow sampling.
+    /// - Returns: `legacy` for a legacy route, a canary outside its percentage or a shadow route
+    ///   (with the shadow choice); `candidate`, with the route's fallback, for a new route or a
+    ///   canary inside its percentage.
     public static func decide(
         mode: RouteMode,
         method: String,

@@ -3,6 +3,7 @@
 public struct RouteOverride: Sendable, Hashable {
     /// The route as written in `routes:` (`GET /users/:id`).
     public var route: String
+    /// The mode the route runs in since the change.
     public var mode: RouteMode
     /// What the file said for this route when the change was made.
     public var fileMode: RouteMode
@@ -11,6 +12,14 @@ public struct RouteOverride: Sendable, Hashable {
     /// Seconds since 1970.
     public var changedAt: Double
 
+    /// Creates a record of one runtime change.
+    ///
+    /// - Parameters:
+    ///   - route: The route as written in `routes:` (`GET /users/:id`).
+    ///   - mode: The mode set at runtime.
+    ///   - fileMode: The file's mode for the route at the time, which tells later whether the file changed since.
+    ///   - reason: What made the change (`rollback`, `route set`).
+    ///   - changedAt: When, in seconds since 1970.
     public init(route: String, mode: RouteMode, fileMode: RouteMode, reason: String, changedAt: Double) {
         self.route = route
         self.mode = mode

@@ -2,6 +2,7 @@
 public struct Route: Sendable, Equatable, CustomStringConvertible {
     /// The method, upper case; `ALL` matches every method.
     public let method: String
+    /// The path pattern, compiled for the configured Express flavour.
     public let pattern: RoutePattern
     /// The route as written.
     public let source: String
@@ -14,6 +15,13 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
         "UNBIND", "UNLINK", "UNLOCK", "UNSUBSCRIBE", "ALL",
     ]
 
+    /// Creates a route from a method and a compiled pattern, without checking the method.
+    ///
+    /// Use ``init(parsing:flavor:)`` for text a user wrote: it refuses methods Node would reject.
+    ///
+    /// - Parameters:
+    ///   - method: The method, upper case, or `ALL`.
+    ///   - pattern: The compiled path pattern.
     public init(method: String, pattern: RoutePattern) {
         self.method = method
         self.pattern = pattern
@@ -22,6 +30,16 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `METHOD /pattern`: an upper-case method Node accepts (or `ALL`), one space, and a
     /// pattern starting with `/`. Pattern errors give columns within `text`.
+    ///
+    /// ```swift
+    /// let route = try Route(parsing: "GET /users/:id", flavor: .express4)
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - text: The route as written in `routes:`.
+    ///   - flavor: The Express flavour whose path-to-regexp compiles the pattern.
+    /// - Throws: ``RoutePatternError`` with a column and a hint: no method or no pattern, a method
+    ///   Node rejects or in lower case, more than one space, or a pattern the flavour refuses.
     public init(parsing text: String, flavor: ExpressFlavor) throws(RoutePatternError) {
         guard let space = text.firstIndex(of: " ") else {
             if text.hasPrefix("/") {
@@ -73,5 +91,6 @@ public struct Route: Sendable, Equatable, CustomStringConvertible {
         method == "ALL" || method == requestMethod || (requestMethod == "HEAD" && method == "GET")
     }
 
+    /// The route as written: `GET /users/:id`.
     public var description: String { source }
 }

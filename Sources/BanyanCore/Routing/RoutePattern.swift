@@ -5,6 +5,7 @@
 public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     /// The pattern as written.
     public let source: String
+    /// The Express flavour whose path-to-regexp compiled the pattern; it decides what matches.
     public let flavor: ExpressFlavor
     /// The parameters in capture order (unnamed groups are `"0"`, `"1"`, …), each name once.
     public let parameterNames: [String]
@@ -25,7 +26,13 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     private var regex: CompiledRegex { storage.regex }
     private var fast: FastRouteMatcher? { storage.fast }
 
-    /// Compiles `source`; throws where the flavour's Express would throw at registration.
+    /// Compiles `source` the way the flavour's path-to-regexp does.
+    ///
+    /// - Parameters:
+    ///   - source: The pattern as written (`/users/:id`, `/files/*`).
+    ///   - flavor: The Express flavour to compile for; npm's Express 4 by default.
+    /// - Throws: ``RoutePatternError``, with the column where there is one, wherever the flavour's
+    ///   Express would throw at registration (an unbalanced `(`, an unclosed `{` in Express 5, …).
     public init(_ source: String, flavor: ExpressFlavor = .express4) throws(RoutePatternError) {
         let compiled: CompiledPattern
         switch flavor {
@@ -48,6 +55,7 @@ public struct RoutePattern: Sendable, Equatable, CustomStringConvertible {
     /// The regular expression the pattern compiles to (the source path-to-regexp would build).
     public var regexSource: String { regex.source }
 
+    /// The pattern as written: `/users/:id`.
     public var description: String { source }
 
     /// Two patterns are equal when they were written the same for the same flavour.

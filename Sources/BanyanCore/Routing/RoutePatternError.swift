@@ -7,6 +7,12 @@ public struct RoutePatternError: Error, Sendable, Equatable, CustomStringConvert
     /// What to do about it, where there is something to say.
     public var hint: String?
 
+    /// Creates an error from its parts.
+    ///
+    /// - Parameters:
+    ///   - problem: What is wrong, without the position (`unknown method 'FETCH'`).
+    ///   - column: The 1-based column of the offending character, where one applies.
+    ///   - hint: What to do about it (`write it as 'GET'`), where there is something to say.
     public init(_ problem: String, column: Int? = nil, hint: String? = nil) {
         self.problem = problem
         self.column = column
@@ -21,6 +27,7 @@ public struct RoutePatternError: Error, Sendable, Equatable, CustomStringConvert
         return text
     }
 
+    /// The full ``message``.
     public var description: String { message }
 
     /// The same error with its column moved right by `offset` (a pattern inside a route line).

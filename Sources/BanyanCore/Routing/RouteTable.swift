@@ -1,22 +1,34 @@
 /// Routes in registration order, matched the way Express's router walks its stack.
 public struct RouteTable<Value: Sendable>: Sendable {
+    /// One registered route and what the caller keeps with it.
     public struct Entry: Sendable {
+        /// The route as registered: method and pattern.
         public let route: Route
+        /// What the caller attached to the route; the proxy keeps the route's index into its rules.
         public let value: Value
     }
 
+    /// The routes in registration order, the order in which they are tried.
     public private(set) var entries: [Entry] = []
 
+    /// Creates an empty table: every request gets `nil` from ``match(method:path:)``, as Express's 404.
     public init() {}
 
+    /// Creates a table from routes in registration order.
     public init(_ routes: [(Route, Value)]) {
         entries = routes.map { Entry(route: $0.0, value: $0.1) }
     }
 
+    /// Registers a route after all others, as a later `app.get` call does.
+    ///
+    /// - Parameters:
+    ///   - route: The route; it is tried only when no earlier route matched.
+    ///   - value: What ``match(method:path:)`` returns with the route.
     public mutating func append(_ route: Route, value: Value) {
         entries.append(Entry(route: route, value: value))
     }
 
+    /// The number of registered routes.
     public var count: Int { entries.count }
 
     /// The route Express would run for `method` and `path` (no query string, still
@@ -85,7 +97,9 @@ public struct RouteTable<Value: Sendable>: Sendable {
 public struct RouteTableMatch<Value: Sendable>: Sendable {
     /// The route's position in registration order.
     public let index: Int
+    /// The route that matched.
     public let route: Route
+    /// What the caller registered with the route.
     public let value: Value
     /// `.matched` with the parameters, or `.malformedParameter` (Express answers 400).
     public let result: RouteMatchResult

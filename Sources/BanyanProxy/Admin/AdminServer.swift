@@ -29,17 +29,25 @@ enum AdminServer {
     }
 }
 
-/// A request to the admin API.
+/// A request to the admin API, as ``AdminAPI/handle(_:)`` reads it: the few parts of an HTTP
+/// request the API looks at, without the transport.
 public struct AdminRequest: Sendable {
+    /// The request method in upper case (`GET`, `POST`).
     public var method: String
     /// The request target: path and query.
     public var path: String
+    /// The `Authorization` field (`Bearer TOKEN`); nil when the request has none.
     public var authorization: String?
     /// The `Cookie` field, where the dashboard keeps its token.
     public var cookie: String?
+    /// The `Content-Type` field; nil when the request has none. A `POST` that has one must say
+    /// `application/json`, and a `POST` with a body must have one (else 415).
     public var contentType: String?
+    /// The request body: JSON for a `POST`, empty otherwise. The listener stops adding to it past
+    /// 1 MiB.
     public var body: [UInt8]
 
+    /// A request with the given parts; the fields default to absent and the body to empty.
     public init(
         method: String, path: String, authorization: String? = nil, cookie: String? = nil, contentType: String? = nil,
         body: [UInt8] = []
@@ -71,9 +79,16 @@ public struct AdminRequest: Sendable {
 
 /// An answer of the admin listener.
 public struct AdminResponse: Sendable {
+    /// The HTTP status: 200, 303 for the dashboard's sign-in link, or an error (400, 401, 403, 404,
+    /// 409, 415, 500) whose body is `{"error": …}`.
     public var status: Int
+    /// The `Content-Type` field (`application/json; charset=utf-8` for the API).
     public var contentType: String
+    /// The answer's bytes; empty for the event stream, whose events follow the head.
     public var body: [UInt8]
+    /// Fields beyond `content-type`, `cache-control` and `content-length`, which the listener
+    /// always writes: name and value, in order (`location`, `set-cookie`,
+    /// `content-security-policy`).
     public var headers: [(String, String)]
     /// Whether the answer is the dashboard's event stream rather than a body.
     var isEventStream = false
@@ -186,9 +201,12 @@ final class AdminHandler: ChannelInboundHandler {
 }
 
 /// The admin listener's routes, independent of the transport.
+///
+/// The listener hands each request to ``handle(_:)``; tests call it directly.
 public struct AdminAPI: Sendable {
     let server: ProxyServer
 
+    /// The API of `server`.
     public init(server: ProxyServer) {
         self.server = server
     }
@@ -221,6 +239,15 @@ public struct AdminAPI: Sendable {
     }
 
     /// Answers one request.
+    ///
+    /// A request without a valid token, where one is required, gets 401 (the dashboard's sign-in
+    /// page for `GET /`); a `POST` with the read-only token gets 403; a `POST` whose
+    /// `Content-Type` is not `application/json`, or that has a body and no `Content-Type`, gets
+    /// 415. A failed operation is answered with its status and
+    /// `{"error": …}`, never thrown.
+    ///
+    /// - Parameter request: the request, authorization and body included.
+    /// - Returns: the answer to send back; ``AdminResponse/status`` says how it went.
     public func handle(_ request: AdminRequest) async -> AdminResponse {
         let path = request.route
         // The page's link with ?token= trades the token for a cookie, so it leaves the address bar.

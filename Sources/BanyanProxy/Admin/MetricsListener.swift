@@ -18,7 +18,13 @@ public final class MetricsListener: Sendable {
         self.port = channel.localAddress?.port ?? 0
     }
 
-    /// Starts listening on `address`.
+    /// Starts listening on `address`, on an event-loop thread of its own.
+    ///
+    /// - Parameters:
+    ///   - address: where to listen; port 0 picks a free port, which ``port`` then tells.
+    ///   - registry: the metrics to serve; each scrape writes what they hold at that moment.
+    /// - Throws: ``ProxyError`` naming `--metrics-listen` and the address when it cannot be
+    ///   listened on.
     public static func start(address: ListenAddress, registry: PrometheusCollectorRegistry) async throws
         -> MetricsListener
     {
@@ -34,6 +40,7 @@ public final class MetricsListener: Sendable {
         }
     }
 
+    /// Stops listening and ends the listener's thread; errors while closing are ignored.
     public func close() async {
         try? await channel.close()
         try? await group.shutdownGracefully()

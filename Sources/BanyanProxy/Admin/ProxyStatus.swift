@@ -4,14 +4,21 @@ import Foundation
 /// What `GET /api/routes` answers: every route with its mode and live counters. `banyan status`
 /// and the dashboard read this one shape (docs/proxy.md lists its keys).
 public struct ProxyStatus: Codable, Sendable, Equatable {
+    /// Legacy's address as configured (`http://127.0.0.1:3000`).
     public var legacy: String
+    /// The candidate's address as configured (`http://127.0.0.1:8080`).
     public var candidate: String
+    /// Where clients connect, `HOST:PORT`, with the port the proxy actually listens on.
     public var listen: String
+    /// Requests between their head arriving and their answer finishing, now.
     public var requestsInFlight: Int
+    /// Shadow copies sent and not yet answered, all routes together, now.
     public var shadowsInFlight: Int
     /// Upgraded connections open now, all routes together; absent when the proxy does not count them.
     public var tunnelsOpen: Int?
+    /// Every configured route, in the order of `routes:`.
     public var routes: [RouteStatus]
+    /// The requests no route matched (legacy serves them).
     public var unmatched: BackendsStatus
 
     enum CodingKeys: String, CodingKey {
@@ -25,6 +32,7 @@ public struct ProxyStatus: Codable, Sendable, Equatable {
 
 /// One route: its mode (and the file's), its runtime change, and its counters per side.
 public struct RouteStatus: Codable, Sendable, Equatable {
+    /// The route as written in `routes:` (`GET /users/:id`).
     public var route: String
     /// The mode in force (`legacy`, `shadow`, `canary:25`, `new`).
     public var mode: String
@@ -32,12 +40,18 @@ public struct RouteStatus: Codable, Sendable, Equatable {
     public var fileMode: String
     /// The runtime change in force, when one overrides the file.
     public var runtimeChange: RuntimeChange?
+    /// The canary's sticky key: `header:NAME`, `cookie:NAME`, `param:NAME` or `client`.
     public var sticky: String
+    /// Whether a request the candidate fails is answered by legacy instead (`fallback: true`).
     public var fallback: Bool
+    /// Legacy's answers to clients (fallbacks included).
     public var legacy: BackendStatus
+    /// The candidate's answers to clients (a canary's share, or all in `new`).
     public var candidate: BackendStatus
     /// The candidate's answers to shadow copies.
     public var shadow: BackendStatus
+    /// What happened to the route's shadow copies (and, with `guard: {compare: true}`, a canary's
+    /// comparison copies): sent, compared, differing, skipped.
     public var shadowDiffs: ShadowDiffStatus
     /// Requests answered by legacy after the candidate failed, by cause.
     public var fallbacks: [String: UInt64]
@@ -45,9 +59,14 @@ public struct RouteStatus: Codable, Sendable, Equatable {
     public var tunnels: TunnelStatus?
     /// The table the route names (`table:`) and its data phase (`banyan data phase`), when known.
     public var table: String?
+    /// The data phase of ``table`` (`LegacyOnly`, `DualWrite`, `Backfilling`, `NewPrimary`,
+    /// `NewOnly`); `LegacyOnly` until `banyan data phase` records one, nil without a table.
     public var dataPhase: String?
 
+    /// A runtime change in force: why and when it was made.
     public struct RuntimeChange: Codable, Sendable, Equatable {
+        /// The reason typed with the change (`rollback` unless one was given), or the evidence
+        /// of the guard's change.
         public var reason: String
         /// Seconds since 1970.
         public var changedAt: Double
@@ -58,6 +77,8 @@ public struct RouteStatus: Codable, Sendable, Equatable {
             fallbacks, tunnels, table, dataPhase
     }
 
+    /// Writes every key, `runtimeChange` always (null when the file's mode is in force), and
+    /// `tunnels`, `table` and `dataPhase` only when present.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(route, forKey: .route)
@@ -79,25 +100,37 @@ public struct RouteStatus: Codable, Sendable, Equatable {
 }
 
 /// Requests, errors and latency percentiles of one side.
+///
+/// Latency runs from the request head's arrival to the end of the answer; the percentiles come
+/// from a log-linear histogram and are within about 6% of the exact value.
 public struct BackendStatus: Codable, Sendable, Equatable {
+    /// Answers since the proxy started, the proxy's own 502 and 504 included.
     public var requests: UInt64
     /// Answers of 500 and above, and the proxy's own 502 and 504.
     public var errors: UInt64
+    /// The median latency in milliseconds (0 before the first answer).
     public var p50Ms: Double
+    /// The 90th-percentile latency in milliseconds.
     public var p90Ms: Double
+    /// The 99th-percentile latency in milliseconds.
     public var p99Ms: Double
 }
 
 /// The three sides of a route or of the unmatched requests.
 public struct BackendsStatus: Codable, Sendable, Equatable {
+    /// Legacy's answers to clients.
     public var legacy: BackendStatus
+    /// The candidate's answers to clients.
     public var candidate: BackendStatus
+    /// The candidate's answers to shadow copies.
     public var shadow: BackendStatus
 }
 
 /// Shadow copies of a route: sent, compared, differing, failing, and why some were not sent.
 public struct ShadowDiffStatus: Codable, Sendable, Equatable {
+    /// Copies sent to the candidate since the proxy started.
     public var sent: UInt64
+    /// Copies whose two answers went through the diff engine.
     public var compared: UInt64
     /// Compared exchanges with a difference above noise.
     public var differing: UInt64
@@ -105,9 +138,16 @@ public struct ShadowDiffStatus: Codable, Sendable, Equatable {
     public var failing: UInt64
     /// `differing / compared` (0 when nothing was compared).
     public var diffRate: Double
+    /// The policy's `fail_at` severity (`breaking`, `risky`, `cosmetic`).
     public var failAt: String
+    /// Copies the candidate did not answer within the route's shadow timeout.
     public var timeouts: UInt64
+    /// Copies that failed otherwise: the connection was refused, reset or closed before an
+    /// answer, or an answer could not be parsed for the comparison.
     public var errors: UInt64
+    /// Requests not copied, by reason: `skipped_unsafe` (a non-idempotent method),
+    /// `skipped_sample` (outside the sample), `skipped_busy` (the concurrency cap was reached),
+    /// `skipped_large` (a body or answer too large to keep), `skipped_upgrade` (an upgrade request).
     public var skipped: [String: UInt64]
 }
 
@@ -170,7 +210,18 @@ extension ProxyStatus {
     }
 
     /// The JSON text the admin API answers with; on one line unless `pretty`.
+    ///
+    /// - Parameter pretty: whether to indent it, as `GET /api/routes` does; the event stream sends
+    ///   it on one line.
+    /// - Returns: the status as JSON with sorted keys, or `{}` should it not encode.
     public func jsonText(pretty: Bool = true) -> String { encodeJSON(self, pretty: pretty) }
+
+    /// The status in the admin API's answer to `GET /api/routes` (``jsonText(pretty:)`` written it).
+    ///
+    /// - Throws: `DecodingError` naming the key that is missing or of the wrong type.
+    public static func decode(fromJSON bytes: some Collection<UInt8>) throws -> ProxyStatus {
+        try JSONDecoder().decode(ProxyStatus.self, from: Data(bytes))
+    }
 }
 
 extension RouteStatus {

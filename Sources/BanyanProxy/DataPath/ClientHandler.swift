@@ -42,10 +42,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private let servedByLegacy: [UInt8]
     private let servedByCandidate: [UInt8]
 
-    init(engine: ProxyEngine, loop: LoopContext, descriptor: CInt) {
+    /// - Parameter writer: sends directly on the client's socket (`io: direct`), or through NIO
+    ///   (`io: nio`).
+    init(engine: ProxyEngine, loop: LoopContext, writer: DirectWriter) {
         self.engine = engine
         self.loop = loop
-        self.writer = DirectWriter(descriptor: descriptor)
+        self.writer = writer
         self.servedBy = engine.snapshot.configuration.servedByHeader
         self.servedByLegacy = Array("\(servedBy): legacy\r\n".utf8)
         self.servedByCandidate = Array("\(servedBy): candidate\r\n".utf8)

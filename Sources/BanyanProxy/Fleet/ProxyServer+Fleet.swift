@@ -27,6 +27,9 @@ extension ProxyServer {
     }
 
     /// The fleet as this proxy last read it, when the state is in PostgreSQL.
+    ///
+    /// - Returns: the members and this proxy's own standing; nil when the state is not in
+    ///   PostgreSQL (a SQLite state has no fleet, and `GET /api/fleet` answers 404).
     public func fleetStatus() -> FleetStatus? {
         guard let sync = fleet.withLockedValue({ $0 }) else { return nil }
         let state = sync.current
@@ -39,7 +42,7 @@ extension ProxyServer {
 }
 
 /// A proxy's view of its fleet: `banyan status` and `GET /api/fleet` show it.
-public struct FleetStatus: Sendable, Codable {
+public struct FleetStatus: Sendable, Codable, Equatable {
     /// This proxy's name in the fleet.
     public var proxy: String
     /// The version of the route state it applied (-1 before the first read).
@@ -56,4 +59,15 @@ public struct FleetStatus: Sendable, Codable {
     public var droppedWrites: Int
     /// Every proxy that reported, as of the last read.
     public var members: [FleetMember]
+}
+
+extension FleetStatus {
+    /// The fleet in the admin API's answer to `GET /api/fleet` (snake_case keys).
+    ///
+    /// - Throws: `DecodingError` naming the key that is missing or of the wrong type.
+    public static func decode(fromJSON bytes: some Collection<UInt8>) throws -> FleetStatus {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(FleetStatus.self, from: Data(bytes))
+    }
 }

@@ -1,5 +1,10 @@
 /// Finds where a chunked body ends (RFC 9112 §7.1) without copying it, and reports where its
 /// data lies, for a client that cannot read chunked coding (HTTP/1.0).
+///
+/// The body is forwarded as received; the scanner only follows it, buffer by buffer as they
+/// arrive, so the proxy knows when a request or an answer is complete and the connection free for
+/// the next one. It keeps its place between calls to ``scan(_:onData:)``: a size line or CRLF
+/// may be split across buffers.
 public struct ChunkedScanner: Sendable, Equatable {
     enum State: Sendable, Equatable {
         case size, sizeSpace, extensionName, extensionNameEnd, extensionValueStart, extensionToken, extensionQuoted,
@@ -9,6 +14,8 @@ public struct ChunkedScanner: Sendable, Equatable {
 
     /// Why a chunked body was refused.
     public struct Malformed: Error, Sendable, Equatable {
+        /// What was wrong, in words for the client's 400 or the log ("a chunk size is not
+        /// hexadecimal").
         public var reason: String
     }
 
@@ -19,6 +26,7 @@ public struct ChunkedScanner: Sendable, Equatable {
     /// and routing fields a trailer may not carry).
     var trailerName = TrailerName()
 
+    /// A scanner at the start of a body: it expects the first chunk's size line.
     public init() {}
 
     /// Whether the last chunk and the trailer section have been seen.
@@ -26,6 +34,16 @@ public struct ChunkedScanner: Sendable, Equatable {
 
     /// Scans `p`; returns how many bytes belong to the body (all of them unless it ends inside).
     /// `onData` receives the ranges of chunk data, in order.
+    ///
+    /// - Parameters:
+    ///   - p: the next bytes of the body, following those scanned before.
+    ///   - onData: called with each range of `p` that is chunk data (no sizes, extensions, CRLFs
+    ///     or trailers), in order; a chunk split across buffers gives one range per buffer.
+    /// - Returns: how many bytes of `p` belong to the body; fewer than `p.count` only when the body
+    ///   ended inside `p` (``isComplete`` is then true) and the rest is the next message.
+    /// - Throws: ``Malformed`` when the bytes are not chunked coding (a size that is not
+    ///   hexadecimal or has more than 15 digits, data longer than its size, a bare LF where CRLF
+    ///   belongs); the scanner is then of no further use.
     public mutating func scan(
         _ p: UnsafeRawBufferPointer,
         onData: (Range<Int>) -> Void = { _ in }

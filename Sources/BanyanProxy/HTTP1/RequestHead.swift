@@ -14,10 +14,19 @@ public enum BodyFraming: Sendable, Equatable {
 
 /// Why the proxy refused a request before forwarding anything (400, 414, 417, 431, 501 or 505),
 /// with a body that says what was wrong.
+///
+/// The client gets `status` with `reason` as the body and `connection: close`; nothing reaches an
+/// upstream.
 public struct RequestRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The status the client gets: 400 (malformed or ambiguous), 414 (target too long), 417
+    /// (an expectation other than 100-continue), 431 (head too large), 501 (a transfer coding
+    /// other than chunked) or 505 (an HTTP version other than 1.0 and 1.1).
     public var status: Int
+    /// What was wrong, in one sentence the client can act on ("two different Content-Length
+    /// values").
     public var reason: String
 
+    /// A rejection with `status` and `reason`.
     public init(status: Int, reason: String) {
         self.status = status
         self.reason = reason
@@ -25,6 +34,7 @@ public struct RequestRejection: Error, Sendable, Equatable, CustomStringConverti
 
     static func bad(_ reason: String) -> RequestRejection { RequestRejection(status: 400, reason: reason) }
 
+    /// The status and the reason, as `400: a header line is folded (obs-fold, RFC 9112 §5.2)`.
     public var description: String { "\(status): \(reason)" }
 
     /// The reason phrase of the status line the proxy answers with.
@@ -58,13 +68,19 @@ public struct HeadLimits: Sendable, Equatable {
 }
 
 /// The byte ranges of one header field inside the head.
+///
+/// Offsets count from the first byte of the request line (after any leading empty lines the
+/// parser skipped, ``RequestHead/leadingBytes``); `Int32` keeps the ranges of a field in 20 bytes.
 public struct HeaderFieldRange: Sendable, Equatable {
-    /// The first byte of the line (the name) and the byte after its CRLF.
+    /// The first byte of the line, where the name starts.
     public var lineStart: Int32
+    /// The byte after the line's CRLF: the next line starts here.
     public var lineEnd: Int32
+    /// The byte after the name: the colon.
     public var nameEnd: Int32
-    /// The value without surrounding whitespace.
+    /// The value without surrounding whitespace: its first byte …
     public var valueStart: Int32
+    /// … and the byte after its last one (equal to ``valueStart`` for an empty value).
     public var valueEnd: Int32
     /// What the proxy does with the field.
     public var role: FieldRole
@@ -85,9 +101,11 @@ public enum FieldRole: UInt8, Sendable, Equatable {
     case connection
     /// `Upgrade`: dropped, except on an upgrade request.
     case upgrade
-    /// `X-Forwarded-For`, `X-Forwarded-Proto`, `X-Forwarded-Host`: as `forwarded:` says.
+    /// `X-Forwarded-For`: kept, appended to or replaced as `forwarded:` says.
     case forwardedFor
+    /// `X-Forwarded-Proto`: kept or replaced as `forwarded:` says.
     case forwardedProto
+    /// `X-Forwarded-Host`: kept or replaced as `forwarded:` says.
     case forwardedHost
 }
 
@@ -96,6 +114,7 @@ public enum FieldRole: UInt8, Sendable, Equatable {
 /// Everything else stays as bytes: fields are kept as ranges into the head and copied to the
 /// upstream request unchanged, which is what keeps the data path close to a byte pipe.
 public struct RequestHead: Sendable, Equatable {
+    /// The method as sent, case kept (`GET`); one Node's parser accepts, or the head is refused.
     public var method: String
     /// The request target as sent (`/users/1?x=2`).
     public var target: String
@@ -107,7 +126,10 @@ public struct RequestHead: Sendable, Equatable {
     public var requestLineEnd: Int
     /// Leading empty lines skipped before the request line (RFC 9112 §2.2).
     public var leadingBytes: Int
+    /// Every header field in the order received, with what the proxy does with each.
     public var fields: [HeaderFieldRange]
+    /// How the request body is delimited: `none`, `length(n)` or `chunked` (a request never runs
+    /// until the close).
     public var framing: BodyFraming
     /// Whether the client wants the connection kept open after the response.
     public var keepAlive: Bool
@@ -134,23 +156,35 @@ public struct RequestHead: Sendable, Equatable {
 public enum RequestHeadParser {
     /// The result of looking at the bytes received so far.
     public enum Result: Sendable, Equatable {
+        /// The head has not ended yet and nothing so far is wrong: read more and parse again.
         case incomplete
+        /// A whole head, valid; the body (if any) starts at `leadingBytes + length`.
         case complete(RequestHead)
+        /// The head is refused; answer with the rejection and close.
         case rejected(RequestRejection)
     }
 
-    /// Parses one head at the start of `bytes`.
+    /// Parses one head at the start of `bytes`: the form tests use.
+    ///
+    /// - Parameters:
+    ///   - bytes: what the client sent so far, from the start of a request.
+    ///   - limits: the sizes beyond which the head is refused (414 or 431).
+    /// - Returns: `incomplete`, `complete` with the head, or `rejected` with the status and reason.
     public static func parse(_ bytes: [UInt8], limits: HeadLimits = HeadLimits()) -> Result {
         bytes.withUnsafeBytes { parse($0, limits: limits) }
     }
 
-    /// Parses one head at the start of `p`.
+    /// Parses one head at the start of `p`, without copying it: the form the data path uses on
+    /// the bytes NIO read.
+    ///
+    /// Up to four empty lines before the request line are skipped (RFC 9112 §2.2). Bytes after the
+    /// head are not looked at.
     ///
     /// - Parameters:
-    ///   - p: the bytes received so far; the head may be followed by a body or further requests.
+    ///   - p: what the client sent so far, from the start of a request.
     ///   - limits: the sizes beyond which the head is refused (414 or 431), even before it is complete.
-    /// - Returns: `.incomplete` until the empty line ending the head has arrived; `.rejected` with
-    ///   the status and reason as soon as the bytes cannot start a valid head.
+    /// - Returns: `incomplete` until the empty line ending the head has arrived, `complete` with the
+    ///   head, or `rejected` with the status and reason as soon as the bytes cannot start a valid head.
     public static func parse(_ p: UnsafeRawBufferPointer, limits: HeadLimits = HeadLimits()) -> Result {
         let maxHeadBytes = limits.headBytes
         let count = p.count

@@ -1,6 +1,9 @@
 /// The parts of an upstream response head the proxy needs: the status, how the body is
 /// delimited, whether the upstream connection stays open, and which lines to pass on.
+///
+/// Byte offsets count from the first byte of the status line.
 public struct ResponseHead: Sendable, Equatable {
+    /// The three-digit status code (`200`, `101`, `304`).
     public var status: Int
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public var minorVersion: Int
@@ -16,11 +19,15 @@ public struct ResponseHead: Sendable, Equatable {
     /// proxy closes a connection the upstream keeps open (it then says `connection: close` itself).
     /// Two optionals rather than an array: no allocation per response.
     public var connectionLine: Range<Int>?
+    /// The first Keep-Alive line among `keptLines`, left out with ``connectionLine``; nil when
+    /// there is none, and on a 101.
     public var keepAliveLine: Range<Int>?
     /// Whether Connection said `close`.
     public var saysClose = false
     /// Whether Connection said `keep-alive`.
     public var saysKeepAlive = false
+    /// How the body is delimited: `none` for a HEAD answer, 1xx, 204 and 304 whatever the fields
+    /// say; `chunked`; `length(n)`; or `untilClose` when the answer gives neither.
     public var framing: BodyFraming
     /// Whether the upstream connection may carry another request after this response.
     public var reusable: Bool
@@ -32,18 +39,41 @@ public struct ResponseHead: Sendable, Equatable {
 /// Parses upstream response heads. Less strict than the request side (the upstream is trusted
 /// to speak HTTP), but framing is decided exactly as RFC 9112 §6.3 says.
 public enum ResponseHeadParser {
+    /// The result of looking at the bytes received so far.
     public enum Result: Sendable, Equatable {
+        /// The head has not ended yet: read more and parse again.
         case incomplete
+        /// A whole head; the body starts at its ``ResponseHead/length``.
         case complete(ResponseHead)
+        /// The head cannot be read as HTTP/1.x (no `HTTP/1.x` status line, a field without a
+        /// colon, two different Content-Length values) or exceeds ``maxHeadBytes``; the reason
+        /// says which. The proxy treats it as a reset before an answer: a fallback where the route
+        /// allows one, a 502 otherwise.
         case invalid(String)
     }
 
+    /// The largest response head accepted, status line and fields together: 64 KiB.
     public static let maxHeadBytes = 65_536
 
+    /// Parses one response head at the start of `bytes`: the form tests use.
+    ///
+    /// - Parameters:
+    ///   - bytes: what the upstream sent so far, from the start of a response.
+    ///   - requestMethod: the method of the request it answers; an answer to `HEAD` has no body.
+    /// - Returns: `incomplete`, `complete` with the head, or `invalid` with the reason.
     public static func parse(_ bytes: [UInt8], requestMethod: String) -> Result {
         bytes.withUnsafeBytes { parse($0, isHead: requestMethod == "HEAD") }
     }
 
+    /// Parses one response head at the start of `p`, without copying it: the form the data path
+    /// uses on the bytes NIO read.
+    ///
+    /// Bare LF line ends are accepted: the upstream is trusted to speak HTTP.
+    ///
+    /// - Parameters:
+    ///   - p: what the upstream sent so far, from the start of a response.
+    ///   - isHead: whether the request was `HEAD`, whose answer has no body whatever its fields say.
+    /// - Returns: `incomplete`, `complete` with the head, or `invalid` with the reason.
     public static func parse(_ p: UnsafeRawBufferPointer, isHead: Bool) -> Result {
         let count = p.count
         guard count >= 12 else { return .incomplete }

@@ -12,8 +12,12 @@ import NIOCore
 public struct AccessLogSettings: Sendable {
     /// A file path (appended to), or `-` for standard output.
     public var destination: String
+    /// The form of each line: the readable text line (the default) or one JSON object
+    /// (`--log-format json`); docs/proxy.md shows both.
     public var format: LogFormat
 
+    /// Settings for an access log at `destination` (a path, or `-` for standard output), in
+    /// `format`, text unless given.
     public init(destination: String, format: LogFormat = .text) {
         self.destination = destination
         self.format = format
@@ -42,6 +46,10 @@ public final class AccessLog: Sendable {
     private let queue = DispatchQueue(label: "banyan.access-log")
 
     /// Opens the destination (creating a file when missing, appending when present).
+    ///
+    /// - Parameter settings: where to write and in which form.
+    /// - Throws: ``ProxyError`` naming `--access-log`, the path and the system's reason when the
+    ///   file cannot be opened for appending.
     public init(_ settings: AccessLogSettings) throws {
         if settings.destination == "-" {
             descriptor = STDOUT_FILENO
@@ -91,7 +99,9 @@ public final class AccessLog: Sendable {
         if full { queue.async { [buffer, descriptor] in Self.writeOut(buffer, descriptor) } }
     }
 
-    /// Writes what is buffered and stops writing.
+    /// Writes what is buffered and stops writing; the file (not standard output) is closed.
+    ///
+    /// Lines recorded after this stay in the buffer and are never written.
     public func close() {
         stopped.withLockedValue { $0 = true }
         queue.sync { Self.writeOut(buffer, descriptor) }

@@ -5,21 +5,31 @@ import NIOConcurrencyHelpers
 
 /// A swift-log handler that writes one JSON object per line to standard error:
 /// `{"time", "level", "label", "message", …metadata}` (`banyan proxy --log-format json`).
+///
+/// Lines are written whole even when several threads log at once, and are not buffered: a line
+/// is on standard error when ``log(event:)`` returns. Use it with `LoggingSystem.bootstrap`.
 public struct JSONLogHandler: LogHandler {
+    /// The least severe level written; `info` by default, so `debug` and `trace` are dropped.
     public var logLevel: Logger.Level = .info
+    /// Metadata added to every line of this handler; an entry's own metadata wins on a clash.
     public var metadata: Logger.Metadata = [:]
     private let label: String
     private static let lock = NIOLock()
 
+    /// A handler whose lines carry `label` as `"label"` (the `Logger`'s label, `banyan.proxy`).
     public init(label: String) {
         self.label = label
     }
 
+    /// The handler's metadata value for `key`; nil when it has none.
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
+    /// Writes `event` as one JSON line: `time` (UTC, milliseconds), `level`, `label`, `message`,
+    /// then the metadata keys in sorted order. Strings and values that print as text are JSON
+    /// strings; arrays and dictionaries become JSON arrays and objects.
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }

@@ -6,11 +6,14 @@ import NIOCore
 public final class RouteStats: Sendable {
     /// Requests, errors and latencies of one backend.
     public struct BackendCounters: Sendable, Equatable {
+        /// Answers since the proxy started, the proxy's own 502 and 504 included.
         public var requests: UInt64 = 0
         /// Answers of 500 and above, and requests the proxy had to answer itself (502, 504).
         public var errors: UInt64 = 0
         /// Answers by status class: index 0 counts 1xx, 1 counts 2xx, … 4 counts 5xx.
         public var statusClasses: [UInt64] = [0, 0, 0, 0, 0]
+        /// Each answer's latency, from the request head's arrival to the end of the answer, in
+        /// microseconds.
         public var latency = LatencyHistogram()
     }
 
@@ -20,9 +23,12 @@ public final class RouteStats: Sendable {
         public var open: UInt64 = 0
         /// Tunnels opened since the proxy started.
         public var opened: UInt64 = 0
+        /// Bytes the tunnels carried from the client to the upstream.
         public var bytesToUpstream: UInt64 = 0
+        /// Bytes the tunnels carried from the upstream to the client.
         public var bytesToClient: UInt64 = 0
 
+        /// Counters with the given values, each zero unless given.
         public init(open: UInt64 = 0, opened: UInt64 = 0, bytesToUpstream: UInt64 = 0, bytesToClient: UInt64 = 0) {
             self.open = open
             self.opened = opened
@@ -30,6 +36,7 @@ public final class RouteStats: Sendable {
             self.bytesToClient = bytesToClient
         }
 
+        /// Both sets of counters added field by field: two backends' tunnels together.
         public static func + (lhs: TunnelCounters, rhs: TunnelCounters) -> TunnelCounters {
             TunnelCounters(
                 open: lhs.open + rhs.open, opened: lhs.opened + rhs.opened,
@@ -40,22 +47,34 @@ public final class RouteStats: Sendable {
 
     /// Everything counted for the route.
     public struct Counters: Sendable, Equatable {
+        /// Legacy's answers to clients (fallbacks included).
         public var legacy = BackendCounters()
+        /// The candidate's answers to clients; a failure that fell back to legacy counts here too,
+        /// as a 502 (a 504 for a timeout).
         public var candidate = BackendCounters()
         /// The candidate's answers to shadow copies.
         public var shadow = BackendCounters()
         /// Requests answered by legacy after the candidate failed, by failure.
         public var fallbacks: [String: UInt64] = [:]
+        /// Copies sent: to the candidate in `shadow`, to legacy for a canary with
+        /// `guard: {compare: true}`.
         public var shadowSent: UInt64 = 0
+        /// Copies whose two answers went through the diff engine (byte-identical pairs included).
         public var shadowCompared: UInt64 = 0
         /// Compared exchanges with at least one difference above noise.
         public var shadowDiffering: UInt64 = 0
         /// Compared exchanges with a difference at or above the policy's `fail_at`.
         public var shadowFailing: UInt64 = 0
+        /// Copies not answered within the route's shadow timeout.
         public var shadowTimeouts: UInt64 = 0
+        /// Copies that failed otherwise (refused, reset, closed, an answer that does not parse).
         public var shadowErrors: UInt64 = 0
+        /// Requests not copied, by reason (`skipped_unsafe`, `skipped_sample`, `skipped_busy`,
+        /// `skipped_large`, `skipped_upgrade`).
         public var shadowSkipped: [String: UInt64] = [:]
+        /// Upgrade tunnels to legacy.
         public var legacyTunnels = TunnelCounters()
+        /// Upgrade tunnels to the candidate.
         public var candidateTunnels = TunnelCounters()
 
         /// Both backends' tunnels together.
@@ -78,6 +97,7 @@ public final class RouteStats: Sendable {
     let route: String
     private let verdicts: GuardVerdicts?
 
+    /// Counters with no route and no guard: those of the requests no route matches.
     public init() {
         self.route = ""
         self.verdicts = nil
@@ -88,6 +108,8 @@ public final class RouteStats: Sendable {
         self.verdicts = verdicts
     }
 
+    /// A copy of everything counted so far, taken under the lock, so its numbers agree with each
+    /// other.
     public var counters: Counters { box.withLockedValue { $0.counters } }
 
     /// The route's guard as it stands, if it has one.
