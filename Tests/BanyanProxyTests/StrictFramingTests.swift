@@ -104,7 +104,9 @@ struct StrictFramingTests {
                 == refused(400, "Host is not a host name or address with an optional port"))
     }
 
-    @Test("valid hosts, an IPv6 literal and an empty Host are accepted", arguments: ["", "a", "a.b-c_d:8080", "[::1]:80", "10.0.0.1"])
+    @Test(
+        "valid hosts, an IPv6 literal and an empty Host are accepted",
+        arguments: ["", "a", "a.b-c_d:8080", "[::1]:80", "10.0.0.1"])
     func validHost(value: String) {
         guard case .complete = parse("GET / HTTP/1.1\r\nHost: \(value)\r\n\r\n") else {
             Issue.record("'\(value)' is a valid Host")
@@ -206,11 +208,11 @@ struct StrictFramingTests {
 
     // MARK: Chunked bodies
 
-    private func scan(_ text: String) throws(ChunkedScanner.Malformed) -> (consumed: Int, data: String, complete: Bool) {
+    private func scan(_ text: String) throws -> (consumed: Int, data: String, complete: Bool) {
         var scanner = ChunkedScanner()
         let bytes = Array(text.utf8)
         var data: [UInt8] = []
-        let consumed = try bytes.withUnsafeBytes { p throws(ChunkedScanner.Malformed) in
+        let consumed = try bytes.withUnsafeBytes { p in
             try scanner.scan(p) { range in data += bytes[range] }
         }
         return (consumed, String(decoding: data, as: UTF8.self), scanner.isComplete)

@@ -388,7 +388,7 @@ struct ProxyTests {
     }
 
     @Test(
-        "malformed requests are refused with 400 or 431 and never forwarded",
+        "malformed requests are refused (400, 414, 417, 431, 501) and never forwarded",
         arguments: [
             (
                 "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
@@ -399,7 +399,12 @@ struct ProxyTests {
             ("GET / HTTP/1.1\r\nHost: a\r\nX-Bad: a\u{0}b\r\n\r\n", 400),
             ("GET / HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n", 400),
             ("GET / HTTP/1.1\r\nHost: a\r\nX-Big: \(String(repeating: "x", count: 17_000))\r\n\r\n", 431),
-            ("GET /\(String(repeating: "x", count: 17_000)) HTTP/1.1\r\nHost: a\r\n\r\n", 431),
+            ("GET /\(String(repeating: "x", count: 17_000)) HTTP/1.1\r\nHost: a\r\n\r\n", 414),
+            ("POST /users HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n", 501),
+            ("POST /users HTTP/1.1\r\nHost: a\r\nExpect: y 100-continue\r\nContent-Length: 1\r\n\r\na", 417),
+            ("GET / HTTP/1.1\r\nHost: user@a\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 1 0\r\n\r\n0123456789", 400),
+            ("GET /#x HTTP/1.1\r\nHost: a\r\n\r\n", 400),
         ])
     func malformed(request: String, status: Int) async throws {
         let legacy = try RecordingUpstream()

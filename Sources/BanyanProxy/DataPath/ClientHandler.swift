@@ -771,7 +771,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func reject(_ rejection: RequestRejection) {
         writeProxyResponse(
-            status: rejection.status, reason: rejection.reasonPhrase, body: "banyan: request refused: \(rejection.reason)\n",
+            status: rejection.status, reason: rejection.reasonPhrase,
+            body: "banyan: request refused: \(rejection.reason)\n",
             close: true)
     }
 

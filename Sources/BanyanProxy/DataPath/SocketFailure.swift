@@ -1,7 +1,9 @@
-import Foundation
 import NIOCore
 
 #if canImport(Glibc)
+    // Its header includes <sys/socket.h>, which makes the socket constants (SOCK_STREAM,
+    // SOCK_CLOEXEC) visible through it.
+    import CBanyanSocket
     import Glibc
 #elseif canImport(Darwin)
     import Darwin

@@ -8,7 +8,8 @@
 public struct ChunkedScanner: Sendable, Equatable {
     enum State: Sendable, Equatable {
         case size, sizeSpace, extensionName, extensionNameEnd, extensionValueStart, extensionToken, extensionQuoted,
-            extensionEscape, extensionAfterName, extensionValueEnd, sizeLF, data, dataCR, dataLF, trailerStart, trailerName, trailerValue,
+            extensionEscape, extensionAfterName, extensionValueEnd, sizeLF, data, dataCR, dataLF, trailerStart,
+            trailerName, trailerValue,
             trailerLF, finalLF, done
     }
 

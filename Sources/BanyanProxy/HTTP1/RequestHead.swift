@@ -324,7 +324,9 @@ public enum RequestHeadParser {
                         RequestRejection(status: 501, reason: "Transfer-Encoding other than chunked is not supported"))
                 }
             case 6 where equalsLower(name, "expect"):
-                if expectation { return .rejected(RequestRejection(status: 417, reason: "more than one Expect header")) }
+                if expectation {
+                    return .rejected(RequestRejection(status: 417, reason: "more than one Expect header"))
+                }
                 expectation = true
                 if !equalsLower(value, "100-continue") {
                     return .rejected(RequestRejection(status: 417, reason: "Expect is not 100-continue"))
@@ -466,8 +468,9 @@ public enum RequestHeadParser {
         } else {
             while index < count && value[index] != colon {
                 let byte = value[index]
-                guard isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == dot || byte == UInt8(ascii: "_")
-                    || byte == UInt8(ascii: "~") || byte == UInt8(ascii: "%")
+                guard
+                    isAlphanumeric(byte) || byte == UInt8(ascii: "-") || byte == dot || byte == UInt8(ascii: "_")
+                        || byte == UInt8(ascii: "~") || byte == UInt8(ascii: "%")
                 else { return false }
                 index += 1
             }
