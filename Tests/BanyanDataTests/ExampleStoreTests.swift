@@ -36,6 +36,7 @@ import Testing
             for (key, value) in environment { env[key] = value }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             defer { try? handle.close() }
+            TestLedger.watchForLeaks()
             process = try ChildProcess(
                 node, [repositoryRoot.appendingPathComponent("Examples/shop-legacy/server.js").path],
                 environment: env.map { "\($0.key)=\($0.value)" }, output: handle.fileDescriptor,
@@ -159,6 +160,7 @@ import Testing
             }
             guard let port = findFreePort() else { throw TestSupportError("no free port") }
             self.port = port
+            TestLedger.watchForLeaks()
             process = try ChildProcess(path, ["--port", String(port), "--database", database])
             guard waitUntilListening(port: port, timeout: 30) else {
                 process.stop()

@@ -5,6 +5,7 @@ import BanyanState
 import Dispatch
 import Foundation
 import NIOConcurrencyHelpers
+import SharedTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -20,23 +21,21 @@ func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async thr
     }
 }
 
-/// A proxy started in this process for one test, with its state in a fresh SQLite file.
+/// A proxy started in this process for one test, with its state in a fresh SQLite file. Tests get
+/// one from ``withTestProxy(legacy:candidate:routes:configure:settings:statePath:state:policy:fileID:line:_:)``,
+/// which awaits its shutdown.
 struct TestProxy {
     let server: ProxyServer
     let statePath: String
 
     var client: HTTPClient { HTTPClient(base: BaseURL(host: "127.0.0.1", port: server.port), timeout: 15) }
 
-    static func start(
-        legacy: BaseURL,
-        candidate: BaseURL,
-        routes: [String],
-        configure: (inout [RouteConfig]) -> Void = { _ in },
-        settings: ProxySettings = ProxySettings(),
-        statePath: String? = nil,
-        state: String? = nil,
-        policy: DifferencePolicy = .default
-    ) async throws -> TestProxy {
+    /// The configuration of a proxy on free ports of 127.0.0.1 for `routes` (Express 4 syntax),
+    /// with its state in `state`, or in a SQLite file at `statePath` (a fresh one when nil).
+    static func configuration(
+        legacy: BaseURL, candidate: BaseURL, routes: [String], configure: (inout [RouteConfig]) -> Void,
+        statePath: String?, state: String?, policy: DifferencePolicy
+    ) throws -> (configuration: Configuration, statePath: String) {
         var routeConfigs = try routes.map { text in
             let route = try Route(parsing: text, flavor: .express4)
             return RouteConfig(route: text, method: route.method, pattern: route.pattern.source)
@@ -51,8 +50,7 @@ struct TestProxy {
             legacy: legacy, candidate: candidate, express: .express4,
             listen: ListenAddress(host: "127.0.0.1", port: 0), admin: ListenAddress(host: "127.0.0.1", port: 0),
             state: state ?? "sqlite:\(path)", routes: routeConfigs, policy: policy)
-        let server = try await ProxyServer.start(configuration: configuration, settings: settings)
-        return TestProxy(server: server, statePath: path)
+        return (configuration, path)
     }
 
     /// Sends one request on a new connection.
@@ -66,11 +64,76 @@ struct TestProxy {
     }
 }
 
+/// Starts a proxy for `routes` (Express 4 syntax) in front of `legacy` and `candidate`, runs
+/// `body` with it and awaits the proxy's shutdown before returning, also when `body` throws.
+///
+/// - Parameters:
+///   - configure: changes the routes' settings (mode, shadow, fallback) before the start.
+///   - statePath: the SQLite state file; nil for a fresh one. A second proxy given the first's
+///     ``TestProxy/statePath`` starts from what the first one stored.
+///   - state: a state location (`postgres://…`) instead of the SQLite file.
+func withTestProxy<Result>(
+    legacy: BaseURL, candidate: BaseURL, routes: [String], configure: (inout [RouteConfig]) -> Void = { _ in },
+    settings: ProxySettings = ProxySettings(), statePath: String? = nil, state: String? = nil,
+    policy: DifferencePolicy = .default, fileID: String = #fileID, line: Int = #line,
+    _ body: (TestProxy) async throws -> Result
+) async throws -> Result {
+    let (configuration, path) = try TestProxy.configuration(
+        legacy: legacy, candidate: candidate, routes: routes, configure: configure, statePath: statePath,
+        state: state, policy: policy)
+    return try await withTestServer(
+        "proxy for \(routes.count) routes", fileID: fileID, line: line,
+        start: {
+            TestProxy(
+                server: try await ProxyServer.start(configuration: configuration, settings: settings), statePath: path)
+        }, close: { await $0.server.shutdown() }, { try await body($0) })
+}
+
+/// Starts a proxy with `configuration`, runs `body` with it and awaits the proxy's shutdown
+/// before returning, also when `body` throws.
+func withProxyServer<Result>(
+    configuration: Configuration, settings: ProxySettings = ProxySettings(), configPath: String? = nil,
+    fileID: String = #fileID, line: Int = #line, _ body: (ProxyServer) async throws -> Result
+) async throws -> Result {
+    try await withTestServer(
+        "proxy", fileID: fileID, line: line,
+        start: {
+            try await ProxyServer.start(configuration: configuration, configPath: configPath, settings: settings)
+        },
+        close: { await $0.shutdown() }, body)
+}
+
+/// Starts a ``RecordingUpstream``, runs `body` with it and stops it before returning, also when
+/// `body` throws.
+func withRecordingUpstream<Result>(
+    hang: Bool = false, delay: Double = 0, closeAfter: Int? = nil, firstBody: [UInt8]? = nil,
+    fileID: String = #fileID, line: Int = #line, _ body: (RecordingUpstream) async throws -> Result
+) async throws -> Result {
+    try await withTestServer(
+        "recording upstream", fileID: fileID, line: line,
+        start: { try RecordingUpstream(hang: hang, delay: delay, closeAfter: closeAfter, firstBody: firstBody) },
+        close: { upstream in await upstream.close() }, body)
+}
+
+/// Two plain ``RecordingUpstream``s, legacy and candidate, for `body`; both stopped before returning.
+func withRecordingUpstreams<Result>(
+    fileID: String = #fileID, line: Int = #line,
+    _ body: (_ legacy: RecordingUpstream, _ candidate: RecordingUpstream) async throws -> Result
+) async throws -> Result {
+    try await withRecordingUpstream(fileID: fileID, line: line) { legacy in
+        try await withRecordingUpstream(fileID: fileID, line: line) { candidate in
+            try await body(legacy, candidate)
+        }
+    }
+}
+
 /// A TCP server for tests: records every byte it receives and answers each request head with a
 /// fixed 200, or never answers at all (`hang`); it can close each connection after a number of
 /// answers, the way nginx's `keepalive_requests` does.
+///
+/// Its threads hold it until ``close()``, which tests reach through ``withRecordingUpstream(hang:delay:closeAfter:firstBody:fileID:line:_:)``.
 final class RecordingUpstream: @unchecked Sendable {
-    // @unchecked: `received` and `descriptors` are guarded by `lock`; the rest is set in init.
+    // @unchecked: `received`, `descriptors` and `stopped` are guarded by `lock`; the rest is set in init.
     let port: Int
     private let listener: Int32
     private let hang: Bool
@@ -83,6 +146,8 @@ final class RecordingUpstream: @unchecked Sendable {
     private var mostHeadsInOneRead = 0
     private var descriptors: [Int32] = []
     private var stopped = false
+    /// The accepting thread and one per connection; ``close()`` waits for them.
+    private let threads = DispatchGroup()
     /// With a value n, every n-th answer (counted over all connections) is a 500.
     private var failEvery: Int?
     /// With ``failEvery``: only requests whose target starts with this count and fail.
@@ -103,8 +168,28 @@ final class RecordingUpstream: @unchecked Sendable {
         self.firstBody = firstBody
         (listener, port) = try listeningSocket()
         if !hang {
-            Thread.detachNewThread { [self] in acceptLoop() }
+            threads.enter()
+            Thread.detachNewThread { [self] in
+                acceptLoop()
+                threads.leave()
+            }
         }
+    }
+
+    /// Stops listening, closes every connection and waits until its threads have ended.
+    func close() async {
+        let alreadyStopped = lock.withLock { () -> Bool in
+            defer { stopped = true }
+            if stopped { return true }
+            // Shutting the sockets down wakes the threads blocked on them; each closes its own
+            // descriptor as it ends, so that no number is closed twice or after its reuse.
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in descriptors { shutdown(fd, Int32(SHUT_RDWR)) }
+            return false
+        }
+        guard !alreadyStopped else { return }
+        if hang { Glibc.close(listener) }
+        _ = try? await blocking { [threads] in threads.wait() }
     }
 
     var base: BaseURL { BaseURL(host: "127.0.0.1", port: port) }
@@ -140,14 +225,29 @@ final class RecordingUpstream: @unchecked Sendable {
     }
 
     private func acceptLoop() {
+        defer { Glibc.close(listener) }
         while true {
             let connection = accept(listener, nil, nil)
             if connection < 0 { return }
-            lock.withLock {
+            let open = lock.withLock { () -> Bool in
+                if stopped { return false }
                 descriptors.append(connection)
                 accepted += 1
+                threads.enter()
+                return true
             }
-            Thread.detachNewThread { [self] in serve(connection) }
+            guard open else {
+                Glibc.close(connection)
+                return
+            }
+            Thread.detachNewThread { [self] in
+                serve(connection)
+                lock.withLock {
+                    descriptors.removeAll { $0 == connection }
+                    Glibc.close(connection)
+                }
+                threads.leave()
+            }
         }
     }
 
@@ -194,15 +294,6 @@ final class RecordingUpstream: @unchecked Sendable {
             }
         }
     }
-
-    deinit {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for fd in lock.withLock({ descriptors }) {
-            shutdown(fd, Int32(SHUT_RDWR))
-            close(fd)
-        }
-    }
 }
 
 /// A TCP socket listening on a free port of 127.0.0.1, for the tests' own upstreams.
@@ -225,4 +316,22 @@ func listeningSocket() throws -> (descriptor: Int32, port: Int) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
     }
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// `count` proxies with the same settings, each started by
+/// ``withTestProxy(legacy:candidate:routes:configure:settings:statePath:state:policy:fileID:line:_:)``,
+/// for `body`; every one is shut down before returning.
+func withTestProxies<Result>(
+    count: Int, legacy: BaseURL, candidate: BaseURL, routes: [String],
+    configure: (inout [RouteConfig]) -> Void = { _ in }, settings: ProxySettings = ProxySettings(),
+    state: String? = nil, fileID: String = #fileID, line: Int = #line, _ body: ([TestProxy]) async throws -> Result
+) async throws -> Result {
+    func more(_ started: [TestProxy]) async throws -> Result {
+        if started.count == count { return try await body(started) }
+        return try await withTestProxy(
+            legacy: legacy, candidate: candidate, routes: routes, configure: configure, settings: settings,
+            state: state, fileID: fileID, line: line
+        ) { proxy in try await more(started + [proxy]) }
+    }
+    return try await more([])
 }

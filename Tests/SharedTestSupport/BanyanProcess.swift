@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -59,6 +60,7 @@ func spawnAndWait(
     _ executable: String, _ arguments: [String], environment: [String]?, directory: String?, output: Int32,
     error: Int32, timeLimit: Double
 ) throws(TestSupportError) -> Int32? {
+    TestLedger.watchForLeaks()
     let child = try ChildProcess(
         executable, arguments, environment: environment, directory: directory, output: output, error: error)
     if let status = child.wait(timeLimit: timeLimit) { return status }
@@ -76,6 +78,10 @@ public final class ChildProcess: @unchecked Sendable {
     public let processIdentifier: pid_t
     private let lock = NSLock()
     private var status: Int32?
+
+    /// The children spawned and not yet reaped by waitpid, oldest first, with their command lines.
+    public static var unreaped: [(pid: Int32, command: String)] { spawned.withLock { $0 } }
+    private static let spawned = Mutex<[(pid: Int32, command: String)]>([])
 
     /// Starts `executable`; `environment` is the whole environment (`KEY=value`), nil for this
     /// process's own; `output` and `error` are descriptors the child writes to (nil: /dev/null).
@@ -117,6 +123,7 @@ public final class ChildProcess: @unchecked Sendable {
             throw TestSupportError("cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         processIdentifier = pid
+        Self.spawned.withLock { $0.append((pid, (command + arguments).joined(separator: " "))) }
     }
 
     /// Collects the exit if it happened; `blocking` waits for it.
@@ -129,6 +136,7 @@ public final class ChildProcess: @unchecked Sendable {
             let result = waitpid(processIdentifier, &raw, blocking ? 0 : WNOHANG)
             if result == -1 && errno == EINTR { continue }
             guard result == processIdentifier else { return nil }
+            Self.spawned.withLock { $0.removeAll { $0.pid == processIdentifier } }
             let signal = raw & 0x7f
             status = signal == 0 ? (raw >> 8) & 0xff : 128 + signal
             return status
