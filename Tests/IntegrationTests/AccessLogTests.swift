@@ -2,6 +2,7 @@ import BanyanCore
 import BanyanHTTP
 import BanyanProxy
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// The access log and generated request ids, through a running proxy.

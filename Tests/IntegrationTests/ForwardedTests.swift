@@ -2,6 +2,7 @@ import BanyanCore
 import BanyanHTTP
 import BanyanProxy
 import Foundation
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)

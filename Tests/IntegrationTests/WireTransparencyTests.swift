@@ -2,6 +2,7 @@ import BanyanCore
 import BanyanHTTP
 import BanyanProxy
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// In `legacy` mode a client sees Express's bytes, with one field added: `served-by: legacy`.
