@@ -13,8 +13,8 @@ import Synchronization
 /// shutdown has returned. On first use the ledger registers a handler that runs when the test
 /// process exits (XCTest's and swift-testing's runs under `swift test` each end in `exit`): if a
 /// server is still open or a child process (``ChildProcess/unreaped``) was never reaped, it prints
-/// each one, with where it was started, to standard error and ends the process with status 1, so
-/// that the `swift test` run fails.
+/// each one, with where it was started, to standard error, kills the children left, and ends the
+/// process with status 1, so that the `swift test` run fails.
 public enum TestLedger {
     /// One open server: what it is and where the test started it.
     public struct Entry: Sendable, Equatable {
@@ -90,6 +90,8 @@ public enum TestLedger {
         let text = (["", "The tests left servers or child processes running:"] + lines).joined(separator: "\n") + "\n"
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        // A child left running would outlive the run: it goes with the process.
+        for child in ChildProcess.unreaped { kill(child.pid, SIGKILL) }
         // exit() is already running: _exit ends the process with a failing status at once.
         _exit(1)
     }
