@@ -44,11 +44,10 @@ struct FleetTests {
     /// Seconds until every proxy runs `mode` on the route, or nil after `limit` seconds.
     static func lag(until mode: RouteMode, on proxies: [TestProxy], limit: Double) async throws -> Double? {
         let start = monotonicSeconds()
-        while monotonicSeconds() - start < limit {
-            if proxies.allSatisfy({ Self.mode($0) == mode }) { return monotonicSeconds() - start }
-            try await Task.sleep(for: .milliseconds(2))
+        let applied = try await eventually(timeout: .seconds(limit), interval: .milliseconds(2)) {
+            proxies.allSatisfy { Self.mode($0) == mode }
         }
-        return nil
+        return applied ? monotonicSeconds() - start : nil
     }
 
     @Test("a change through one proxy is applied by the two others through the notification, 50 times over")
