@@ -620,7 +620,8 @@ struct ProxyTests {
                 legacy: upstream.base, candidate: upstream.base, listen: ListenAddress(host: "127.0.0.1", port: 0),
                 admin: ListenAddress(host: "0.0.0.0", port: 0),
                 state: "sqlite:\(FileManager.default.temporaryDirectory.path)/banyan-admin-\(UUID()).sqlite")
-            await #expect(throws: ProxyError.self) { try await ProxyServer.start(configuration: configuration) }
+            // Through the scope: a proxy that wrongly starts is shut down at once.
+            await #expect(throws: ProxyError.self) { try await withProxyServer(configuration: configuration) { _ in } }
             configuration.admin = ListenAddress(host: "127.0.0.1", port: 0)
             configuration.adminToken = "s3cret"
             try await withProxyServer(configuration: configuration) { server in
