@@ -458,7 +458,8 @@ final class UpgradeUpstream: @unchecked Sendable {
     }
 
     private func send(_ fd: Int32, _ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        // MSG_NOSIGNAL: a connection shut down by close() fails with EPIPE, not SIGPIPE.
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 }
 
