@@ -566,6 +566,7 @@ struct ProxyTests {
                         let requests = Array(
                             "GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /small HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
                         _ = requests.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                        // Not a wait for a condition: the client not reading for a while is what is under test.
                         usleep(400_000)
                         var timeout = timeval(tv_sec: 10, tv_usec: 0)
                         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
