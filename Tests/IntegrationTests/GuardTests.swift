@@ -103,6 +103,8 @@ struct GuardProxyTests {
                     #expect(status.lastAction == "trip:legacy")
                     let evidence = try #require(status.lastEvidence)
                     #expect(evidence.rule == .failureRate)
+                    // A bound: the rule may decide only from min_samples (200) on, and the sample on which
+                    // the failure rate's bound crosses the threshold depends on how answers interleave under load.
                     #expect(evidence.samples >= 200)
                     #expect(evidence.bound > evidence.threshold)
                     let lag = try #require(status.appliedAfter)

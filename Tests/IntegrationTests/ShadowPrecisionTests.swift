@@ -20,7 +20,7 @@ struct ShadowPrecisionTests {
             policy: configuration.policy
         ) { proxy in
             let requests = try ContractTests.exampleRequests().map(\.request).filter { $0.method == "GET" }
-            #expect(requests.count >= 10)
+            #expect(requests.count == 14)
             for request in requests { _ = try await proxy.send(request) }
             try await proxy.server.settleShadows()
             let alarms = try await proxy.server.store.differenceAggregates().filter { $0.severity >= .risky }
