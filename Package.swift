@@ -133,14 +133,21 @@ let package = Package(
             ]
         ),
         // What several test targets share: a throwaway PostgreSQL cluster for the tests that need a
-        // real server, and running the built `banyan` executable.
+        // real server, running the built `banyan` executable, in-process test servers started in
+        // scopes, and the ledger that fails the test process if one of them or a child is left.
         .target(
             name: "SharedTestSupport",
             dependencies: [
-                "BanyanProcess", .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
+                "BanyanProcess", "BanyanCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Tests/SharedTestSupport"
+        ),
+        .testTarget(name: "BanyanHTTPTests", dependencies: ["BanyanHTTP", "BanyanCore", "SharedTestSupport"]),
+        .testTarget(
+            name: "BanyanContractTests",
+            dependencies: ["BanyanContract", "BanyanCore", "BanyanHTTP", "SharedTestSupport"]
         ),
         .testTarget(
             name: "BanyanStateTests",

@@ -58,10 +58,23 @@ public final class ChildProcess: @unchecked Sendable {
         defer { argv.forEach { free($0) } }
         let envp = environment.map { $0.map { strdup($0) } + [nil] }
         defer { envp?.forEach { free($0) } }
+        // The spawning thread (a Dispatch or test-pool thread) blocks most signals, and a child
+        // inherits that mask: SIGTERM would stay pending, and `stop` would always wait out its grace
+        // and kill. The child starts with no signal blocked and every signal at its default action.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid = pid_t()
         let spawned =
-            envp.map { posix_spawn(&pid, command[0], &actions, nil, argv, $0) }
-            ?? posix_spawn(&pid, command[0], &actions, nil, argv, environ)
+            envp.map { posix_spawn(&pid, command[0], &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, command[0], &actions, &attributes, argv, environ)
         guard spawned == 0 else {
             throw ProcessError("cannot run \(executable): \(String(cString: strerror(spawned)))")
         }

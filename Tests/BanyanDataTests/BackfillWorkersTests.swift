@@ -114,10 +114,7 @@ import Testing
             var last = 0
             while kills < 10 {
                 // Wait for a range committed since the last kill, then a random moment more.
-                let deadline = ContinuousClock.now + .seconds(60)
-                while ContinuousClock.now < deadline, try await done() <= last {
-                    try await Task.sleep(for: .milliseconds(5))
-                }
+                _ = try await eventually(timeout: .seconds(60), interval: .milliseconds(5)) { try await done() > last }
                 try await Task.sleep(nanoseconds: UInt64.random(in: 0...150_000_000, using: &generator))
                 let victim = Int.random(in: 0..<2, using: &generator)
                 kill(workers[victim].processIdentifier, SIGKILL)

@@ -44,10 +44,9 @@ import Testing
                 // checkpoint, so every kill from here on lands at a new place, however busy the
                 // machine is; then a random moment inside the next chunks.
                 try await withStore(target) { new in
-                    let deadline = ContinuousClock.now + .seconds(30)
-                    while process.isRunning && ContinuousClock.now < deadline {
-                        if (try await new.readCheckpoint(job: "users->customers")?.rowsDone ?? 0) > lastDone { break }
-                        try await Task.sleep(for: .milliseconds(5))
+                    _ = try await eventually(timeout: .seconds(30), interval: .milliseconds(5)) {
+                        guard process.isRunning else { return true }
+                        return (try await new.readCheckpoint(job: "users->customers")?.rowsDone ?? 0) > lastDone
                     }
                 }
             }

@@ -36,6 +36,7 @@ import Testing
             for (key, value) in environment { env[key] = value }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             defer { try? handle.close() }
+            TestLedger.watchForLeaks()
             process = try ChildProcess(
                 node, [repositoryRoot.appendingPathComponent("Examples/shop-legacy/server.js").path],
                 environment: env.map { "\($0.key)=\($0.value)" }, output: handle.fileDescriptor,
@@ -159,6 +160,7 @@ import Testing
             }
             guard let port = findFreePort() else { throw TestSupportError("no free port") }
             self.port = port
+            TestLedger.watchForLeaks()
             process = try ChildProcess(path, ["--port", String(port), "--database", database])
             guard waitUntilListening(port: port, timeout: 30) else {
                 process.stop()
@@ -232,14 +234,12 @@ import Testing
                     == #"201 {"id":13,"name":"Grace Brewster Hopper","email":"grace@x.io"}"#)
             #expect(try port.send("DELETE", "/users/1") == "204 ")
             // The writer task is asynchronous: wait until the file has the change.
-            var written = false
-            for _ in 0..<100 where !written {
+            let written = try await eventually(interval: .milliseconds(50)) {
                 let rows = try await withStore(.sqlite(path: file)) { store in
                     try await store.select(
                         "SELECT id, first_name, last_name FROM customers WHERE id IN (1, 13) ORDER BY id", [])
                 }
-                written = rows == [[.integer(13), .text("Grace"), .text("Brewster Hopper")]]
-                if !written { try await Task.sleep(nanoseconds: 50_000_000) }
+                return rows == [[.integer(13), .text("Grace"), .text("Brewster Hopper")]]
             }
             #expect(written)
         }

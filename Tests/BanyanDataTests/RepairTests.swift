@@ -253,14 +253,10 @@ import Testing
         let process = try startBanyan(arguments(targets[0]))
         var interrupted: Checkpoint?
         try await withStore(targets[0]) { new in
-            let deadline = ContinuousClock.now + .seconds(60)
-            while process.isRunning && ContinuousClock.now < deadline {
-                if let checkpoint = try? await new.readCheckpoint(job: "repair users->customers"),
-                    checkpoint.rowsDone >= 100
-                {
-                    break
-                }
-                try await Task.sleep(for: .milliseconds(2))
+            _ = try await eventually(timeout: .seconds(60), interval: .milliseconds(2)) {
+                guard process.isRunning else { return true }
+                let checkpoint = try? await new.readCheckpoint(job: "repair users->customers")
+                return (checkpoint?.rowsDone ?? 0) >= 100
             }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

@@ -25,5 +25,6 @@ func temporaryFolder() throws -> String {
 
 /// Starts `banyan` with its output discarded, for a test that kills it.
 func startBanyan(_ arguments: [String]) throws -> ChildProcess {
-    try ChildProcess(try banyanExecutable(), arguments)
+    TestLedger.watchForLeaks()
+    return try ChildProcess(try banyanExecutable(), arguments)
 }

@@ -245,12 +245,12 @@ struct PostgresStateStoreTests {
         #expect((1...4).contains(try await cluster.integer(connected)))
         try await store.close()
         // A server process leaves pg_stat_activity a moment after its client hangs up.
-        var left = try await cluster.integer(connected)
-        for _ in 0..<50 where left > 0 {
-            try await Task.sleep(for: .milliseconds(100))
+        var left = -1
+        let gone = try await eventually(interval: .milliseconds(100)) {
             left = try await cluster.integer(connected)
+            return left == 0
         }
-        #expect(left == 0)
+        #expect(gone, "\(left) server processes still connected")
         await #expect {
             try await store.shadowTotals()
         } throws: { error in

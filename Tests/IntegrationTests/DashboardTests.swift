@@ -42,8 +42,7 @@ struct DashboardTests {
             configuration.routes[index].mode =
                 configuration.routes[index].route == "GET /users" ? .canary(percent: 50) : .shadow
         }
-        let server = try await ProxyServer.start(configuration: configuration)
-        do {
+        try await withProxyServer(configuration: configuration) { server in
             let client = HTTPClient(base: BaseURL(host: "127.0.0.1", port: server.port), timeout: 15)
             let requests = ReferenceWorkloadTests.requests.filter { MethodSemantics.isIdempotent($0.method) }
             try await blocking { for request in requests { _ = try client.send(request) } }
@@ -125,91 +124,95 @@ struct DashboardTests {
                 try? FileManager.default.removeItem(atPath: keep)
                 try FileManager.default.copyItem(atPath: screenshot.path, toPath: keep)
             }
-        } catch {
-            await server.shutdown()
-            throw error
+            withExtendedLifetime((legacy, candidate)) {}
         }
-        await server.shutdown()
-        withExtendedLifetime((legacy, candidate)) {}
     }
 
     @Test("a read-only token reads everything and gets 403 on every change; no token gets 401")
     func readOnlyToken() async throws {
-        let upstream = try RecordingUpstream()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-readonly-\(UUID())")
-        let configuration = Configuration(
-            legacy: upstream.base, candidate: upstream.base, listen: ListenAddress(host: "127.0.0.1", port: 0),
-            admin: ListenAddress(host: "127.0.0.1", port: 0), adminToken: Self.token, adminReadToken: Self.readToken,
-            state: "sqlite:\(folder.path)/state.sqlite",
-            routes: [
-                RouteConfig(route: "GET /health", method: "GET", pattern: "/health", mode: .shadow),
-                RouteConfig(route: "GET /users", method: "GET", pattern: "/users", mode: .canary(percent: 5)),
-            ])
-        let server = try await ProxyServer.start(configuration: configuration)
-        let admin = HTTPClient(base: BaseURL(host: "127.0.0.1", port: server.adminPort))
-        func send(_ method: String, _ path: String, _ body: String?, token: String?) async throws -> Int {
-            var request = HTTPRequest(method: method, target: path)
-            if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = Array(body.utf8)
+        try await withRecordingUpstream { upstream in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-readonly-\(UUID())")
+            let configuration = Configuration(
+                legacy: upstream.base, candidate: upstream.base, listen: ListenAddress(host: "127.0.0.1", port: 0),
+                admin: ListenAddress(host: "127.0.0.1", port: 0), adminToken: Self.token,
+                adminReadToken: Self.readToken,
+                state: "sqlite:\(folder.path)/state.sqlite",
+                routes: [
+                    RouteConfig(route: "GET /health", method: "GET", pattern: "/health", mode: .shadow),
+                    RouteConfig(route: "GET /users", method: "GET", pattern: "/users", mode: .canary(percent: 5)),
+                ])
+            try await withProxyServer(configuration: configuration) { server in
+                let admin = HTTPClient(base: BaseURL(host: "127.0.0.1", port: server.adminPort))
+                func send(_ method: String, _ path: String, _ body: String?, token: String?) async throws -> Int {
+                    var request = HTTPRequest(method: method, target: path)
+                    if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+                    if let body {
+                        request.headers.add(name: "Content-Type", value: "application/json")
+                        request.body = Array(body.utf8)
+                    }
+                    let prepared = request
+                    return try await blocking { try admin.send(prepared).response.status }
+                }
+                var refused: [Int] = []
+                for (path, body) in Self.changes {
+                    refused.append(try await send("POST", path, body, token: Self.readToken))
+                }
+                #expect(refused == Array(repeating: 403, count: Self.changes.count))
+                var anonymous: [Int] = []
+                for (path, body) in Self.changes { anonymous.append(try await send("POST", path, body, token: nil)) }
+                #expect(anonymous == Array(repeating: 401, count: Self.changes.count))
+                for path in [
+                    "/", "/dashboard.js", "/metrics", "/api/routes", "/api/events", "/api/differences", "/api/whoami",
+                ] {
+                    #expect(try await send("GET", path, nil, token: Self.readToken) == 200, "\(path)")
+                }
+                #expect(try await send("GET", "/api/routes", nil, token: nil) == 401)
+                #expect(server.engine.snapshot.routes.map(\.mode) == [.shadow, .canary(percent: 5)])
+                #expect(try await server.store.events(limit: 10).isEmpty)
+                // The operator's token changes, and says so in the event log with the cause it gave.
+                #expect(
+                    try await send(
+                        "POST", "/api/promote", #"{"route": "GET /users", "cause": "cli"}"#, token: Self.token)
+                        == 200)
+                #expect(server.engine.snapshot.routes.map(\.mode) == [.shadow, .canary(percent: 25)])
+                let event = try await server.store.events(limit: 1).first
+                #expect(event?.cause == "cli")
+                #expect(event?.from == "canary:5")
+                #expect(event?.to == "canary:25")
             }
-            let prepared = request
-            return try await blocking { try admin.send(prepared).response.status }
         }
-        var refused: [Int] = []
-        for (path, body) in Self.changes { refused.append(try await send("POST", path, body, token: Self.readToken)) }
-        #expect(refused == Array(repeating: 403, count: Self.changes.count))
-        var anonymous: [Int] = []
-        for (path, body) in Self.changes { anonymous.append(try await send("POST", path, body, token: nil)) }
-        #expect(anonymous == Array(repeating: 401, count: Self.changes.count))
-        for path in ["/", "/dashboard.js", "/metrics", "/api/routes", "/api/events", "/api/differences", "/api/whoami"]
-        {
-            #expect(try await send("GET", path, nil, token: Self.readToken) == 200, "\(path)")
-        }
-        #expect(try await send("GET", "/api/routes", nil, token: nil) == 401)
-        #expect(server.engine.snapshot.routes.map(\.mode) == [.shadow, .canary(percent: 5)])
-        #expect(try await server.store.events(limit: 10).isEmpty)
-        // The operator's token changes, and says so in the event log with the cause it gave.
-        #expect(
-            try await send("POST", "/api/promote", #"{"route": "GET /users", "cause": "cli"}"#, token: Self.token)
-                == 200)
-        #expect(server.engine.snapshot.routes.map(\.mode) == [.shadow, .canary(percent: 25)])
-        let event = try await server.store.events(limit: 1).first
-        #expect(event?.cause == "cli")
-        #expect(event?.from == "canary:5")
-        #expect(event?.to == "canary:25")
-        await server.shutdown()
     }
 
     @Test("/metrics parses with prometheus_client and counts each request once, by route, backend and status class")
     func metricsMatchTheRequestsSent() async throws {
         let python = try findExecutable("python3")
-        let upstream = try RecordingUpstream()
-        let proxy = try await TestProxy.start(
-            legacy: upstream.base, candidate: upstream.base, routes: ["GET /a", "GET /b/:id"],
-            configure: { routes in routes[1].mode = .new })
-        let sent: [(String, Int)] = [("/a", 7), ("/b/1", 5), ("/elsewhere", 3)]
-        for (target, count) in sent { for _ in 0..<count { _ = try await proxy.get(target) } }
-        let first = try await scrape(proxy.server, python: python)
-        let expected = [
-            "GET /a|legacy|2xx": 7.0, "GET /b/:id|candidate|2xx": 5.0, "(unmatched)|legacy|2xx": 3.0,
-        ]
-        #expect(first["banyan_requests_total"] == expected)
-        #expect(
-            first["banyan_request_duration_seconds_count"] == [
-                "GET /a|legacy": 7, "GET /b/:id|candidate": 5, "(unmatched)|legacy": 3,
-            ])
-        // A second scrape after more requests adds only those.
-        for _ in 0..<4 { _ = try await proxy.get("/a") }
-        let second = try await scrape(proxy.server, python: python)
-        #expect(second["banyan_requests_total"]?["GET /a|legacy|2xx"] == 11)
-        #expect(second["banyan_requests_total"]?["GET /b/:id|candidate|2xx"] == 5)
-        // A runtime change is counted by cause.
-        try await proxy.server.setMode(route: "GET /a", mode: .shadow, reason: "test", cause: "cli")
-        let third = try await scrape(proxy.server, python: python)
-        #expect(third["banyan_mode_changes_total"] == ["GET /a|cli": 1])
-        await proxy.server.shutdown()
+        try await withRecordingUpstream { upstream in
+            try await withTestProxy(
+                legacy: upstream.base, candidate: upstream.base, routes: ["GET /a", "GET /b/:id"],
+                configure: { routes in routes[1].mode = .new }
+            ) { proxy in
+                let sent: [(String, Int)] = [("/a", 7), ("/b/1", 5), ("/elsewhere", 3)]
+                for (target, count) in sent { for _ in 0..<count { _ = try await proxy.get(target) } }
+                let first = try await scrape(proxy.server, python: python)
+                let expected = [
+                    "GET /a|legacy|2xx": 7.0, "GET /b/:id|candidate|2xx": 5.0, "(unmatched)|legacy|2xx": 3.0,
+                ]
+                #expect(first["banyan_requests_total"] == expected)
+                #expect(
+                    first["banyan_request_duration_seconds_count"] == [
+                        "GET /a|legacy": 7, "GET /b/:id|candidate": 5, "(unmatched)|legacy": 3,
+                    ])
+                // A second scrape after more requests adds only those.
+                for _ in 0..<4 { _ = try await proxy.get("/a") }
+                let second = try await scrape(proxy.server, python: python)
+                #expect(second["banyan_requests_total"]?["GET /a|legacy|2xx"] == 11)
+                #expect(second["banyan_requests_total"]?["GET /b/:id|candidate|2xx"] == 5)
+                // A runtime change is counted by cause.
+                try await proxy.server.setMode(route: "GET /a", mode: .shadow, reason: "test", cause: "cli")
+                let third = try await scrape(proxy.server, python: python)
+                #expect(third["banyan_mode_changes_total"] == ["GET /a|cli": 1])
+            }
+        }
     }
 
     /// `/metrics` read by prometheus_client: each sample's labels (route, backend, status_class, cause;

@@ -2,6 +2,7 @@ import BanyanCore
 import BanyanHTTP
 import BanyanProxy
 import Foundation
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -66,15 +67,15 @@ struct ForwardedTests {
                 admin: ListenAddress(host: "127.0.0.1", port: 0),
                 state: "sqlite:\(FileManager.default.temporaryDirectory.path)/banyan-fwd-\(UUID().uuidString).sqlite")
             configuration.forwarded = choice.forwarded
-            let server = try await ProxyServer.start(configuration: configuration)
-            let ports = (app: app.port, proxy: server.port)
-            let (direct, proxied) = try await blocking { () throws -> (JSONValue, JSONValue) in
-                (
-                    try sendFrom("127.0.0.2", port: ports.app, Self.loadBalancerRequest),
-                    try sendFrom("127.0.0.2", port: ports.proxy, Self.loadBalancerRequest)
-                )
+            let (direct, proxied) = try await withProxyServer(configuration: configuration) { server in
+                let ports = (app: app.port, proxy: server.port)
+                return try await blocking { () throws -> (JSONValue, JSONValue) in
+                    (
+                        try sendFrom("127.0.0.2", port: ports.app, Self.loadBalancerRequest),
+                        try sendFrom("127.0.0.2", port: ports.proxy, Self.loadBalancerRequest)
+                    )
+                }
             }
-            await server.shutdown()
             if trust == "true" {
                 // The load balancer's view, for the record: Express believed it.
                 #expect(direct["ip"] == "198.51.100.7")

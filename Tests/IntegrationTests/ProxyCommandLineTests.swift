@@ -66,114 +66,113 @@ struct ProxyCommandLineTests {
     @Test("route set, rollback and status through the admin API; SIGHUP keeps the rollback; SIGTERM drains")
     func controlCommands() async throws {
         let legacy = try ServiceProcess.legacy()
-        let candidate = try RecordingUpstream()
-        let listen = try #require(findFreePort())
-        let admin = try #require(findFreePort())
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-proxy-cli-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let file = folder.appendingPathComponent("banyan.yaml").path
-        let state = folder.appendingPathComponent("state.sqlite").path
-        try Data(
-            configuration(
-                legacy: legacy.port, candidate: candidate.port, listen: listen, admin: admin, state: state, extra: ""
-            ).utf8
-        ).write(to: URL(fileURLWithPath: file))
+        try await withRecordingUpstream { candidate in
+            let listen = try #require(findFreePort())
+            let admin = try #require(findFreePort())
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-proxy-cli-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let file = folder.appendingPathComponent("banyan.yaml").path
+            let state = folder.appendingPathComponent("state.sqlite").path
+            try Data(
+                configuration(
+                    legacy: legacy.port, candidate: candidate.port, listen: listen, admin: admin, state: state,
+                    extra: ""
+                ).utf8
+            ).write(to: URL(fileURLWithPath: file))
 
-        let log = try OutputFile()
-        let proxy = try ChildProcess(
-            try banyanExecutable(), ["proxy", "--config", file], output: log.handle.fileDescriptor,
-            error: log.handle.fileDescriptor)
-        defer { proxy.killNow() }
-        #expect(waitUntilListening(port: listen, timeout: 20))
-        #expect(waitUntilListening(port: admin, timeout: 5))
-        let client = HTTPClient(base: BaseURL(host: "127.0.0.1", port: listen))
-        func servedBy(_ target: String) async throws -> String {
-            try await blocking { try client.send(HTTPRequest(method: "GET", target: target)).response }.headers[
-                "served-by"] ?? ""
-        }
+            let log = try OutputFile()
+            TestLedger.watchForLeaks()
+            let proxy = try ChildProcess(
+                try banyanExecutable(), ["proxy", "--config", file], output: log.handle.fileDescriptor,
+                error: log.handle.fileDescriptor)
+            defer { proxy.killNow() }
+            #expect(waitUntilListening(port: listen, timeout: 20))
+            #expect(waitUntilListening(port: admin, timeout: 5))
+            let client = HTTPClient(base: BaseURL(host: "127.0.0.1", port: listen))
+            func servedBy(_ target: String) async throws -> String {
+                try await blocking { try client.send(HTTPRequest(method: "GET", target: target)).response }.headers[
+                    "served-by"] ?? ""
+            }
 
-        #expect(try await servedBy("/users/1") == "candidate")
-        let set = try await blocking {
-            try CommandLineTests.banyan(["route", "set", "GET /users/:id", "canary", "25", "--config", file])
-        }
-        #expect(set.status == 0)
-        #expect(set.output == "GET /users/:id: canary:25\n")
-        let rollback = try await blocking { try CommandLineTests.banyan(["rollback", "--all", "--config", file]) }
-        #expect(rollback.output == "GET /users/:id: legacy (rolled back)\n")
-        #expect(try await servedBy("/users/1") == "legacy")
+            #expect(try await servedBy("/users/1") == "candidate")
+            let set = try await blocking {
+                try CommandLineTests.banyan(["route", "set", "GET /users/:id", "canary", "25", "--config", file])
+            }
+            #expect(set.status == 0)
+            #expect(set.output == "GET /users/:id: canary:25\n")
+            let rollback = try await blocking { try CommandLineTests.banyan(["rollback", "--all", "--config", file]) }
+            #expect(rollback.output == "GET /users/:id: legacy (rolled back)\n")
+            #expect(try await servedBy("/users/1") == "legacy")
 
-        let status = try await blocking {
-            try CommandLineTests.banyan(["status", "--config", file, "--format", "json"])
-        }
-        let document = try JSONParser.parse(Array(status.output.utf8))
-        guard case .array(let routes)? = document["routes"] else {
-            Issue.record("status has no routes: \(status.output)")
-            return
-        }
-        #expect(routes.first?["mode"] == .string("legacy"))
-        #expect(routes.first?["fileMode"] == .string("new"))
-        #expect(routes.first?["runtimeChange"]?["reason"] == .string("rollback"))
+            let status = try await blocking {
+                try CommandLineTests.banyan(["status", "--config", file, "--format", "json"])
+            }
+            let document = try JSONParser.parse(Array(status.output.utf8))
+            guard case .array(let routes)? = document["routes"] else {
+                Issue.record("status has no routes: \(status.output)")
+                return
+            }
+            #expect(routes.first?["mode"] == .string("legacy"))
+            #expect(routes.first?["fileMode"] == .string("new"))
+            #expect(routes.first?["runtimeChange"]?["reason"] == .string("rollback"))
 
-        // Promote walks the ladder from legacy; the event log names the command line and the reason typed.
-        let promote = try await blocking {
-            try CommandLineTests.banyan(
-                ["route", "promote", "GET /users/:id", "--reason", "shadow first", "--config", file])
-        }
-        #expect(promote.output == "GET /users/:id: shadow\n")
-        let text = try await blocking { try CommandLineTests.banyan(["status", "--config", file]) }
-        #expect(text.status == 0)
-        #expect(text.output.split(separator: "\n").dropFirst(2).first?.hasPrefix("GET /users/:id  shadow  new") == true)
-        let events = try await blocking {
-            try HTTPClient(base: BaseURL(host: "127.0.0.1", port: admin)).send(
-                HTTPRequest(method: "GET", target: "/api/events?limit=1")
-            ).response
-        }
-        let event = try JSONParser.parse(events.body)["events"]
-        guard case .array(let latest)? = event else {
-            Issue.record("no event log: \(events.bodyText)")
-            return
-        }
-        #expect(latest.first?["cause"] == .string("cli"))
-        #expect(latest.first?["reason"] == .string("shadow first"))
-        #expect(latest.first?["from"] == .string("legacy"))
-        _ = try await blocking { try CommandLineTests.banyan(["rollback", "--all", "--config", file]) }
+            // Promote walks the ladder from legacy; the event log names the command line and the reason typed.
+            let promote = try await blocking {
+                try CommandLineTests.banyan(
+                    ["route", "promote", "GET /users/:id", "--reason", "shadow first", "--config", file])
+            }
+            #expect(promote.output == "GET /users/:id: shadow\n")
+            let text = try await blocking { try CommandLineTests.banyan(["status", "--config", file]) }
+            #expect(text.status == 0)
+            #expect(
+                text.output.split(separator: "\n").dropFirst(2).first?.hasPrefix("GET /users/:id  shadow  new") == true)
+            let events = try await blocking {
+                try HTTPClient(base: BaseURL(host: "127.0.0.1", port: admin)).send(
+                    HTTPRequest(method: "GET", target: "/api/events?limit=1")
+                ).response
+            }
+            let event = try JSONParser.parse(events.body)["events"]
+            guard case .array(let latest)? = event else {
+                Issue.record("no event log: \(events.bodyText)")
+                return
+            }
+            #expect(latest.first?["cause"] == .string("cli"))
+            #expect(latest.first?["reason"] == .string("shadow first"))
+            #expect(latest.first?["from"] == .string("legacy"))
+            _ = try await blocking { try CommandLineTests.banyan(["rollback", "--all", "--config", file]) }
 
-        // SIGHUP with a new route: it applies; the rolled-back route keeps its runtime change.
-        try Data(
-            configuration(
-                legacy: legacy.port, candidate: candidate.port, listen: listen, admin: admin, state: state,
-                extra: "  - route: GET /orders/:id\n    mode: new\n"
-            ).utf8
-        ).write(to: URL(fileURLWithPath: file))
-        kill(proxy.processIdentifier, SIGHUP)
-        var orders = ""
-        for _ in 0..<40 {
-            orders = try await servedBy("/orders/ord_123")
-            if orders == "candidate" { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(orders == "candidate")
-        #expect(try await servedBy("/users/1") == "legacy")
+            // SIGHUP with a new route: it applies; the rolled-back route keeps its runtime change.
+            try Data(
+                configuration(
+                    legacy: legacy.port, candidate: candidate.port, listen: listen, admin: admin, state: state,
+                    extra: "  - route: GET /orders/:id\n    mode: new\n"
+                ).utf8
+            ).write(to: URL(fileURLWithPath: file))
+            kill(proxy.processIdentifier, SIGHUP)
+            var orders = ""
+            _ = try await eventually(timeout: .seconds(2), interval: .milliseconds(50)) {
+                orders = try await servedBy("/orders/ord_123")
+                return orders == "candidate"
+            }
+            #expect(orders == "candidate")
+            #expect(try await servedBy("/users/1") == "legacy")
 
-        let diff = try await blocking { try CommandLineTests.banyan(["diff", "--proxy", "--config", file]) }
-        #expect(diff.status == 0)
-        #expect(diff.output.hasPrefix("no shadow comparisons stored yet"))
+            let diff = try await blocking { try CommandLineTests.banyan(["diff", "--proxy", "--config", file]) }
+            #expect(diff.status == 0)
+            #expect(diff.output.hasPrefix("no shadow comparisons stored yet"))
 
-        proxy.terminate()
-        let stopped = try await blocking { () -> Bool in
-            let deadline = Date().addingTimeInterval(5)
-            while proxy.isRunning && Date() < deadline { usleep(20_000) }
-            return !proxy.isRunning
+            proxy.terminate()
+            let stopped = try await blocking { proxy.wait(timeLimit: 5) != nil }
+            #expect(stopped)
+            guard stopped else {
+                Issue.record("the proxy did not stop within 5 s of SIGTERM:\n\(log.text())")
+                return
+            }
+            #expect(proxy.terminationStatus == 0)
+            let output = log.text()
+            #expect(output.contains(" info banyan.proxy: [BanyanProxy] configuration reloaded (SIGHUP)\n"))
+            #expect(output.hasSuffix(" info banyan.proxy: [BanyanProxy] stopped\n"))
         }
-        #expect(stopped)
-        guard stopped else {
-            Issue.record("the proxy did not stop within 5 s of SIGTERM:\n\(log.text())")
-            return
-        }
-        #expect(proxy.terminationStatus == 0)
-        let output = log.text()
-        #expect(output.contains(" info banyan.proxy: [BanyanProxy] configuration reloaded (SIGHUP)\n"))
-        #expect(output.hasSuffix(" info banyan.proxy: [BanyanProxy] stopped\n"))
     }
 
     @Test("a WebSocket through banyan proxy: status shows the open tunnel, rollback --close-tunnels closes it")
@@ -197,6 +196,7 @@ struct ProxyCommandLineTests {
                 mode: new
             """.utf8
         ).write(to: URL(fileURLWithPath: file))
+        TestLedger.watchForLeaks()
         let proxy = try ChildProcess(try banyanExecutable(), ["proxy", "--config", file])
         defer { proxy.killNow() }
         #expect(waitUntilListening(port: listen, timeout: 20))

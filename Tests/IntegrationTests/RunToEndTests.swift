@@ -32,6 +32,17 @@ struct RunToEndTests {
         #expect(Date().timeIntervalSince(started) < 10)
     }
 
+    @Test("a child is listed as unreaped from its spawn until waitpid collects it")
+    func unreapedChildren() throws {
+        let child = try ChildProcess("/bin/sleep", ["5"])
+        let pid = child.processIdentifier
+        // Other tests spawn children meanwhile: only this one's entry is looked at.
+        #expect(ChildProcess.unreaped.filter { $0.pid == pid }.map(\.command) == ["/bin/sleep 5"])
+        child.stop()
+        #expect(child.terminationStatus == 128 + SIGTERM)
+        #expect(ChildProcess.unreaped.filter { $0.pid == pid }.isEmpty)
+    }
+
     @Test("the folder, the environment and the exit status reach the caller")
     func folderAndEnvironment() throws {
         let run = try runToEnd(

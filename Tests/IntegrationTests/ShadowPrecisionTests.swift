@@ -14,18 +14,19 @@ struct ShadowPrecisionTests {
         let candidate = try port.start()
         let routes = configuration.routes.filter { $0.method == "GET" }.map(\.route)
         #expect(routes.count == 7)
-        let proxy = try await TestProxy.start(
+        try await withTestProxy(
             legacy: legacy.base, candidate: candidate.base, routes: routes,
             configure: { routes in for index in routes.indices { routes[index].mode = .shadow } },
-            policy: configuration.policy)
-        defer { Task { await proxy.server.shutdown() } }
-        let requests = try ContractTests.exampleRequests().map(\.request).filter { $0.method == "GET" }
-        #expect(requests.count >= 10)
-        for request in requests { _ = try await proxy.send(request) }
-        try await proxy.server.settleShadows()
-        let alarms = try await proxy.server.store.differenceAggregates().filter { $0.severity >= .risky }
-        #expect(alarms.map { "\($0.route) \($0.kind) \($0.location): \($0.explanation)" } == [])
-        let totals = try await proxy.server.store.shadowTotals()
-        #expect(totals.reduce(0) { $0 + $1.compared } == requests.count)
+            policy: configuration.policy
+        ) { proxy in
+            let requests = try ContractTests.exampleRequests().map(\.request).filter { $0.method == "GET" }
+            #expect(requests.count == 14)
+            for request in requests { _ = try await proxy.send(request) }
+            try await proxy.server.settleShadows()
+            let alarms = try await proxy.server.store.differenceAggregates().filter { $0.severity >= .risky }
+            #expect(alarms.map { "\($0.route) \($0.kind) \($0.location): \($0.explanation)" } == [])
+            let totals = try await proxy.server.store.shadowTotals()
+            #expect(totals.reduce(0) { $0 + $1.compared } == requests.count)
+        }
     }
 }

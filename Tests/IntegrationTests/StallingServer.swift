@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import SharedTestSupport
 
 /// An HTTP server that stops answering for `stall` seconds every `period` seconds, like a process
 /// in a garbage-collection pause: a request that arrives during a stall is answered when it ends.
@@ -45,6 +46,17 @@ final class StallingServer: Sendable {
         try? channel.close().wait()
         try? group.syncShutdownGracefully()
     }
+}
+
+/// Starts a ``StallingServer``, runs `body` with it and stops it before returning, also when `body` throws.
+func withStallingServer<Result>(
+    period: Double, stall: Double, firstStallAfter: Double, delay: Double = 0, fileID: String = #fileID,
+    line: Int = #line, _ body: (StallingServer) throws -> Result
+) throws -> Result {
+    try withTestServer(
+        "stalling server", fileID: fileID, line: line,
+        start: { try StallingServer(period: period, stall: stall, firstStallAfter: firstStallAfter, delay: delay) },
+        close: { $0.stop() }, body)
 }
 
 final class StallingHandler: ChannelInboundHandler {

@@ -24,6 +24,7 @@ final class ServiceProcess: @unchecked Sendable {
 
     init(name: String, executable: String, arguments: [String], environment: [String: String] = [:]) throws {
         guard let port = findFreePort() else { throw TestFailure("no free port for \(name)") }
+        TestLedger.watchForLeaks()
         self.name = name
         self.port = port
         self.executable = executable

@@ -4,6 +4,7 @@ import BanyanProxy
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import SharedTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -55,189 +56,201 @@ struct TunnelTests {
     func webSocketEcho(side: Side) async throws {
         let legacy = try ServiceProcess.legacy()
         let candidate = try ServiceProcess.port()
-        let proxy = try await TestProxy.start(
+        try await withTestProxy(
             legacy: legacy.base, candidate: candidate.base, routes: ["GET /live"],
             configure: { routes in
                 routes[0].mode = side.mode
                 routes[0].sticky = .header("x-user")
-            })
-        let port = proxy.server.port
-        let adminPort = proxy.server.adminPort
-        let engine = proxy.server.engine
-        // A plain GET first: its keep-alive connection waits in the pool, and the upgrade must not
-        // reuse it (ShopPort, like any server on NIO's upgrader, upgrades only a first request).
-        let plain = try await blocking {
-            try HTTPClient(base: BaseURL(host: "127.0.0.1", port: port)).send(
-                HTTPRequest(method: "GET", target: "/live", headers: HTTPHeaders([("X-User", side.key)]))
-            ).response
+            }
+        ) { proxy in
+            let port = proxy.server.port
+            let adminPort = proxy.server.adminPort
+            let engine = proxy.server.engine
+            // A plain GET first: its keep-alive connection waits in the pool, and the upgrade must not
+            // reuse it (ShopPort, like any server on NIO's upgrader, upgrades only a first request).
+            let plain = try await blocking {
+                try HTTPClient(base: BaseURL(host: "127.0.0.1", port: port)).send(
+                    HTTPRequest(method: "GET", target: "/live", headers: HTTPHeaders([("X-User", side.key)]))
+                ).response
+            }
+            #expect(plain.status == 426)
+            #expect(plain.headers["served-by"] == side.backend.rawValue)
+            let session = try await blocking { () throws -> Session in
+                let socket = try WebSocketClient(
+                    host: "127.0.0.1", port: port, target: "/live", headers: [("X-User", side.key)])
+                try socket.send(text: "hello")
+                let text = try socket.receive().text
+                let big = (0..<70_000).map { UInt8($0 % 251) }
+                try socket.send(binary: big)
+                let back = try socket.receive()
+                let counters = engine.snapshot.route(named: "GET /live")!.stats.counters
+                let status = try JSONParser.parse(
+                    HTTPClient(base: BaseURL(host: "127.0.0.1", port: adminPort)).send(
+                        HTTPRequest(method: "GET", target: "/api/routes")
+                    ).response.body)
+                socket.close()
+                var tunnelsOpen: Double?
+                if case .number(let number)? = status["tunnels_open"] { tunnelsOpen = number.doubleValue }
+                return Session(
+                    servedBy: socket.handshake.response.headers["served-by"],
+                    upgrade: socket.handshake.response.headers["upgrade"], text: text,
+                    binaryEchoed: back == WebSocketClient.Message(opcode: 2, payload: big),
+                    tunnels: side.backend == .legacy ? counters.legacyTunnels : counters.candidateTunnels,
+                    otherSide: side.backend == .legacy ? counters.candidateTunnels : counters.legacyTunnels,
+                    tunnelsOpenInStatus: tunnelsOpen, routeTunnelsInStatus: status["routes"]?[0]?["tunnels"])
+            }
+            #expect(session.servedBy == side.backend.rawValue)
+            #expect(session.upgrade == "websocket")
+            #expect(session.text == "hello")
+            #expect(session.binaryEchoed)
+            // Client frames are masked: 2+4+5 and 2+8+4+70,000 bytes; the server's are not: 2+5 and 2+8+70,000.
+            #expect(
+                session.tunnels
+                    == RouteStats.TunnelCounters(open: 1, opened: 1, bytesToUpstream: 70_025, bytesToClient: 70_017))
+            #expect(session.otherSide == RouteStats.TunnelCounters())
+            #expect(session.tunnelsOpenInStatus == 1)
+            #expect(session.routeTunnelsInStatus?["open"] == 1)
+            #expect(session.routeTunnelsInStatus?["bytes_to_upstream"] == 70_025)
+            #expect(session.routeTunnelsInStatus?["by_backend"]?[side.backend.rawValue]?["opened"] == 1)
+            #expect(
+                try await eventually { engine.snapshot.route(named: "GET /live")!.stats.counters.tunnels.open == 0 })
+            let counters = try #require(engine.snapshot.route(named: "GET /live")).stats.counters
+            #expect((side.backend == .legacy ? counters.legacy : counters.candidate).requests == 2)
         }
-        #expect(plain.status == 426)
-        #expect(plain.headers["served-by"] == side.backend.rawValue)
-        let session = try await blocking { () throws -> Session in
-            let socket = try WebSocketClient(
-                host: "127.0.0.1", port: port, target: "/live", headers: [("X-User", side.key)])
-            try socket.send(text: "hello")
-            let text = try socket.receive().text
-            let big = (0..<70_000).map { UInt8($0 % 251) }
-            try socket.send(binary: big)
-            let back = try socket.receive()
-            let counters = engine.snapshot.route(named: "GET /live")!.stats.counters
-            let status = try JSONParser.parse(
-                HTTPClient(base: BaseURL(host: "127.0.0.1", port: adminPort)).send(
-                    HTTPRequest(method: "GET", target: "/api/routes")
-                ).response.body)
-            socket.close()
-            var tunnelsOpen: Double?
-            if case .number(let number)? = status["tunnels_open"] { tunnelsOpen = number.doubleValue }
-            return Session(
-                servedBy: socket.handshake.response.headers["served-by"],
-                upgrade: socket.handshake.response.headers["upgrade"], text: text,
-                binaryEchoed: back == WebSocketClient.Message(opcode: 2, payload: big),
-                tunnels: side.backend == .legacy ? counters.legacyTunnels : counters.candidateTunnels,
-                otherSide: side.backend == .legacy ? counters.candidateTunnels : counters.legacyTunnels,
-                tunnelsOpenInStatus: tunnelsOpen, routeTunnelsInStatus: status["routes"]?[0]?["tunnels"])
-        }
-        #expect(session.servedBy == side.backend.rawValue)
-        #expect(session.upgrade == "websocket")
-        #expect(session.text == "hello")
-        #expect(session.binaryEchoed)
-        // Client frames are masked: 2+4+5 and 2+8+4+70,000 bytes; the server's are not: 2+5 and 2+8+70,000.
-        #expect(
-            session.tunnels
-                == RouteStats.TunnelCounters(open: 1, opened: 1, bytesToUpstream: 70_025, bytesToClient: 70_017))
-        #expect(session.otherSide == RouteStats.TunnelCounters())
-        #expect(session.tunnelsOpenInStatus == 1)
-        #expect(session.routeTunnelsInStatus?["open"] == 1)
-        #expect(session.routeTunnelsInStatus?["bytes_to_upstream"] == 70_025)
-        #expect(session.routeTunnelsInStatus?["by_backend"]?[side.backend.rawValue]?["opened"] == 1)
-        #expect(try await waitFor { engine.snapshot.route(named: "GET /live")!.stats.counters.tunnels.open == 0 })
-        let counters = try #require(engine.snapshot.route(named: "GET /live")).stats.counters
-        #expect((side.backend == .legacy ? counters.legacy : counters.candidate).requests == 2)
-        await proxy.server.shutdown()
     }
 
     @Test("a WebSocket in shadow mode is served by legacy and not copied, and counted as skipped_upgrade")
     func shadowModeDoesNotCopy() async throws {
         let legacy = try ServiceProcess.legacy()
-        let candidate = try RecordingUpstream()
-        let proxy = try await TestProxy.start(
-            legacy: legacy.base, candidate: candidate.base, routes: ["GET /live"],
-            configure: { $0[0].mode = .shadow })
-        let port = proxy.server.port
-        let echoed = try await blocking { () throws -> String in
-            let socket = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
-            defer { socket.close() }
-            try socket.send(text: "shadowed?")
-            return try socket.receive().text + " " + (socket.handshake.response.headers["served-by"] ?? "")
+        try await withRecordingUpstream { candidate in
+            try await withTestProxy(
+                legacy: legacy.base, candidate: candidate.base, routes: ["GET /live"],
+                configure: { $0[0].mode = .shadow }
+            ) { proxy in
+                let port = proxy.server.port
+                let echoed = try await blocking { () throws -> String in
+                    let socket = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
+                    defer { socket.close() }
+                    try socket.send(text: "shadowed?")
+                    return try socket.receive().text + " " + (socket.handshake.response.headers["served-by"] ?? "")
+                }
+                #expect(echoed == "shadowed? legacy")
+                try await proxy.server.settleShadows()
+                #expect(candidate.received.isEmpty)
+                let counters = try #require(proxy.server.engine.snapshot.route(named: "GET /live")).stats.counters
+                #expect(counters.shadowSkipped == ["skipped_upgrade": 1])
+                #expect(counters.shadowSent == 0)
+            }
         }
-        #expect(echoed == "shadowed? legacy")
-        try await proxy.server.settleShadows()
-        #expect(candidate.received.isEmpty)
-        let counters = try #require(proxy.server.engine.snapshot.route(named: "GET /live")).stats.counters
-        #expect(counters.shadowSkipped == ["skipped_upgrade": 1])
-        #expect(counters.shadowSent == 0)
-        await proxy.server.shutdown()
     }
 
     @Test(
         "another protocol switches too; bytes the client sent before the 101 reach the upstream after it",
         arguments: IOMode.allCases)
     func otherProtocolAndEarlyBytes(io: IOMode) async throws {
-        let upstream = try UpgradeUpstream()
         var settings = ProxySettings()
         settings.io = io
-        let proxy = try await TestProxy.start(
-            legacy: upstream.base, candidate: upstream.base, routes: ["GET /tunnel"], settings: settings)
-        let port = proxy.server.port
-        let (answer, echoed) = try await blocking { () throws -> (String, String) in
-            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
-            let head = "GET /tunnel HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: echo/1\r\n\r\n"
-            let answer = try connection.sendUpgrade(Array((head + "early bytes").utf8))
-            var echoed = try readExactly(connection, count: 11)
-            try connection.write(Array("more".utf8))
-            echoed += try readExactly(connection, count: 4)
-            try connection.write(Array("bye".utf8))
-            echoed += try connection.readSome()  // the upstream closes on "bye": so does the proxy
-            return (String(decoding: answer.raw, as: UTF8.self), String(decoding: echoed, as: UTF8.self))
+        try await withUpgradeUpstream { upstream in
+            try await withTestProxy(
+                legacy: upstream.base, candidate: upstream.base, routes: ["GET /tunnel"], settings: settings
+            ) { proxy in
+                let port = proxy.server.port
+                let (answer, echoed) = try await blocking { () throws -> (String, String) in
+                    let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+                    let head =
+                        "GET /tunnel HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: echo/1\r\n\r\n"
+                    let answer = try connection.sendUpgrade(Array((head + "early bytes").utf8))
+                    var echoed = try readExactly(connection, count: 11)
+                    try connection.write(Array("more".utf8))
+                    echoed += try readExactly(connection, count: 4)
+                    try connection.write(Array("bye".utf8))
+                    echoed += try connection.readSome()  // the upstream closes on "bye": so does the proxy
+                    return (String(decoding: answer.raw, as: UTF8.self), String(decoding: echoed, as: UTF8.self))
+                }
+                #expect(
+                    answer
+                        == "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo/1\r\nserved-by: legacy\r\n\r\n"
+                )
+                #expect(echoed == "early bytesmore")
+                #expect(
+                    upstream.heads
+                        == [
+                            "GET /tunnel HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: echo/1\r\n"
+                                + "x-forwarded-for: 127.0.0.1\r\nx-forwarded-host: shop.example\r\nx-forwarded-proto: http\r\n\r\n"
+                        ])
+                #expect(upstream.tunnelBytes == "early bytesmorebye")
+                let engine = proxy.server.engine
+                #expect(
+                    try await eventually {
+                        engine.snapshot.route(named: "GET /tunnel")!.stats.counters.tunnels.open == 0
+                    })
+                #expect(
+                    try #require(engine.snapshot.route(named: "GET /tunnel")).stats.counters.legacyTunnels
+                        == RouteStats.TunnelCounters(open: 0, opened: 1, bytesToUpstream: 18, bytesToClient: 15))
+            }
         }
-        #expect(
-            answer
-                == "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: echo/1\r\nserved-by: legacy\r\n\r\n"
-        )
-        #expect(echoed == "early bytesmore")
-        #expect(
-            upstream.heads
-                == [
-                    "GET /tunnel HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: echo/1\r\n"
-                        + "x-forwarded-for: 127.0.0.1\r\nx-forwarded-host: shop.example\r\nx-forwarded-proto: http\r\n\r\n"
-                ])
-        #expect(upstream.tunnelBytes == "early bytesmorebye")
-        let engine = proxy.server.engine
-        #expect(try await waitFor { engine.snapshot.route(named: "GET /tunnel")!.stats.counters.tunnels.open == 0 })
-        #expect(
-            try #require(engine.snapshot.route(named: "GET /tunnel")).stats.counters.legacyTunnels
-                == RouteStats.TunnelCounters(open: 0, opened: 1, bytesToUpstream: 18, bytesToClient: 15))
-        await proxy.server.shutdown()
     }
 
     @Test("an upstream that refuses the upgrade: its answer goes back and the connection stays HTTP")
     func refusedUpgrade() async throws {
-        let upstream = try UpgradeUpstream()
-        let proxy = try await TestProxy.start(legacy: upstream.base, candidate: upstream.base, routes: [])
-        let port = proxy.server.port
-        let answers = try await blocking { () throws -> [String] in
-            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
-            let refused = try connection.sendUpgrade(
-                Array("GET /tunnel HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: refuse\r\n\r\n".utf8))
-            let after = try connection.send(HTTPRequest(method: "GET", target: "/after"))
-            return [String(decoding: refused.raw, as: UTF8.self), String(decoding: after.raw, as: UTF8.self)]
+        try await withUpgradeUpstream { upstream in
+            try await withTestProxy(legacy: upstream.base, candidate: upstream.base, routes: []) { proxy in
+                let port = proxy.server.port
+                let answers = try await blocking { () throws -> [String] in
+                    let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+                    let refused = try connection.sendUpgrade(
+                        Array("GET /tunnel HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: refuse\r\n\r\n".utf8))
+                    let after = try connection.send(HTTPRequest(method: "GET", target: "/after"))
+                    return [String(decoding: refused.raw, as: UTF8.self), String(decoding: after.raw, as: UTF8.self)]
+                }
+                #expect(
+                    answers == [
+                        "HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\nserved-by: legacy\r\n\r\nrefused",
+                        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
+                    ])
+                // The refused upgrade's upstream connection is not reused: the upstream may have switched its reading.
+                #expect(upstream.connections == 2)
+                #expect(proxy.server.engine.snapshot.unmatched.counters.tunnels == RouteStats.TunnelCounters())
+            }
         }
-        #expect(
-            answers == [
-                "HTTP/1.1 400 Bad Request\r\nContent-Length: 7\r\nserved-by: legacy\r\n\r\nrefused",
-                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
-            ])
-        // The refused upgrade's upstream connection is not reused: the upstream may have switched its reading.
-        #expect(upstream.connections == 2)
-        #expect(proxy.server.engine.snapshot.unmatched.counters.tunnels == RouteStats.TunnelCounters())
-        await proxy.server.shutdown()
     }
 
     @Test("node-ws refusing a bad handshake: the client gets Express's bytes plus served-by")
     func nodeRefusal() async throws {
         let legacy = try ServiceProcess.legacy()
-        let proxy = try await TestProxy.start(legacy: legacy.base, candidate: legacy.base, routes: ["GET /live"])
-        let request = Array(
-            ("GET /live HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-                + "Sec-WebSocket-Version: 99\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").utf8)
-        let ports = (direct: legacy.port, proxied: proxy.server.port)
-        let (direct, proxied) = try await blocking { () throws -> (String, String) in
-            let direct = try HTTPConnection(host: "127.0.0.1", port: ports.direct).sendUpgrade(request)
-            let proxied = try HTTPConnection(host: "127.0.0.1", port: ports.proxied).sendUpgrade(request)
-            return (String(decoding: direct.raw, as: UTF8.self), String(decoding: proxied.raw, as: UTF8.self))
+        try await withTestProxy(legacy: legacy.base, candidate: legacy.base, routes: ["GET /live"]) { proxy in
+            let request = Array(
+                ("GET /live HTTP/1.1\r\nHost: shop.example\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 99\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").utf8)
+            let ports = (direct: legacy.port, proxied: proxy.server.port)
+            let (direct, proxied) = try await blocking { () throws -> (String, String) in
+                let direct = try HTTPConnection(host: "127.0.0.1", port: ports.direct).sendUpgrade(request)
+                let proxied = try HTTPConnection(host: "127.0.0.1", port: ports.proxied).sendUpgrade(request)
+                return (String(decoding: direct.raw, as: UTF8.self), String(decoding: proxied.raw, as: UTF8.self))
+            }
+            #expect(direct.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+            #expect(proxied == withServedBy(direct, "legacy"))
         }
-        #expect(direct.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
-        #expect(proxied == withServedBy(direct, "legacy"))
-        await proxy.server.shutdown()
     }
 
     @Test("Upgrade: h2c is stripped (RFC 9113 §3.1) and the request answered as HTTP/1.1")
     func h2cIsStripped() async throws {
-        let upstream = try RecordingUpstream()
-        let proxy = try await TestProxy.start(legacy: upstream.base, candidate: upstream.base, routes: [])
-        let port = proxy.server.port
-        let answer = try await blocking {
-            try HTTPConnection(host: "127.0.0.1", port: port).sendUpgrade(
-                Array(
-                    ("GET /h HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
-                        + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n").utf8))
+        try await withRecordingUpstream { upstream in
+            try await withTestProxy(legacy: upstream.base, candidate: upstream.base, routes: []) { proxy in
+                let port = proxy.server.port
+                let answer = try await blocking {
+                    try HTTPConnection(host: "127.0.0.1", port: port).sendUpgrade(
+                        Array(
+                            ("GET /h HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                                + "HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\n\r\n").utf8))
+                }
+                #expect(answer.response.status == 200)
+                #expect(
+                    String(decoding: upstream.received, as: UTF8.self)
+                        == "GET /h HTTP/1.1\r\nHost: h\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-host: h\r\n"
+                        + "x-forwarded-proto: http\r\n\r\n")
+            }
         }
-        #expect(answer.response.status == 200)
-        #expect(
-            String(decoding: upstream.received, as: UTF8.self)
-                == "GET /h HTTP/1.1\r\nHost: h\r\nx-forwarded-for: 127.0.0.1\r\nx-forwarded-host: h\r\n"
-                + "x-forwarded-proto: http\r\n\r\n")
-        await proxy.server.shutdown()
     }
 
     @Test("a rollback keeps open tunnels unless asked to close them; an idle tunnel is closed")
@@ -246,51 +259,61 @@ struct TunnelTests {
         let candidate = try ServiceProcess.legacy()
         var settings = ProxySettings()
         settings.tunnelIdleTimeout = .milliseconds(1500)
-        let proxy = try await TestProxy.start(
+        try await withTestProxy(
             legacy: legacy.base, candidate: candidate.base, routes: ["GET /live"],
-            configure: { $0[0].mode = .new }, settings: settings)
-        let server = proxy.server
-        let port = server.port
-        let (afterRollback, next, afterClose) = try await blocking { () throws -> (String, String, String) in
-            let socket = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
-            try socket.send(text: "one")
-            _ = try socket.receive()
-            try runBlocking { _ = try await server.rollback(route: "GET /live") }
-            try socket.send(text: "still open")
-            let afterRollback = try socket.receive().text
-            let next = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
-            let nextSide = next.handshake.response.headers["served-by"] ?? ""
-            try runBlocking { _ = try await server.rollback(route: "GET /live", closeTunnels: true) }
-            let afterClose: String
-            do {
-                afterClose = "received \(try socket.receive().text)"
-            } catch {
-                afterClose = "closed"
-            }
-            return (afterRollback, nextSide, afterClose)
-        }
-        #expect(afterRollback == "still open")
-        #expect(next == "legacy")
-        #expect(afterClose == "closed")
-        let engine = server.engine
-        #expect(try await waitFor { engine.snapshot.route(named: "GET /live")!.stats.counters.tunnels.open == 0 })
-        let counters = try #require(engine.snapshot.route(named: "GET /live")).stats.counters
-        #expect(counters.candidateTunnels.opened == 1)
-        #expect(counters.legacyTunnels.opened == 1)
-
-        let idleClosed = try await blocking { () throws -> Bool in
-            let socket = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
-            Thread.sleep(forTimeInterval: 3.0)
-            do {
-                try socket.send(text: "too late")
+            configure: { $0[0].mode = .new }, settings: settings
+        ) { proxy in
+            let server = proxy.server
+            let port = server.port
+            let (afterRollback, next, afterClose) = try await blocking { () throws -> (String, String, String) in
+                let socket = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
+                try socket.send(text: "one")
                 _ = try socket.receive()
-                return false
-            } catch {
-                return true
+                try runBlocking { _ = try await server.rollback(route: "GET /live") }
+                try socket.send(text: "still open")
+                let afterRollback = try socket.receive().text
+                let next = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
+                let nextSide = next.handshake.response.headers["served-by"] ?? ""
+                try runBlocking { _ = try await server.rollback(route: "GET /live", closeTunnels: true) }
+                let afterClose: String
+                do {
+                    afterClose = "received \(try socket.receive().text)"
+                } catch {
+                    afterClose = "closed"
+                }
+                return (afterRollback, nextSide, afterClose)
             }
+            #expect(afterRollback == "still open")
+            #expect(next == "legacy")
+            #expect(afterClose == "closed")
+            let engine = server.engine
+            #expect(
+                try await eventually { engine.snapshot.route(named: "GET /live")!.stats.counters.tunnels.open == 0 })
+            let counters = try #require(engine.snapshot.route(named: "GET /live")).stats.counters
+            #expect(counters.candidateTunnels.opened == 1)
+            #expect(counters.legacyTunnels.opened == 1)
+
+            let idleClosed = try await blocking { () throws -> Bool in
+                let socket = try WebSocketClient(host: "127.0.0.1", port: port, target: "/live")
+                // The tunnel opens, then idles until the proxy closes it after its 1.5 s idle timeout.
+                let seen = NIOLockedValueBox((opened: false, closed: false))
+                try runBlocking {
+                    func open() -> UInt64 { engine.snapshot.route(named: "GET /live")!.stats.counters.tunnels.open }
+                    let opened = try await eventually { open() == 1 }
+                    let closed = try await eventually { open() == 0 }
+                    seen.withLockedValue { $0 = (opened, closed) }
+                }
+                guard seen.withLockedValue({ $0 == (true, true) }) else { return false }
+                do {
+                    try socket.send(text: "too late")
+                    _ = try socket.receive()
+                    return false
+                } catch {
+                    return true
+                }
+            }
+            #expect(idleClosed)
         }
-        #expect(idleClosed)
-        await server.shutdown()
     }
 }
 
@@ -321,15 +344,6 @@ func readExactly(_ connection: HTTPConnection, count: Int) throws -> [UInt8] {
     return bytes
 }
 
-/// Polls `condition` every 20 ms for up to 5 s; whether it became true.
-func waitFor(_ condition: @Sendable () -> Bool) async throws -> Bool {
-    for _ in 0..<250 {
-        if condition() { return true }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
-}
-
 /// Runs async work from a blocking test thread (one of `blocking`'s), waiting for it.
 func runBlocking(_ work: @escaping @Sendable () async throws -> Void) throws {
     let done = DispatchSemaphore(value: 0)
@@ -344,26 +358,65 @@ func runBlocking(_ work: @escaping @Sendable () async throws -> Void) throws {
 
 /// A TCP server for upgrade tests. `Upgrade: echo/1` gets a 101 and then every byte back until
 /// the client sends `bye`, when it closes; `Upgrade: refuse` gets a 400 and the connection stays
-/// HTTP; any other request gets `200 ok`.
+/// HTTP; any other request gets `200 ok`. Tests start one with ``withUpgradeUpstream(fileID:line:_:)``.
 final class UpgradeUpstream: @unchecked Sendable {
-    // @unchecked: the recorded values are guarded by `lock`; the rest is set in init.
+    // @unchecked: the recorded values, `descriptors` and `stopped` are guarded by `lock`; the rest is set in init.
     let port: Int
     private let listener: Int32
     private let lock = NIOLock()
     private var recordedHeads: [String] = []
     private var recordedTunnel: [UInt8] = []
     private var accepted = 0
+    private var descriptors: [Int32] = []
+    private var stopped = false
+    /// The accepting thread and one per connection; ``close()`` waits for them.
+    private let threads = DispatchGroup()
 
     init() throws {
         (listener, port) = try listeningSocket()
+        threads.enter()
         Thread.detachNewThread { [self] in
+            defer {
+                Glibc.close(listener)
+                threads.leave()
+            }
             while true {
                 let connection = accept(listener, nil, nil)
                 if connection < 0 { return }
-                lock.withLock { accepted += 1 }
-                Thread.detachNewThread { [self] in serve(connection) }
+                let open = lock.withLock { () -> Bool in
+                    if stopped { return false }
+                    accepted += 1
+                    descriptors.append(connection)
+                    threads.enter()
+                    return true
+                }
+                guard open else {
+                    Glibc.close(connection)
+                    return
+                }
+                Thread.detachNewThread { [self] in
+                    serve(connection)
+                    lock.withLock {
+                        descriptors.removeAll { $0 == connection }
+                        Glibc.close(connection)
+                    }
+                    threads.leave()
+                }
             }
         }
+    }
+
+    /// Stops listening, closes every connection and waits until its threads have ended.
+    func close() async {
+        let alreadyStopped = lock.withLock { () -> Bool in
+            defer { stopped = true }
+            if stopped { return true }
+            shutdown(listener, Int32(SHUT_RDWR))
+            for fd in descriptors { shutdown(fd, Int32(SHUT_RDWR)) }
+            return false
+        }
+        guard !alreadyStopped else { return }
+        _ = try? await blocking { [threads] in threads.wait() }
     }
 
     var base: BaseURL { BaseURL(host: "127.0.0.1", port: port) }
@@ -374,7 +427,6 @@ final class UpgradeUpstream: @unchecked Sendable {
     var connections: Int { lock.withLock { accepted } }
 
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
         var pending: [UInt8] = []
         var tunnel = false
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -410,11 +462,16 @@ final class UpgradeUpstream: @unchecked Sendable {
     }
 
     private func send(_ fd: Int32, _ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        // MSG_NOSIGNAL: a connection shut down by close() fails with EPIPE, not SIGPIPE.
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
+}
 
-    deinit {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-    }
+/// Starts an ``UpgradeUpstream``, runs `body` with it and stops it before returning, also when `body` throws.
+func withUpgradeUpstream<Result>(
+    fileID: String = #fileID, line: Int = #line, _ body: (UpgradeUpstream) async throws -> Result
+) async throws -> Result {
+    try await withTestServer(
+        "upgrade upstream", fileID: fileID, line: line, start: { try UpgradeUpstream() },
+        close: { await $0.close() }, body)
 }

@@ -2,6 +2,7 @@ import BanyanCore
 import BanyanHTTP
 import BanyanProxy
 import Foundation
+import SharedTestSupport
 import Testing
 
 /// In `legacy` mode a client sees Express's bytes, with one field added: `served-by: legacy`.
@@ -49,38 +50,41 @@ struct WireTransparencyTests {
     @Test("the same bytes straight from Express and through the proxy", arguments: cases)
     func sameBytes(_ testCase: Case) async throws {
         let app = try Self.app()
-        let proxy = try await TestProxy.start(legacy: app.base, candidate: app.base, routes: [])
-        let ports = (app.port, proxy.server.port)
-        let (direct, proxied) = try await blocking { () throws -> (Seen, Seen) in
-            (try Self.exchange(testCase, port: ports.0), try Self.exchange(testCase, port: ports.1))
+        try await withTestProxy(legacy: app.base, candidate: app.base, routes: []) { proxy in
+            let ports = (app.port, proxy.server.port)
+            let (direct, proxied) = try await blocking { () throws -> (Seen, Seen) in
+                (try Self.exchange(testCase, port: ports.0), try Self.exchange(testCase, port: ports.1))
+            }
+            await proxy.server.shutdown()
+            #expect(direct.answer.hasPrefix("HTTP/1.1 "))
+            #expect(proxied == Seen(answer: withServedBy(direct.answer, "legacy"), closedAfter: direct.closedAfter))
         }
-        await proxy.server.shutdown()
-        #expect(direct.answer.hasPrefix("HTTP/1.1 "))
-        #expect(proxied == Seen(answer: withServedBy(direct.answer, "legacy"), closedAfter: direct.closedAfter))
     }
 
     @Test("Expect: 100-continue: the interim answer comes before the body is sent, as from Express")
     func expectContinue() async throws {
         let app = try Self.app()
-        let proxy = try await TestProxy.start(legacy: app.base, candidate: app.base, routes: [])
-        let ports = (app.port, proxy.server.port)
-        let head =
-            "POST /echo HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/json\r\nContent-Length: 9\r\n"
-            + "Expect: 100-continue\r\n\r\n"
-        @Sendable func run(_ port: Int) throws -> [String] {
-            let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
-            try connection.write(Array(head.utf8))
-            let interim = try readExactly(connection, count: 25)
-            let final = try connection.sendRaw(Array(#"{"a":[1]}"#.utf8), method: "POST")
-            return [
-                String(decoding: interim, as: UTF8.self), normalizedDate(String(decoding: final.raw, as: UTF8.self)),
-            ]
+        try await withTestProxy(legacy: app.base, candidate: app.base, routes: []) { proxy in
+            let ports = (app.port, proxy.server.port)
+            let head =
+                "POST /echo HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/json\r\nContent-Length: 9\r\n"
+                + "Expect: 100-continue\r\n\r\n"
+            @Sendable func run(_ port: Int) throws -> [String] {
+                let connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+                try connection.write(Array(head.utf8))
+                let interim = try readExactly(connection, count: 25)
+                let final = try connection.sendRaw(Array(#"{"a":[1]}"#.utf8), method: "POST")
+                return [
+                    String(decoding: interim, as: UTF8.self),
+                    normalizedDate(String(decoding: final.raw, as: UTF8.self)),
+                ]
+            }
+            let (direct, proxied) = try await blocking { (try run(ports.0), try run(ports.1)) }
+            await proxy.server.shutdown()
+            #expect(direct[0] == "HTTP/1.1 100 Continue\r\n\r\n")
+            #expect(direct[1].hasPrefix("HTTP/1.1 201 Created\r\n"))
+            #expect(proxied == [direct[0], withServedBy(direct[1], "legacy")])
         }
-        let (direct, proxied) = try await blocking { (try run(ports.0), try run(ports.1)) }
-        await proxy.server.shutdown()
-        #expect(direct[0] == "HTTP/1.1 100 Continue\r\n\r\n")
-        #expect(direct[1].hasPrefix("HTTP/1.1 201 Created\r\n"))
-        #expect(proxied == [direct[0], withServedBy(direct[1], "legacy")])
     }
 
     static func app() throws -> ServiceProcess {

@@ -13,6 +13,7 @@ public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComp
 
 /// The built `banyan` executable: `BANYAN_BIN`, or the debug build in this repository.
 public func banyanExecutable() throws -> String {
+    TestLedger.watchForLeaks()
     let path =
         ProcessInfo.processInfo.environment["BANYAN_BIN"]
         ?? repositoryRoot.appendingPathComponent(".build/debug/banyan").path
