@@ -67,7 +67,12 @@ struct ConfigurationReader {
 
     private static let topLevelKeys = [
         "legacy", "candidate", "express", "listen", "admin", "admin_token", "admin_read_token", "state", "served_by",
-        "request_id", "promote_steps", "routes", "policy", "guard", "forwarded", "io",
+        "request_id", "promote_steps", "routes", "policy", "guard", "forwarded", "io", "limits",
+    ]
+    private static let limitKeys = [
+        "buffer_per_connection", "head_timeout", "body_timeout", "idle_timeout", "connect_timeout",
+        "response_timeout", "send_timeout", "tunnel_idle_timeout", "max_header_fields", "max_head_size",
+        "max_uri_length", "max_connections",
     ]
     private static let forwardedKeys = ["x_forwarded_for", "x_forwarded_proto", "x_forwarded_host", "trusted"]
     private static let routeKeys = [
@@ -165,11 +170,52 @@ struct ConfigurationReader {
             }
         }
 
+        let limits = readLimits(mapping["limits"])
+
         guard let legacy, let candidate else { return nil }
         return Configuration(
             legacy: legacy, candidate: candidate, express: express, listen: listen, admin: admin,
             adminToken: adminToken, adminReadToken: adminReadToken, requestID: requestID, promotion: promotion,
-            state: state, servedByHeader: servedBy, routes: routes, policy: policy, forwarded: forwarded, io: io)
+            state: state, servedByHeader: servedBy, routes: routes, policy: policy, forwarded: forwarded, io: io,
+            limits: limits)
+    }
+
+    // MARK: Limits
+
+    /// `limits:`: durations like `5s` or `500ms`, sizes like `256KiB`, `1MiB` or a number of
+    /// bytes, counts as whole numbers.
+    private mutating func readLimits(_ node: Node?) -> ProxyLimits {
+        var limits = ProxyLimits()
+        guard let node, let entries = mapping(node, key: "limits", allowed: Self.limitKeys) else { return limits }
+        func set(_ name: String, _ path: WritableKeyPath<ProxyLimits, Double>) {
+            if let seconds = duration(entries[name], "limits.\(name)") { limits[keyPath: path] = seconds }
+        }
+        func count(_ name: String, _ path: WritableKeyPath<ProxyLimits, Int>, least: Int) {
+            if let value = wholeNumber(entries[name], "limits.\(name)", least: least) { limits[keyPath: path] = value }
+        }
+        func bytes(_ name: String, _ path: WritableKeyPath<ProxyLimits, Int>, least: Int) {
+            guard let entry = entries[name], let text = scalar(entry, "limits.\(name)") else { return }
+            guard let value = parseSize(text), value >= least else {
+                report(
+                    entry, "limits.\(name)",
+                    "'\(text)' is not a size of \(least) bytes or more; write it like 256KiB, 1MiB or 65536")
+                return
+            }
+            limits[keyPath: path] = value
+        }
+        bytes("buffer_per_connection", \.bufferPerConnection, least: 16_384)
+        set("head_timeout", \.headTimeout)
+        set("body_timeout", \.bodyTimeout)
+        set("idle_timeout", \.idleTimeout)
+        set("connect_timeout", \.connectTimeout)
+        set("response_timeout", \.responseTimeout)
+        set("send_timeout", \.sendTimeout)
+        set("tunnel_idle_timeout", \.tunnelIdleTimeout)
+        count("max_header_fields", \.maxHeaderFields, least: 1)
+        bytes("max_head_size", \.maxHeadSize, least: 1_024)
+        bytes("max_uri_length", \.maxURILength, least: 64)
+        count("max_connections", \.maxConnections, least: 1)
+        return limits
     }
 
     // MARK: Forwarded
@@ -720,6 +766,15 @@ func isToken(_ text: String) -> Bool {
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || "!#$%&'*+-.^_`|~".utf8.contains(byte)
         }
+}
+
+/// Bytes in `256KiB`, `1MiB`, `64KB` (1,000s) or a bare number of bytes.
+func parseSize(_ text: String) -> Int? {
+    let units: [(String, Int)] = [("KiB", 1_024), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1_000), ("MB", 1_000_000)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+        return Int(text.dropLast(suffix.count)).flatMap { $0.multipliedReportingOverflow(by: scale).overflow ? nil : $0 * scale }
+    }
+    return Int(text)
 }
 
 /// Seconds in `2s`, `500ms`, `1.5s`, `2m` or a bare number of seconds.

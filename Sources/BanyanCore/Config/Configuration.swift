@@ -394,6 +394,8 @@ public struct Configuration: Sendable, Hashable {
     public var forwarded: ForwardedHeaders
     /// How the proxy reads and writes its sockets (`io:`).
     public var io: IOMode
+    /// The deadlines and sizes every client connection is held to (`limits:`).
+    public var limits: ProxyLimits
 
     /// Creates a configuration; every argument after `candidate` defaults to the value the file
     /// gives when the key is left out.
@@ -416,6 +418,8 @@ public struct Configuration: Sendable, Hashable {
     ///   - routes: The routes, in file order.
     ///   - policy: The difference policy.
     ///   - forwarded: What the proxy does to forwarding fields.
+    ///   - io: How the proxy reads and writes its sockets.
+    ///   - limits: The deadlines and sizes client connections are held to.
     public init(
         legacy: BaseURL,
         candidate: BaseURL,
@@ -431,7 +435,8 @@ public struct Configuration: Sendable, Hashable {
         routes: [RouteConfig] = [],
         policy: DifferencePolicy = .default,
         forwarded: ForwardedHeaders = ForwardedHeaders(),
-        io: IOMode = .direct
+        io: IOMode = .direct,
+        limits: ProxyLimits = ProxyLimits()
     ) {
         self.legacy = legacy
         self.candidate = candidate
@@ -448,5 +453,6 @@ public struct Configuration: Sendable, Hashable {
         self.policy = policy
         self.forwarded = forwarded
         self.io = io
+        self.limits = limits
     }
 }
