@@ -6,18 +6,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// An error from starting or controlling the proxy, with what to do about it.
-public struct ProxyError: Error, Sendable, CustomStringConvertible {
-    /// The HTTP status the admin API answers with.
-    public let status: Int
-    public let description: String
-
-    init(status: Int = 400, _ description: String) {
-        self.status = status
-        self.description = description
-    }
-}
-
 /// A mode change that is in force on this proxy but could not be written to the state database:
 /// it is kept and written (and so sent to the fleet) when the database is reachable again.
 public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
@@ -112,6 +100,7 @@ public final class ProxyServer: Sendable {
     ) async throws -> ProxyServer {
         if !configuration.admin.isLoopback && configuration.adminToken == nil {
             throw ProxyError(
+                .adminNotLoopback,
                 "admin: \(configuration.admin) is not a loopback address; set admin_token so the admin API "
                     + "requires a bearer token")
         }
@@ -141,7 +130,7 @@ public final class ProxyServer: Sendable {
             acceptor = try Acceptor(host: configuration.listen.host, port: configuration.listen.port)
         } catch {
             try? await group.shutdownGracefully()
-            throw ProxyError("listen: cannot listen on \(configuration.listen): \(error)")
+            throw ProxyError(.listen, "listen: cannot listen on \(configuration.listen): \(error)", cause: error)
         }
         acceptor.start { descriptor in
             let loop = group.next()
@@ -171,7 +160,7 @@ public final class ProxyServer: Sendable {
         } catch {
             acceptor.stop()
             try? await group.shutdownGracefully()
-            throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
+            throw ProxyError(.listen, "admin: cannot listen on \(configuration.admin): \(error)", cause: error)
         }
         server.adminChannel.withLockedValue { $0 = admin }
         try? await server.refreshDataPhases()
@@ -203,7 +192,7 @@ public final class ProxyServer: Sendable {
         return try await setMode(route: name, reason: reason, cause: cause) { current in
             guard let next = ladder.next(after: current) else {
                 throw ProxyError(
-                    status: 409,
+                    .conflict,
                     "route '\(name)' is \(current), the last step of promotion; nothing to promote to")
             }
             return next
@@ -290,7 +279,7 @@ public final class ProxyServer: Sendable {
             let snapshot = engine.snapshot
             guard let route = snapshot.route(named: name) else {
                 let known = snapshot.routes.map { "'\($0.config.route)'" }.joined(separator: ", ")
-                throw ProxyError(status: 404, "no route '\(name)' in the configuration; routes: \(known)")
+                throw ProxyError(.unknownRoute, "no route '\(name)' in the configuration; routes: \(known)")
             }
             let mode = try target(route.mode)
             let override = RouteOverride(
@@ -366,12 +355,13 @@ public final class ProxyServer: Sendable {
     /// Reads the configuration file again (SIGHUP): routes and policy change; a runtime change
     /// stays in force unless the file now says something different for its route.
     public func reload() async throws {
-        guard let configPath else { throw ProxyError("no configuration file to reload (started without one)") }
+        guard let configPath else { throw ProxyError(.reload, "no configuration file to reload (started without one)") }
         let configuration: Configuration
         do {
             configuration = try ConfigurationLoader.load(path: configPath)
         } catch {
-            throw ProxyError(error.description)
+            // The message is the problems as the file loader words them, each with its line.
+            throw ProxyError(.reload, error.description, cause: error)
         }
         let before = Dictionary(
             engine.snapshot.routes.map { ($0.config.route, $0.mode.storageText) }, uniquingKeysWith: { a, _ in a })

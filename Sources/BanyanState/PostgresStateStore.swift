@@ -402,7 +402,7 @@ public final class PostgresStateStore: StateStore {
             connection = try await PostgresConnection.connect(
                 configuration: Self.connectionConfiguration(location), id: -1, logger: logger)
         } catch {
-            throw StateStoreError(description: Self.connectFailure(location, error))
+            throw StateStoreError(.connect, Self.connectFailure(location, error), cause: error)
         }
         do {
             // Cancelling the task closes the connection, which ends the notifications.
@@ -420,8 +420,9 @@ public final class PostgresStateStore: StateStore {
         } catch {
             try? await connection.close()
             throw StateStoreError(
-                description: "state: PostgreSQL at \(location.server): listening for changes stopped: "
-                    + Self.describe(error))
+                .notifications,
+                "state: PostgreSQL at \(location.server): listening for changes stopped: " + Self.describe(error),
+                cause: error)
         }
         try? await connection.close()
     }
@@ -606,8 +607,9 @@ public final class PostgresStateStore: StateStore {
             }
         } catch {
             throw StateStoreError(
-                description: "state: PostgreSQL at \(location.server), database '\(location.database)': "
-                    + Self.describe(error))
+                error is Closed ? .closed : .query,
+                "state: PostgreSQL at \(location.server), database '\(location.database)': " + Self.describe(error),
+                cause: error)
         }
     }
 

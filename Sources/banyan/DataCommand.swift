@@ -84,12 +84,9 @@ func runData<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) thro
     switch outcome.result! {
     case .success(let value): return value
     case .failure(let error as DataError):
-        switch error.kind {
-        case .row:
-            printError("error: \(error.description)")
-            throw ExitCode(1)
-        case .usage, .database: throw UsageError(error.description)
-        }
+        guard error.code == .row else { throw UsageError(error.description) }
+        printError("error: \(error.description)")
+        throw ExitCode(1)
     case .failure(let error as PhaseError):
         printError("refused: \(error.description)")
         throw ExitCode(1)
