@@ -3,6 +3,11 @@
 /// Strict: a full date, `T` (or `t`), a full time with seconds, an optional fraction of any
 /// length, and `Z` (or `z`) or a `±HH:MM` offset. Two timestamps are equal when they name the
 /// same instant, whatever their spelling; ``text`` keeps the spelling.
+///
+/// The diff engine's reading of a timestamp in a JSON body, where two spellings of one instant
+/// are a difference of format, not of value. The data commands' ``UTCTimestamp`` is the other
+/// thing: conversions between a database's timestamps and microseconds, lenient in what it reads.
+/// Both count days with the calendar functions below.
 public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// The text as written.
     public let text: String
@@ -74,6 +79,7 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(fractionDigits)
     }
 
+    /// The days in `month` (1–12) of `year`, in the proleptic Gregorian calendar.
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -74,9 +74,9 @@ public struct RolloutDecision: Sendable, Hashable {
     }
 }
 
-/// How a request to the candidate failed.
-public enum CandidateFailure: String, Sendable, Hashable {
-    /// The connection could not be made (refused, unreachable, connect timeout): the candidate
+/// How a request to an upstream (the candidate, or legacy) failed.
+public enum UpstreamFailure: String, Sendable, Hashable {
+    /// The connection could not be made (refused, unreachable, connect timeout): the upstream
     /// never received the request.
     case refused
     /// The connection closed or reset before a complete answer head arrived.
@@ -97,7 +97,7 @@ public enum FallbackRule {
     public static func shouldFallBack(
         enabled: Bool,
         method: String,
-        failure: CandidateFailure,
+        failure: UpstreamFailure,
         replayable: Bool
     ) -> Bool {
         guard enabled, replayable else { return false }
@@ -107,7 +107,7 @@ public enum FallbackRule {
 
     /// The status the client gets when the failure is not answered by legacy: 504 for a timeout,
     /// 502 otherwise (a candidate's own 5xx is passed through, not replaced).
-    public static func gatewayStatus(for failure: CandidateFailure) -> Int {
+    public static func gatewayStatus(for failure: UpstreamFailure) -> Int {
         failure == .timeout ? 504 : 502
     }
 }

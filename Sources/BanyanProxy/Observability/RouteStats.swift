@@ -11,7 +11,7 @@ public final class RouteStats: Sendable {
         public var errors: UInt64 = 0
         /// Answers by status class: index 0 counts 1xx, 1 counts 2xx, … 4 counts 5xx.
         public var statusClasses: [UInt64] = [0, 0, 0, 0, 0]
-        public var latency = LatencyHistogram()
+        public var latency = RouteLatencyHistogram()
     }
 
     /// Upgrade tunnels (WebSocket and others) to one backend.
@@ -54,6 +54,7 @@ public final class RouteStats: Sendable {
         public var shadowFailing: UInt64 = 0
         public var shadowTimeouts: UInt64 = 0
         public var shadowErrors: UInt64 = 0
+        /// Requests not compared, by ``ShadowSkipReason`` raw value (`skipped_busy`, …).
         public var shadowSkipped: [String: UInt64] = [:]
         public var legacyTunnels = TunnelCounters()
         public var candidateTunnels = TunnelCounters()
@@ -171,12 +172,12 @@ public final class RouteStats: Sendable {
         if let verdict { verdicts?.deliver(route: route, verdict) }
     }
 
-    func recordFallback(_ failure: CandidateFailure) {
+    func recordFallback(_ failure: UpstreamFailure) {
         box.withLockedValue { $0.counters.fallbacks[failure.rawValue, default: 0] += 1 }
     }
 
-    func recordShadowSkipped(_ reason: String) {
-        box.withLockedValue { $0.counters.shadowSkipped[reason, default: 0] += 1 }
+    func recordShadowSkipped(_ reason: ShadowSkipReason) {
+        box.withLockedValue { $0.counters.shadowSkipped[reason.rawValue, default: 0] += 1 }
     }
 
     func recordShadowSent() {

@@ -1,6 +1,10 @@
 /// A log-linear histogram of latencies in microseconds: 16 sub-buckets per power of two, so a
 /// percentile is within about 6% of the exact value. Recording is two shifts and an increment.
-public struct LatencyHistogram: Sendable, Equatable {
+///
+/// The proxy keeps one per route and side for its status and `/metrics`. `banyan bench` reports
+/// with its own `LatencyHistogram` (an HdrHistogram, three significant digits), and a route's
+/// guard with ``LatencyBuckets``, which it can subtract as its window slides.
+public struct RouteLatencyHistogram: Sendable, Equatable {
     static let subBits = 4
     static let subCount = 1 << subBits
     private(set) var buckets: [UInt64]
