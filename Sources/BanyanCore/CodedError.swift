@@ -25,9 +25,9 @@ extension CodedError {
     public var description: String { message }
 
     /// The type, code, message and cause, for a log read by the project's developers:
-    /// `ProxyError(listen): "…" (cause: IOError(…))`.
+    /// `ProxyError(listen): listen: cannot listen on … (cause: IOError(…))`.
     public var debugDescription: String {
-        let head = "\(Self.self)(\(code)): \(String(reflecting: message))"
+        let head = "\(Self.self)(\(code)): \(message)"
         guard let cause else { return head }
         return head + " (cause: \(String(reflecting: cause)))"
     }
