@@ -45,18 +45,4 @@ struct ProxyErrorCodeTests {
         #expect(error.description == cause.description)
         #expect(error.description.hasPrefix("\(configPath):8:"))
     }
-
-    @Test("an admin API off loopback without a token is refused with its own code")
-    func adminNotLoopback() async throws {
-        let upstream = try RecordingUpstream()
-        let configuration = Configuration(
-            legacy: upstream.base, candidate: upstream.base, listen: ListenAddress(host: "127.0.0.1", port: 0),
-            admin: ListenAddress(host: "0.0.0.0", port: 0),
-            state: "sqlite:\(FileManager.default.temporaryDirectory.path)/banyan-admin-\(UUID()).sqlite")
-        await #expect {
-            try await ProxyServer.start(configuration: configuration)
-        } throws: { error in
-            (error as? ProxyError)?.code == .adminNotLoopback
-        }
-    }
 }

@@ -545,7 +545,11 @@ struct ProxyTests {
             legacy: upstream.base, candidate: upstream.base, listen: ListenAddress(host: "127.0.0.1", port: 0),
             admin: ListenAddress(host: "0.0.0.0", port: 0),
             state: "sqlite:\(FileManager.default.temporaryDirectory.path)/banyan-admin-\(UUID()).sqlite")
-        await #expect(throws: ProxyError.self) { try await ProxyServer.start(configuration: configuration) }
+        await #expect {
+            try await ProxyServer.start(configuration: configuration)
+        } throws: { error in
+            (error as? ProxyError)?.code == .adminNotLoopback
+        }
         configuration.admin = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.adminToken = "s3cret"
         let server = try await ProxyServer.start(configuration: configuration)
