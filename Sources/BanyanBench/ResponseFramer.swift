@@ -2,9 +2,9 @@ import BanyanCore
 
 /// Finds where one HTTP/1.1 response ends in the bytes a connection reads, without building the
 /// response: the load generator needs only the status and the end, and a full decoder would cost
-/// more than the trivial servers it must outrun. The head is read with the shared
-/// ``ResponseHeadScanner`` and ``ResponseFraming``; what is its own is reading the body across
-/// reads without keeping it.
+/// more than the trivial servers it must outrun. The head is read with BanyanCore's
+/// `ResponseHeadScanner` and `ResponseFraming`, as the proxy's is; what is its own is following
+/// the body across reads without keeping it.
 ///
 /// Handles `Content-Length`, `Transfer-Encoding: chunked` (with trailers), bodies that end with the
 /// connection, interim 1xx answers, and answers to HEAD. One response at a time (no pipelining).

@@ -21,8 +21,9 @@ public enum ResponseHeadProblem: Error, Sendable, Hashable {
 /// line, then each header field as byte ranges, then the empty line. A line ends at LF, with or
 /// without CR before it; a value has its surrounding spaces and tabs removed.
 ///
-/// The proxy's ``ResponseFraming``-based head parser, the bench's framer and
-/// ``HTTPResponseParser`` all read heads with it, and differ only in what they keep.
+/// The proxy's `ResponseHeadParser`, the bench's `ResponseFramer` and ``HTTPResponseParser`` all
+/// read heads with it and decide framing with ``ResponseFraming``; they differ only in what they
+/// keep.
 public enum ResponseHeadScanner {
     /// What the status line holds.
     public enum StatusLine: Sendable, Equatable {

@@ -32,9 +32,9 @@ public struct ResponseHead: Sendable, Equatable {
 }
 
 /// Parses upstream response heads. Less strict than the request side (the upstream is trusted
-/// to speak HTTP), but framing is decided exactly as RFC 9112 §6.3 says (``ResponseFraming``).
-/// What it adds to the shared ``ResponseHeadScanner``: the lines to pass on, hop-by-hop fields
-/// left out.
+/// to speak HTTP), but framing is decided exactly as RFC 9112 §6.3 says (BanyanCore's
+/// `ResponseFraming`). What it adds to the shared `ResponseHeadScanner`: the lines to pass on,
+/// hop-by-hop fields left out.
 public enum ResponseHeadParser {
     public enum Result: Sendable, Equatable {
         case incomplete
