@@ -6,16 +6,17 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
     public var description: String { rawValue }
 }
 
-/// Whether a request gets a shadow copy, and why not when it does not.
-public enum ShadowChoice: String, Sendable, Hashable {
+/// Whether a request gets a shadow copy, and why not when it does not (``skipReason`` gives the
+/// metrics label).
+public enum ShadowChoice: Sendable, Hashable {
     /// The route is not in shadow mode.
     case none
     /// A copy goes to the candidate.
     case send
     /// Not copied: the method is not idempotent and the route does not allow shadowing it.
-    case skippedUnsafe = "skipped_unsafe"
+    case skippedUnsafe
     /// Not copied: the request fell outside the sampling rate.
-    case skippedSample = "skipped_sample"
+    case skippedSample
 }
 
 /// Who serves one request, whether the candidate gets a copy, and whether the request may fall
