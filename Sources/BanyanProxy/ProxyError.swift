@@ -23,10 +23,14 @@ public struct ProxyError: CodedError, Sendable {
         public static let conflict = Code(value: .conflict)
         /// The configuration file cannot be read again; the routes in force stay.
         public static let reload = Code(value: .reload)
+        /// The code's name, as `debugDescription` shows it (`unknownRoute`, `reload`, …).
         public var description: String { value.rawValue }
     }
 
+    /// What went wrong, broadly: the admin API answers with the status this maps to.
     public let code: Code
+    /// What went wrong and what to do, naming the route, address or setting involved; the admin
+    /// API sends it as `{"error": …}` and the command line prints it.
     public let message: String
     /// The error underneath: a reload's `ConfigurationError` (with each problem's line), a
     /// listener's bind error.

@@ -302,6 +302,7 @@ public struct StateStoreError: CodedError, Sendable {
         public static let query = Code(value: .query)
         /// The store was used after it was closed.
         public static let closed = Code(value: .closed)
+        /// The code's name, as `debugDescription` shows it.
         public var description: String { value.rawValue }
     }
 

@@ -108,9 +108,11 @@ public enum ResponseHeadScanner {
 /// The fields of a response head that decide how its body is delimited and whether the
 /// connection stays open after it (RFC 9112 §6.3 and §9.3), noted one field at a time.
 public struct ResponseFraming: Sendable, Equatable {
+    /// The status code of the status line (200, 101, 304, …).
     public let status: Int
     /// 0 for HTTP/1.0, 1 for HTTP/1.1.
     public let minorVersion: Int
+    /// The Content-Length value, once one was read; nil when the head has none.
     public var contentLength: Int?
     /// Whether Transfer-Encoding ends with `chunked`.
     public var chunked = false
@@ -126,6 +128,7 @@ public struct ResponseFraming: Sendable, Equatable {
         case contentLength, transferEncoding, connection, other
     }
 
+    /// The framing of a head with this status line and, so far, no fields.
     public init(status: Int, minorVersion: Int) {
         self.status = status
         self.minorVersion = minorVersion
