@@ -27,7 +27,7 @@ public struct Baseline: Sendable, Hashable, Codable {
         do {
             return try JSONDecoder().decode(Baseline.self, from: data)
         } catch {
-            throw BenchError(.baseline, "\(path): not a banyan baseline (\(error))")
+            throw BenchError(.baseline, "\(path): not a banyan baseline (\(error))", cause: error)
         }
     }
 

@@ -222,9 +222,10 @@ public struct Bench: Sendable {
         do {
             result = try future.wait()
         } catch let error as BenchError {
-            throw BenchError(error.code, "\(state.target.name) (\(state.target.base)): \(error.message)")
+            throw BenchError(
+                error.code, "\(state.target.name) (\(state.target.base)): \(error.message)", cause: error.cause)
         } catch {
-            throw BenchError(.connect, "\(state.target.name) (\(state.target.base)): \(error)")
+            throw BenchError(.connect, "\(state.target.name) (\(state.target.base)): \(error)", cause: error)
         }
         guard let before, let after = state.sampler?.sample() else { return (result, nil) }
         state.record(after, phase: phase)

@@ -1,6 +1,8 @@
+import BanyanCore
+
 /// Why a benchmark could not run or its inputs could not be read; the message names the target,
 /// file or option and says what to do.
-public struct BenchError: Error, Sendable, Hashable, CustomStringConvertible {
+public struct BenchError: CodedError, Sendable {
     /// What went wrong, broadly.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         fileprivate enum Value: String, Sendable, Hashable {
@@ -20,11 +22,12 @@ public struct BenchError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public let code: Code
     public let message: String
+    public let cause: (any Error)?
 
-    public init(_ code: Code, _ message: String) {
+    /// An error with `message` for the user, made by `cause` if there is one.
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
         self.code = code
         self.message = message
+        self.cause = cause
     }
-
-    public var description: String { message }
 }

@@ -2,6 +2,7 @@ import Histogram
 
 /// Latencies in microseconds, recorded in an HdrHistogram with three significant digits: constant
 /// memory and O(1) recording whatever the sample count, with a bounded quantization error.
+/// (The proxy's per-route counters are its coarser `RouteLatencyHistogram`.)
 public struct LatencyHistogram: Sendable {
     /// The recorded values; one unit is one microsecond.
     public private(set) var histogram: Histogram<UInt64>

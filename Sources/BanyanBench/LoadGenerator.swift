@@ -167,7 +167,7 @@ final class LoadRun: @unchecked Sendable {
             case .success:
                 self.begin()
             case .failure(let error):
-                self.abort("\(self.plan.host):\(self.plan.port): \(describe(error))")
+                self.abort("\(self.plan.host):\(self.plan.port): \(describe(error))", cause: error)
             }
         }
     }
@@ -202,11 +202,11 @@ final class LoadRun: @unchecked Sendable {
         pump(now: origin)
     }
 
-    private func abort(_ message: String) {
+    private func abort(_ message: String, cause: any Error) {
         guard !finished else { return }
         finished = true
         for connection in connections { connection.channel?.close(promise: nil) }
-        promise.fail(BenchError(.connect, message))
+        promise.fail(BenchError(.connect, message, cause: cause))
     }
 
     /// The instant request `sequence` is due.

@@ -1,6 +1,10 @@
+import BanyanCore
+
 /// Finds where one HTTP/1.1 response ends in the bytes a connection reads, without building the
 /// response: the load generator needs only the status and the end, and a full decoder would cost
-/// more than the trivial servers it must outrun.
+/// more than the trivial servers it must outrun. The head is read with BanyanCore's
+/// `ResponseHeadScanner` and `ResponseFraming`, as the proxy's is; what is its own is following
+/// the body across reads without keeping it.
 ///
 /// Handles `Content-Length`, `Transfer-Encoding: chunked` (with trailers), bodies that end with the
 /// connection, interim 1xx answers, and answers to HEAD. One response at a time (no pipelining).
@@ -166,73 +170,57 @@ public struct ResponseFramer: Sendable {
 
     /// Reads the status line and the framing headers; sets the next state. Returns a problem or nil.
     private mutating func parseHead(_ head: UnsafeRawBufferPointer) -> String? {
-        // "HTTP/1.1 200 …"
-        guard head.count >= 12, head[0] == UInt8(ascii: "H"), head[4] == UInt8(ascii: "/"), head[8] == 32 else {
-            return "not an HTTP/1.x status line"
+        var framing: ResponseFraming
+        var index: Int
+        switch ResponseHeadScanner.statusLine(head) {
+        case .incomplete: return Self.describe(.notHTTP1)
+        case .invalid(let problem): return Self.describe(problem)
+        case .valid(let minor, let code, _, let next):
+            framing = ResponseFraming(status: code, minorVersion: minor)
+            index = next
         }
-        var code = 0
-        for i in 9..<12 {
-            let byte = head[i]
-            guard byte >= 48 && byte <= 57 else { return "a status code that is not three digits" }
-            code = code * 10 + Int(byte - 48)
-        }
-        status = code
-        let http10 = head[7] == UInt8(ascii: "0")
-        var contentLength = -1
-        var chunked = false
-        var keepAlive = false
-        closes = false
-        // Header lines: from after the first CRLF to the blank line.
-        var lineStart = 0
-        while lineStart < head.count && head[lineStart] != 10 { lineStart += 1 }
-        lineStart += 1
-        while lineStart < head.count {
-            var lineEnd = lineStart
-            while lineEnd < head.count && head[lineEnd] != 10 { lineEnd += 1 }
-            let contentEnd = lineEnd > lineStart && head[lineEnd - 1] == 13 ? lineEnd - 1 : lineEnd
-            if contentEnd > lineStart {
-                var colon = lineStart
-                while colon < contentEnd && head[colon] != UInt8(ascii: ":") { colon += 1 }
-                if colon < contentEnd {
-                    let name = UnsafeRawBufferPointer(rebasing: head[lineStart..<colon])
-                    var valueStart = colon + 1
-                    while valueStart < contentEnd && (head[valueStart] == 32 || head[valueStart] == 9) {
-                        valueStart += 1
-                    }
-                    let value = UnsafeRawBufferPointer(rebasing: head[valueStart..<contentEnd])
-                    if equalsIgnoringCase(name, "content-length") {
-                        var length = 0
-                        for byte in value where byte != 32 {
-                            guard byte >= 48 && byte <= 57 else { return "a Content-Length that is not a number" }
-                            length = length &* 10 &+ Int(byte - 48)
-                        }
-                        contentLength = length
-                    } else if equalsIgnoringCase(name, "transfer-encoding") {
-                        chunked = containsIgnoringCase(value, "chunked")
-                    } else if equalsIgnoringCase(name, "connection") {
-                        if containsIgnoringCase(value, "close") { closes = true }
-                        if containsIgnoringCase(value, "keep-alive") { keepAlive = true }
-                    }
+        fields: while true {
+            switch ResponseHeadScanner.line(head, at: index) {
+            case .incomplete: return "a response head that does not end with an empty line"
+            case .invalid(let problem): return Self.describe(problem)
+            case .end: break fields
+            case .field(let name, let value, let next):
+                do {
+                    _ = try framing.note(
+                        name: UnsafeRawBufferPointer(rebasing: head[name]),
+                        value: UnsafeRawBufferPointer(rebasing: head[value]))
+                } catch {
+                    return Self.describe(error)
                 }
+                index = next
             }
-            lineStart = lineEnd + 1
         }
-        if http10 && !keepAlive { closes = true }
-        if code >= 100 && code < 200 && code != 101 {
+        status = framing.status
+        if framing.isInterim {
             state = .head
             return nil
         }
-        if !expectsBody || code == 204 || code == 304 {
-            state = .body(remaining: 0)
-        } else if chunked {
-            state = .chunkSize
-        } else if contentLength >= 0 {
-            state = .body(remaining: contentLength)
-        } else {
-            state = .untilClose
-            closes = true
+        let body = framing.framing(requestIsHead: !expectsBody)
+        closes = framing.closes(after: body)
+        switch body {
+        case .none: state = .body(remaining: 0)
+        case .length(let length): state = .body(remaining: length)
+        case .chunked: state = .chunkSize
+        case .untilClose: state = .untilClose
         }
         return nil
+    }
+
+    private static func describe(_ problem: ResponseHeadProblem) -> String {
+        switch problem {
+        case .notHTTP1: "not an HTTP/1.x status line"
+        case .statusNotThreeDigits: "a status code that is not three digits"
+        case .fieldWithoutColon: "a header line without a colon"
+        case .obsoleteFolding: "a header line folded onto the next"
+        case .bareCR: "a bare CR in the response head"
+        case .contentLengthNotANumber: "a Content-Length that is not a number"
+        case .conflictingContentLengths: "two different Content-Length values"
+        }
     }
 }
 
@@ -243,26 +231,4 @@ private func hexValue(_ byte: UInt8) -> Int? {
     case 97...102: Int(byte - 87)
     default: nil
     }
-}
-
-private func equalsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-    guard bytes.count == lowercase.utf8CodeUnitCount else { return false }
-    let expected = lowercase.utf8Start
-    for i in 0..<bytes.count where bytes[i] | 0x20 != expected[i] {
-        return false
-    }
-    return true
-}
-
-private func containsIgnoringCase(_ bytes: UnsafeRawBufferPointer, _ lowercase: StaticString) -> Bool {
-    let n = lowercase.utf8CodeUnitCount
-    guard bytes.count >= n else { return false }
-    let expected = lowercase.utf8Start
-    outer: for start in 0...(bytes.count - n) {
-        for i in 0..<n where bytes[start + i] | 0x20 != expected[i] {
-            continue outer
-        }
-        return true
-    }
-    return false
 }

@@ -232,7 +232,7 @@ struct RejectWriter {
         for (error, row) in failures {
             let located = "table \(table), key \(error.key), column \(error.column): \(error.message)"
             guard policy == .skip else {
-                throw DataError.row(located + "; fix the row or the mapping, or pass --on-error skip")
+                throw DataError(.row, located + "; fix the row or the mapping, or pass --on-error skip")
             }
             report.rowsRejected += 1
             if handle == nil { handle = try Self.open(path) }
@@ -253,11 +253,11 @@ struct RejectWriter {
     static func open(_ path: String) throws -> FileHandle {
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw DataError.usage("cannot create the reject file \(path)")
+                throw DataError(.usage, "cannot create the reject file \(path)")
             }
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
-            throw DataError.usage("cannot write the reject file \(path)")
+            throw DataError(.usage, "cannot write the reject file \(path)")
         }
         handle.seekToEndOfFile()
         return handle
@@ -289,7 +289,7 @@ extension RowTransform {
                 sourceKey: sourceInfo.primaryKey, targetTypes: targetInfo.types)
             return (sourceInfo, targetInfo, transform)
         } catch {
-            throw DataError.usage(error.message)
+            throw DataError(.usage, error.message, cause: error)
         }
     }
 }

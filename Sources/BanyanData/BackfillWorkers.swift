@@ -13,11 +13,12 @@ public enum BackfillWorkers {
 
     public static func run(_ options: BackfillOptions, workers: Int) async throws -> BackfillReport {
         guard case .postgres = options.target else {
-            throw DataError.usage(
+            throw DataError(
+                .usage,
                 "--workers needs a PostgreSQL target: the workers share their progress through it (got \(options.target))"
             )
         }
-        guard !options.dryRun else { throw DataError.usage("--workers cannot be combined with --dry-run") }
+        guard !options.dryRun else { throw DataError(.usage, "--workers cannot be combined with --dry-run") }
         let started = Date()
         let rangeRows = options.chunkSize ?? 10_000
         return try await withStore(options.source) { source in

@@ -22,20 +22,21 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             var path = String(text.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
             guard !path.isEmpty else {
-                throw DataError.usage("'\(text)': write sqlite:PATH, for example sqlite:legacy.db")
+                throw DataError(.usage, "'\(text)': write sqlite:PATH, for example sqlite:legacy.db")
             }
             self = .sqlite(path: path)
             return
         }
         guard PostgresURL.hasScheme(text) else {
-            throw DataError.usage(
+            throw DataError(
+                .usage,
                 "'\(text)' is not a database URL; write sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
         let url: PostgresURL
         do {
             url = try PostgresURL(parsing: text)
         } catch {
-            throw DataError.usage(error.description)
+            throw DataError(.usage, error.description, cause: error)
         }
         let user = url.user ?? "postgres"
         self = .postgres(
@@ -57,14 +58,30 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// An error of the data commands: what went wrong, naming the table, key and column where there is one.
-public struct DataError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable { case usage, database, row }
-    public let kind: Kind
+public struct DataError: CodedError, Sendable {
+    /// What went wrong, broadly: the command line maps it to an exit status.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        fileprivate enum Value: String, Sendable, Hashable {
+            case usage, database, row
+        }
+        fileprivate let value: Value
+        /// An option, URL, mapping or file that cannot be used as given.
+        public static let usage = Code(value: .usage)
+        /// The database cannot be reached or refused a statement.
+        public static let database = Code(value: .database)
+        /// A row that cannot be converted or written.
+        public static let row = Code(value: .row)
+        public var description: String { value.rawValue }
+    }
+
+    public let code: Code
     public let message: String
+    public let cause: (any Error)?
 
-    public var description: String { message }
-
-    public static func usage(_ message: String) -> DataError { DataError(kind: .usage, message: message) }
-    public static func database(_ message: String) -> DataError { DataError(kind: .database, message: message) }
-    public static func row(_ message: String) -> DataError { DataError(kind: .row, message: message) }
+    /// An error with `message` for the user, made by `cause` if there is one.
+    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
 }

@@ -24,7 +24,8 @@ public enum MappingFile {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw DataError.usage("\(path): cannot read the mapping file: \(error.localizedDescription)")
+            throw DataError(
+                .usage, "\(path): cannot read the mapping file: \(error.localizedDescription)", cause: error)
         }
         return try parse(text, file: path)
     }
@@ -33,17 +34,17 @@ public enum MappingFile {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw DataError.usage("\(file): the mapping file is empty")
+                throw DataError(.usage, "\(file): the mapping file is empty")
             }
             root = node
         } catch let error as DataError {
             throw error
         } catch {
-            throw DataError.usage("\(file): not valid YAML: \(error)")
+            throw DataError(.usage, "\(file): not valid YAML: \(error)", cause: error)
         }
         func fail(_ node: Node?, _ key: String, _ message: String) -> DataError {
             let line = node?.mark.map { ":\($0.line):\($0.column)" } ?? ""
-            return DataError.usage("\(file)\(line): \(key): \(message)")
+            return DataError(.usage, "\(file)\(line): \(key): \(message)")
         }
         guard let top = root.mapping else { throw fail(root, "(top)", "expected a mapping with table: and columns:") }
         let known: Set<String> = [

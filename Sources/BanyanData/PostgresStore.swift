@@ -24,7 +24,7 @@ public final class PostgresStore: DataStore {
     }
 
     public static func open(_ url: DatabaseURL) async throws -> PostgresStore {
-        guard case .postgres(let target) = url else { throw DataError.usage("\(url) is not a PostgreSQL URL") }
+        guard case .postgres(let target) = url else { throw DataError(.usage, "\(url) is not a PostgreSQL URL") }
         var logger = Logger(label: "banyan.postgres")
         logger.logLevel = .critical
         let configuration: PostgresConnection.Configuration
@@ -41,7 +41,7 @@ public final class PostgresStore: DataStore {
         do {
             connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
         } catch {
-            throw DataError.database("\(url): cannot connect: \(String(reflecting: error))")
+            throw DataError(.database, "\(url): cannot connect: \(String(reflecting: error))", cause: error)
         }
         _ = try? await connection.query("SET TimeZone = 'UTC'", logger: logger)
         var byteOrder = false
@@ -61,7 +61,7 @@ public final class PostgresStore: DataStore {
         } catch let error as PSQLError {
             let message = error.serverInfo?[.message] ?? String(reflecting: error)
             let detail = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
-            throw DataError.database("\(url): \(message)\(detail) in: \(sql.prefix(300))")
+            throw DataError(.database, "\(url): \(message)\(detail) in: \(sql.prefix(300))", cause: error)
         }
     }
 
@@ -94,7 +94,7 @@ public final class PostgresStore: DataStore {
             WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum
             """, binds)
-        guard !rows.isEmpty else { throw DataError.usage("table \(table) does not exist in \(url)") }
+        guard !rows.isEmpty else { throw DataError(.usage, "table \(table) does not exist in \(url)") }
         var columns = [TableInfo.Column]()
         for row in rows {
             let (name, declared) = try row.decode((String, String).self)
@@ -182,7 +182,7 @@ public final class PostgresStore: DataStore {
     ) async throws -> [[DataValue]] {
         let infos = try columns.map { name in
             guard let column = table.column(name) else {
-                throw DataError.usage("table \(table.name) in \(url) has no column \(name)")
+                throw DataError(.usage, "table \(table.name) in \(url) has no column \(name)")
             }
             return column
         }
@@ -219,7 +219,8 @@ public final class PostgresStore: DataStore {
             case .bytes: return .blob(Array(try cell.decode(ByteBuffer.self).readableBytesView))
             }
         } catch {
-            throw DataError.database("table \(table) column \(column): cannot decode \(cell.dataType): \(error)")
+            throw DataError(
+                .database, "table \(table) column \(column): cannot decode \(cell.dataType): \(error)", cause: error)
         }
     }
 
@@ -315,8 +316,8 @@ public final class PostgresStore: DataStore {
         let stageName = "banyan_stage_\(table.name)"
         let stage = quoted(stageName)
         if let odd = ([table.name] + columns).first(where: { $0.contains("\"") }) {
-            throw DataError.usage(
-                "table \(table.name): the name \(odd) contains a double quote, which COPY cannot take")
+            throw DataError(
+                .usage, "table \(table.name): the name \(odd) contains a double quote, which COPY cannot take")
         }
         var buffer = ByteBuffer()
         buffer.reserveCapacity(rows.count * columns.count * 16)
@@ -431,7 +432,7 @@ public final class PostgresStore: DataStore {
             if error.serverInfo?[.sqlState] == "23505" { throw CopyConflict() }
             let message = error.serverInfo?[.message] ?? String(reflecting: error)
             let context = error.serverInfo?[.detail].map { " (\($0))" } ?? ""
-            throw DataError.row("table \(table): \(message)\(context)")
+            throw DataError(.row, "table \(table): \(message)\(context)", cause: error)
         }
     }
 

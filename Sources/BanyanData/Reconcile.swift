@@ -82,7 +82,8 @@ public enum Reconcile {
         switch options.method {
         case .bisect:
             guard let columns = bisectable else {
-                throw DataError.usage(
+                throw DataError(
+                    .usage,
                     "--method bisect needs both stores in PostgreSQL, a single integer key, every column "
                         + "copied or renamed with the same type, and no tombstones; use --method merge (or auto)")
             }
@@ -144,8 +145,8 @@ public enum Reconcile {
                 switch transform.normalizeTarget(row) {
                 case .success(let values): newMapped = (transform.targetKey(values), values)
                 case .failure(let error):
-                    throw DataError.row(
-                        "table \(plan.newInfo.name), key \(error.key), column \(error.column): \(error.message)")
+                    throw DataError(
+                        .row, "table \(plan.newInfo.name), key \(error.key), column \(error.column): \(error.message)")
                 }
             }
             let order: Int
@@ -258,8 +259,8 @@ public enum Reconcile {
                     }
                 })
         else {
-            throw DataError.usage(
-                "--since needs a watermark column: map a version column (updated_at) or pass --watermark")
+            throw DataError(
+                .usage, "--since needs a watermark column: map a version column (updated_at) or pass --watermark")
         }
         let newColumn = transform.targetColumns[versionIndex]
         let mappingColumn = options.mapping.columns.first { $0.target == newColumn }
@@ -268,7 +269,8 @@ public enum Reconcile {
             legacyColumn = source
         }
         guard let micros = parseSince(since, now: Date()) else {
-            throw DataError.usage(
+            throw DataError(
+                .usage,
                 "--since '\(since)': write an ISO 8601 time (2026-06-02T10:00:00Z), epoch milliseconds, "
                     + "or a duration before now (15m, 2h, 1d)")
         }

@@ -150,7 +150,7 @@ public enum Repair {
                 RowKey(
                     try zip(key.values, sourceKeyTypes).map { value, type in
                         do { return try value.converted(to: type) } catch {
-                            throw DataError.row("table \(legacyInfo.name), key \(key): \(error)")
+                            throw DataError(.row, "table \(legacyInfo.name), key \(key): \(error)")
                         }
                     })
             }
@@ -158,7 +158,8 @@ public enum Repair {
                 table: legacyInfo, columns: transform.sourceColumns, key: legacyKey, keys: sourceKeys)
             let mapped = MappedChunk(rows, transform: transform, tombstones: tombstones)
             if let (error, _) = mapped.failures.first {
-                throw DataError.row(
+                throw DataError(
+                    .row,
                     "table \(legacyInfo.name), key \(error.key), column \(error.column): \(error.message); "
                         + "fix the row or the mapping")
             }

@@ -19,7 +19,7 @@ public final class SQLiteStore: DataStore {
     }
 
     public static func open(_ url: DatabaseURL) async throws -> SQLiteStore {
-        guard case .sqlite(let path) = url else { throw DataError.usage("\(url) is not an SQLite URL") }
+        guard case .sqlite(let path) = url else { throw DataError(.usage, "\(url) is not an SQLite URL") }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty {
             try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -30,7 +30,7 @@ public final class SQLiteStore: DataStore {
         do {
             connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         } catch {
-            throw DataError.database("\(url): cannot open: \(error)")
+            throw DataError(.database, "\(url): cannot open: \(error)", cause: error)
         }
         let store = SQLiteStore(url: url, path: path, connection: connection)
         try await store.execute("PRAGMA busy_timeout = 10000")
@@ -47,7 +47,7 @@ public final class SQLiteStore: DataStore {
         do {
             try await connection.query(sql, binds) { row in collector.append(row.columns.map(\.data)) }
         } catch {
-            throw DataError.database("\(url): \(error) in: \(sql.prefix(200))")
+            throw DataError(.database, "\(url): \(error) in: \(sql.prefix(200))", cause: error)
         }
         return collector.rows
     }
@@ -60,7 +60,7 @@ public final class SQLiteStore: DataStore {
 
     public func tableInfo(_ table: String) async throws -> TableInfo {
         let rows = try await rows("PRAGMA table_info(\(quoted(table)))", [])
-        guard !rows.isEmpty else { throw DataError.usage("table \(table) does not exist in \(url)") }
+        guard !rows.isEmpty else { throw DataError(.usage, "table \(table) does not exist in \(url)") }
         var columns = [TableInfo.Column]()
         var key = [(Int, String)]()
         for row in rows {

@@ -14,8 +14,8 @@ struct Tombstones: Sendable {
         let key = transform.targetKeyIndexes.map { transform.targetColumns[$0] }
         let info = try await new.tableInfo(table)
         for column in key where info.column(column) == nil {
-            throw DataError.usage(
-                "deletes_table \(table) has no column \(column): it needs the key columns of \(newInfo.name)")
+            throw DataError(
+                .usage, "deletes_table \(table) has no column \(column): it needs the key columns of \(newInfo.name)")
         }
         var keys = Set<RowKey>()
         let types = transform.targetKeyIndexes.map { transform.targetTypes[$0] }
@@ -27,7 +27,7 @@ struct Tombstones: Sendable {
                 do {
                     keys.insert(RowKey(try zip(row, types).map { try $0.0.converted(to: $0.1) }))
                 } catch {
-                    throw DataError.row("deletes_table \(table), key \(RowKey(row)): \(error)")
+                    throw DataError(.row, "deletes_table \(table), key \(RowKey(row)): \(error)", cause: error)
                 }
             }
             guard rows.count == 50_000, let last = rows.last else { break }

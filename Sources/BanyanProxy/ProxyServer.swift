@@ -6,20 +6,6 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
-/// An error from starting or controlling the proxy, with what to do about it.
-public struct ProxyError: Error, Sendable, CustomStringConvertible {
-    /// The HTTP status the admin API answers with.
-    public let status: Int
-    /// What went wrong and what to do, naming the route, address or setting involved; the admin
-    /// API sends it as `{"error": …}` and the command line prints it.
-    public let description: String
-
-    init(status: Int = 400, _ description: String) {
-        self.status = status
-        self.description = description
-    }
-}
-
 /// A mode change that is in force on this proxy but could not be written to the state database:
 /// it is kept and written (and so sent to the fleet) when the database is reachable again.
 public struct ModeNotPersisted: Error, Sendable, CustomStringConvertible {
@@ -142,6 +128,7 @@ public final class ProxyServer: Sendable {
     ) async throws -> ProxyServer {
         if !configuration.admin.isLoopback && configuration.adminToken == nil {
             throw ProxyError(
+                .adminNotLoopback,
                 "admin: \(configuration.admin) is not a loopback address; set admin_token so the admin API "
                     + "requires a bearer token")
         }
@@ -178,7 +165,7 @@ public final class ProxyServer: Sendable {
         } catch {
             try? await group.shutdownGracefully()
             await connectPool.shutdown()
-            throw ProxyError("listen: cannot listen on \(configuration.listen): \(error)")
+            throw ProxyError(.listen, "listen: cannot listen on \(configuration.listen): \(error)", cause: error)
         }
         let server = ProxyServer(
             engine: engine, port: listener.port, store: store,
@@ -196,7 +183,7 @@ public final class ProxyServer: Sendable {
             await listener.stop()
             try? await group.shutdownGracefully()
             await connectPool.shutdown()
-            throw ProxyError("admin: cannot listen on \(configuration.admin): \(error)")
+            throw ProxyError(.listen, "admin: cannot listen on \(configuration.admin): \(error)", cause: error)
         }
         server.adminChannel.withLockedValue { $0 = admin }
         try? await server.refreshDataPhases()
@@ -244,7 +231,7 @@ public final class ProxyServer: Sendable {
         return try await setMode(route: name, reason: reason, cause: cause) { current in
             guard let next = ladder.next(after: current) else {
                 throw ProxyError(
-                    status: 409,
+                    .conflict,
                     "route '\(name)' is \(current), the last step of promotion; nothing to promote to")
             }
             return next
@@ -331,7 +318,7 @@ public final class ProxyServer: Sendable {
             let snapshot = engine.snapshot
             guard let route = snapshot.route(named: name) else {
                 let known = snapshot.routes.map { "'\($0.config.route)'" }.joined(separator: ", ")
-                throw ProxyError(status: 404, "no route '\(name)' in the configuration; routes: \(known)")
+                throw ProxyError(.unknownRoute, "no route '\(name)' in the configuration; routes: \(known)")
             }
             let mode = try target(route.mode)
             let override = RouteOverride(
@@ -422,12 +409,13 @@ public final class ProxyServer: Sendable {
     ///   not load or validate (the message names the line and key); the routes in force then stay.
     ///   The store's error when an event cannot be written, after the new routes are in force.
     public func reload() async throws {
-        guard let configPath else { throw ProxyError("no configuration file to reload (started without one)") }
+        guard let configPath else { throw ProxyError(.reload, "no configuration file to reload (started without one)") }
         let configuration: Configuration
         do {
             configuration = try ConfigurationLoader.load(path: configPath)
         } catch {
-            throw ProxyError(error.description)
+            // The message is the problems as the file loader words them, each with its line.
+            throw ProxyError(.reload, error.description, cause: error)
         }
         let before = Dictionary(
             engine.snapshot.routes.map { ($0.config.route, $0.mode.storageText) }, uniquingKeysWith: { a, _ in a })

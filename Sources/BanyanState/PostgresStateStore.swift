@@ -464,7 +464,7 @@ public final class PostgresStateStore: StateStore {
             connection = try await PostgresConnection.connect(
                 configuration: Self.connectionConfiguration(location), id: -1, logger: logger)
         } catch {
-            throw StateStoreError(description: Self.connectFailure(location, error))
+            throw StateStoreError(.connect, Self.connectFailure(location, error), cause: error)
         }
         do {
             // Cancelling the task closes the connection, which ends the notifications.
@@ -482,8 +482,9 @@ public final class PostgresStateStore: StateStore {
         } catch {
             try? await connection.close()
             throw StateStoreError(
-                description: "state: PostgreSQL at \(location.server): listening for changes stopped: "
-                    + Self.describe(error))
+                .notifications,
+                "state: PostgreSQL at \(location.server): listening for changes stopped: " + Self.describe(error),
+                cause: error)
         }
         try? await connection.close()
     }
@@ -682,8 +683,9 @@ public final class PostgresStateStore: StateStore {
             }
         } catch {
             throw StateStoreError(
-                description: "state: PostgreSQL at \(location.server), database '\(location.database)': "
-                    + Self.describe(error))
+                error is Closed ? .closed : .query,
+                "state: PostgreSQL at \(location.server), database '\(location.database)': " + Self.describe(error),
+                cause: error)
         }
     }
 

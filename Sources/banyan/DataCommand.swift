@@ -73,12 +73,9 @@ func runData<T>(_ body: () async throws -> T) async throws -> T {
     switch result {
     case .success(let value): return value
     case .failure(let error as DataError):
-        switch error.kind {
-        case .row:
-            printError("error: \(error.description)")
-            throw ExitCode(1)
-        case .usage, .database: throw UsageError(error.description)
-        }
+        guard error.code == .row else { throw UsageError(error.description) }
+        printError("error: \(error.description)")
+        throw ExitCode(1)
     case .failure(let error as PhaseError):
         printError("refused: \(error.description)")
         throw ExitCode(1)

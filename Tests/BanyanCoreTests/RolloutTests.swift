@@ -69,7 +69,7 @@ struct RolloutTests {
     @Test(
         "fallback only when the candidate never got the request, or the method is idempotent",
         arguments: [
-            ("GET", CandidateFailure.reset, true, true),
+            ("GET", UpstreamFailure.reset, true, true),
             ("GET", .timeout, true, true),
             ("GET", .serverError, true, true),
             ("PUT", .serverError, true, true),
@@ -79,7 +79,7 @@ struct RolloutTests {
             ("POST", .serverError, true, false),
             ("GET", .reset, false, false),
         ])
-    func fallback(method: String, failure: CandidateFailure, replayable: Bool, expected: Bool) {
+    func fallback(method: String, failure: UpstreamFailure, replayable: Bool, expected: Bool) {
         #expect(
             FallbackRule.shouldFallBack(enabled: true, method: method, failure: failure, replayable: replayable)
                 == expected)

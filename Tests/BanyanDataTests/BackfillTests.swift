@@ -118,7 +118,7 @@ import Testing
                     _ = try await Backfill.run(options, source: legacy, target: new)
                     Issue.record("the backfill did not stop")
                 } catch let error as DataError {
-                    #expect(error.kind == .row)
+                    #expect(error.code == .row)
                     #expect(
                         error.message
                             == "table users, key 6, column is_verified: 7 is not 0 or 1 (to boolean); fix the row or "

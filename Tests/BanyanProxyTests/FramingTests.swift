@@ -1,3 +1,4 @@
+import BanyanCore
 import Testing
 
 @testable import BanyanProxy
@@ -115,7 +116,7 @@ struct FramingTests {
 
     @Test("latency percentiles are within one sub-bucket of the exact value")
     func histogram() {
-        var histogram = LatencyHistogram()
+        var histogram = RouteLatencyHistogram()
         for value in 1...1000 { histogram.record(microseconds: UInt64(value)) }
         #expect(histogram.count == 1000)
         let p50 = histogram.value(atQuantile: 0.5)
@@ -123,6 +124,6 @@ struct FramingTests {
         #expect(p50 >= 500 && p50 <= 531)
         #expect(p99 >= 990 && p99 <= 1000)
         #expect(histogram.value(atQuantile: 1) == 1000)
-        #expect(LatencyHistogram().value(atQuantile: 0.5) == 0)
+        #expect(RouteLatencyHistogram().value(atQuantile: 0.5) == 0)
     }
 }

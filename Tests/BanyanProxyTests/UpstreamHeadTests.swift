@@ -12,7 +12,7 @@ struct UpstreamHeadTests {
     ) throws -> Exchange {
         let bytes = Array(text.utf8)
         guard case .complete(let head) = RequestHeadParser.parse(bytes) else {
-            throw ProxyError("the test head does not parse: \(text)")
+            throw ProxyError(.usage, "the test head does not parse: \(text)")
         }
         let configuration = Configuration(
             legacy: try #require(BaseURL(parsing: legacy)),

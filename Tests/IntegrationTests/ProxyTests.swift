@@ -644,7 +644,11 @@ struct ProxyTests {
                 admin: ListenAddress(host: "0.0.0.0", port: 0),
                 state: "sqlite:\(FileManager.default.temporaryDirectory.path)/banyan-admin-\(UUID()).sqlite")
             // Through the scope: a proxy that wrongly starts is shut down at once.
-            await #expect(throws: ProxyError.self) { try await withProxyServer(configuration: configuration) { _ in } }
+            await #expect {
+                try await withProxyServer(configuration: configuration) { _ in }
+            } throws: { error in
+                (error as? ProxyError)?.code == .adminNotLoopback
+            }
             configuration.admin = ListenAddress(host: "127.0.0.1", port: 0)
             configuration.adminToken = "s3cret"
             try await withProxyServer(configuration: configuration) { server in

@@ -31,6 +31,7 @@ public enum IOMode: String, Sendable, Hashable, CaseIterable, CustomStringConver
     /// The same handlers run; the fallback when the direct path misbehaves on a kernel.
     case nio
 
+    /// The spelling banyan.yaml uses: `direct` or `nio`.
     public var description: String { rawValue }
 
     /// The accepted spellings, for error messages.

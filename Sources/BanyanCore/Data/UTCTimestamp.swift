@@ -3,6 +3,11 @@
 ///
 /// A timestamp is a ``DataValue/timestamp(_:)``'s count of microseconds since
 /// 1970-01-01T00:00:00Z.
+///
+/// For the data commands, which read and write a database's timestamps: the parse is lenient (a
+/// space for `T`, a date alone, an offset without a colon, a default offset) and keeps microseconds
+/// only. The diff engine's ``Timestamp`` is the other thing: a strict RFC 3339 value from a JSON
+/// body, which keeps its spelling and any number of fraction digits.
 public enum UTCTimestamp {
     /// Writes a timestamp as ISO 8601 in UTC, such as `2026-06-02T10:00:00.123456Z`.
     ///
@@ -60,7 +65,7 @@ public enum UTCTimestamp {
             return true
         }
         guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2),
-            (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
+            (1...12).contains(month), day >= 1, day <= Timestamp.daysIn(month: Int(month), year: Int(year))
         else { return nil }
         var secondOfDay: Int64 = 0
         var micros: Int64 = 0
@@ -106,7 +111,7 @@ public enum UTCTimestamp {
             }
             guard index == bytes.count else { return nil }
         }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        let days = Int64(Timestamp.daysFromCivil(year: Int(year), month: Int(month), day: Int(day)))
         return ((days * 86_400 + secondOfDay) - offsetMinutes * 60) * 1_000_000 + micros
     }
 
@@ -147,23 +152,8 @@ public enum UTCTimestamp {
         return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
-    private static func daysIn(month: Int64, year: Int64) -> Int64 {
-        let lengths: [Int64] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        return month == 2 && leap ? 29 : lengths[Int(month - 1)]
-    }
-
-    // Howard Hinnant's days_from_civil and civil_from_days.
-    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
+    /// The year, month and day of a day counted from 1970-01-01: the inverse of
+    /// ``Timestamp``'s `daysFromCivil` (Howard Hinnant's civil_from_days).
     static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

@@ -7,6 +7,11 @@
 /// The diff engine uses it to tell `body.date_format` (same instant, other spelling) from
 /// `body.value` (another instant) when both sides send a timestamp string. The fraction is kept
 /// to any precision, so `.1234567` and `.1234568` are different instants.
+///
+/// The diff engine's reading of a timestamp in a JSON body, where two spellings of one instant
+/// are a difference of format, not of value. The data commands' ``UTCTimestamp`` is the other
+/// thing: conversions between a database's timestamps and microseconds, lenient in what it reads.
+/// Both count days with the calendar functions below.
 public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
     /// The text as written.
     public let text: String
@@ -88,6 +93,7 @@ public struct Timestamp: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(fractionDigits)
     }
 
+    /// The days in `month` (1–12) of `year`, in the proleptic Gregorian calendar.
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28

@@ -12,7 +12,8 @@ public struct HTTPParseError: Error, Sendable, Hashable, CustomStringConvertible
     public var description: String { message }
 }
 
-/// Reads one HTTP/1.x response from bytes as they arrive.
+/// Reads one HTTP/1.x response from bytes as they arrive, whole: the head with the shared
+/// ``ResponseHeadScanner`` and ``ResponseFraming``, and the body kept and de-chunked.
 ///
 /// Pure: it owns no socket. Feed it what was read with ``append(_:)``, ask ``next()`` for a
 /// complete response, and call ``finish()`` when the peer closed (a response without framing
@@ -65,14 +66,20 @@ public struct HTTPResponseParser: Sendable {
                 }
                 return nil
             }
-            var response = try parseHead(buffer[start..<headEnd])
             let bodyStart = headEnd + 4
-            if (100..<200).contains(response.status) && response.status != 101 {
+            let head = buffer[start..<bodyStart].withUnsafeBytes { head in
+                Result { () throws(HTTPParseError) in try parseHead(head) }
+            }
+            var (response, framing) = try head.get()
+            if framing.isInterim {
                 rawBytesConsumed.append(contentsOf: buffer[start..<bodyStart])
                 start = bodyStart
                 continue
             }
-            guard let (body, end) = try parseBody(of: response, from: bodyStart, atEOF: atEOF) else { return nil }
+            guard
+                let (body, end) = try parseBody(
+                    framing.framing(requestIsHead: requestMethod == "HEAD"), from: bodyStart, atEOF: atEOF)
+            else { return nil }
             response.body = body
             rawBytesConsumed.append(contentsOf: buffer[start..<end])
             start = end
@@ -92,77 +99,76 @@ public struct HTTPResponseParser: Sendable {
         return nil
     }
 
-    private func parseHead(_ head: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPResponse {
-        let lines = splitLines(head)
-        guard let statusLine = lines.first else { throw HTTPParseError("empty response head") }
-        let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), parts[1].count == 3, let status = Int(parts[1])
-        else { throw HTTPParseError("malformed status line '\(statusLine)'") }
+    /// Reads a whole head (its empty line included) with the shared ``ResponseHeadScanner``.
+    private func parseHead(_ p: UnsafeRawBufferPointer) throws(HTTPParseError) -> (HTTPResponse, ResponseFraming) {
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeRawBufferPointer(rebasing: p[range]), as: UTF8.self)
+        }
+        /// The line that starts at `start`, without its line end.
+        func line(at start: Int) -> String {
+            var end = start
+            while end < p.count && p[end] != 10 { end += 1 }
+            if end > start && p[end - 1] == 13 { end -= 1 }
+            return text(start..<end)
+        }
+        var framing: ResponseFraming
+        var index: Int
+        let reason: Range<Int>
+        switch ResponseHeadScanner.statusLine(p) {
+        case .incomplete, .invalid: throw HTTPParseError("malformed status line '\(line(at: 0))'")
+        case .valid(let minor, let status, let reasonRange, let next):
+            framing = ResponseFraming(status: status, minorVersion: minor)
+            reason = reasonRange
+            index = next
+        }
         var headers = HTTPHeaders()
-        for line in lines.dropFirst() {
-            if line.first == " " || line.first == "\t" {
-                throw HTTPParseError("obsolete line folding in response header line '\(line)'")
-            }
-            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
-                throw HTTPParseError("malformed response header line '\(line)'")
-            }
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingWhitespace()
-            headers.add(name: name, value: value)
-        }
-        return HTTPResponse(
-            status: status,
-            reason: parts.count > 2 ? String(parts[2]) : "",
-            version: String(parts[0]),
-            headers: headers
-        )
-    }
-
-    private func splitLines(_ head: ArraySlice<UInt8>) -> [String] {
-        var lines: [String] = []
-        var lineStart = head.startIndex
-        var index = head.startIndex
-        while index < head.endIndex {
-            if head[index] == 13, index + 1 < head.endIndex, head[index + 1] == 10 {
-                lines.append(String(decoding: head[lineStart..<index], as: UTF8.self))
-                index += 2
-                lineStart = index
-            } else {
-                index += 1
+        var invalidLength = false
+        fields: while true {
+            switch ResponseHeadScanner.line(p, at: index) {
+            case .end, .incomplete: break fields
+            case .invalid(.obsoleteFolding):
+                throw HTTPParseError("obsolete line folding in response header line '\(line(at: index))'")
+            case .invalid: throw HTTPParseError("malformed response header line '\(line(at: index))'")
+            case .field(let name, let value, let next):
+                headers.add(name: text(name), value: text(value))
+                do {
+                    _ = try framing.note(
+                        name: UnsafeRawBufferPointer(rebasing: p[name]),
+                        value: UnsafeRawBufferPointer(rebasing: p[value]))
+                } catch {
+                    invalidLength = true
+                }
+                index = next
             }
         }
-        lines.append(String(decoding: head[lineStart..<head.endIndex], as: UTF8.self))
-        return lines
+        if invalidLength {
+            let lengths = Set(headers.values(for: "content-length"))
+            throw HTTPParseError("invalid content-length '\(lengths.sorted().joined(separator: ", "))'")
+        }
+        let response = HTTPResponse(
+            status: framing.status, reason: text(reason), version: "HTTP/1.\(framing.minorVersion)", headers: headers)
+        return (response, framing)
     }
 
-    private func parseBody(
-        of response: HTTPResponse,
-        from bodyStart: Int,
-        atEOF: Bool
-    ) throws(HTTPParseError) -> ([UInt8], Int)? {
-        // A 101 has no body: what follows it is the new protocol's (see `unconsumed`).
-        if requestMethod == "HEAD" || response.status == 101 || response.status == 204 || response.status == 304 {
+    private func parseBody(_ framing: BodyFraming, from bodyStart: Int, atEOF: Bool) throws(HTTPParseError) -> (
+        [UInt8], Int
+    )? {
+        switch framing {
+        case .none:
+            // A 101 has no body: what follows it is the new protocol's (see `unconsumed`).
             return ([], bodyStart)
-        }
-        let encodings = response.headers.values(for: "transfer-encoding")
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingWhitespace().lowercased() }
-        if encodings.last == "chunked" {
+        case .chunked:
             return try parseChunked(from: bodyStart)
-        }
-        let lengths = Set(response.headers.values(for: "content-length").map { $0.trimmingWhitespace() })
-        if let lengthText = lengths.first {
-            guard lengths.count == 1, let length = Int(lengthText), length >= 0 else {
-                throw HTTPParseError("invalid content-length '\(lengths.sorted().joined(separator: ", "))'")
-            }
+        case .length(let length):
             guard buffer.count - bodyStart >= length else {
                 if atEOF { throw HTTPParseError("the connection closed before the whole body arrived") }
                 return nil
             }
             return (Array(buffer[bodyStart..<(bodyStart + length)]), bodyStart + length)
+        case .untilClose:
+            guard atEOF else { return nil }
+            return (Array(buffer[bodyStart...]), buffer.count)
         }
-        guard atEOF else { return nil }
-        return (Array(buffer[bodyStart...]), buffer.count)
     }
 
     private func parseChunked(from bodyStart: Int) throws(HTTPParseError) -> ([UInt8], Int)? {

@@ -9,16 +9,17 @@ public enum Backend: String, Sendable, Hashable, CaseIterable, CustomStringConve
     public var description: String { rawValue }
 }
 
-/// Whether a request gets a shadow copy, and why not when it does not.
-public enum ShadowChoice: String, Sendable, Hashable {
+/// Whether a request gets a shadow copy, and why not when it does not (``skipReason`` gives the
+/// metrics label).
+public enum ShadowChoice: Sendable, Hashable {
     /// The route is not in shadow mode.
     case none
     /// A copy goes to the candidate.
     case send
     /// Not copied: the method is not idempotent and the route does not allow shadowing it.
-    case skippedUnsafe = "skipped_unsafe"
+    case skippedUnsafe
     /// Not copied: the request fell outside the sampling rate.
-    case skippedSample = "skipped_sample"
+    case skippedSample
 }
 
 /// Who serves one request, whether the candidate gets a copy, and whether the request may fall
@@ -90,9 +91,9 @@ public struct RolloutDecision: Sendable, Hashable {
     }
 }
 
-/// How a request to the candidate failed.
-public enum CandidateFailure: String, Sendable, Hashable {
-    /// The connection could not be made (refused, unreachable, connect timeout): the candidate
+/// How a request to an upstream (the candidate, or legacy) failed.
+public enum UpstreamFailure: String, Sendable, Hashable {
+    /// The connection could not be made (refused, unreachable, connect timeout): the upstream
     /// never received the request.
     case refused
     /// The connection closed or reset before a complete answer head arrived.
@@ -113,7 +114,7 @@ public enum FallbackRule {
     public static func shouldFallBack(
         enabled: Bool,
         method: String,
-        failure: CandidateFailure,
+        failure: UpstreamFailure,
         replayable: Bool
     ) -> Bool {
         guard enabled, replayable else { return false }
@@ -123,7 +124,7 @@ public enum FallbackRule {
 
     /// The status the client gets when the failure is not answered by legacy: 504 for a timeout,
     /// 502 otherwise (a candidate's own 5xx is passed through, not replaced).
-    public static func gatewayStatus(for failure: CandidateFailure) -> Int {
+    public static func gatewayStatus(for failure: UpstreamFailure) -> Int {
         failure == .timeout ? 504 : 502
     }
 }

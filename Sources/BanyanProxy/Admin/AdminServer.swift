@@ -285,7 +285,7 @@ public struct AdminAPI: Sendable {
         do {
             return try await route(request, path: path, role: role)
         } catch let failure as ProxyError {
-            return .json(failure.status, error(failure.description))
+            return .json(Self.status(of: failure.code), error(failure.description))
         } catch {
             return .json(500, self.error("\(error)"))
         }
@@ -332,13 +332,15 @@ public struct AdminAPI: Sendable {
         case ("POST", "/api/routes/mode"):
             let body = try ChangeRequest(request.body)
             guard let route = body.route, let modeName = body.mode else {
-                throw ProxyError("send {\"route\": \"GET /users/:id\", \"mode\": \"canary\", \"percent\": 25}")
+                throw ProxyError(.usage, "send {\"route\": \"GET /users/:id\", \"mode\": \"canary\", \"percent\": 25}")
             }
             guard let mode = RouteMode(storageText: modeName, percent: body.percent) else {
                 throw ProxyError(
-                    "'\(modeName)' is not a mode (legacy, shadow, canary with a percent from 0 to 100, new)")
+                    .usage, "'\(modeName)' is not a mode (legacy, shadow, canary with a percent from 0 to 100, new)")
             }
-            if modeName != "canary" && body.percent != nil { throw ProxyError("a percentage goes with canary only") }
+            if modeName != "canary" && body.percent != nil {
+                throw ProxyError(.usage, "a percentage goes with canary only")
+            }
             return try await Self.change(failAt: failAt) {
                 [
                     try await server.setMode(
@@ -347,13 +349,15 @@ public struct AdminAPI: Sendable {
             }
         case ("POST", "/api/promote"):
             let body = try ChangeRequest(request.body)
-            guard let route = body.route else { throw ProxyError("send {\"route\": \"GET /users/:id\"}") }
+            guard let route = body.route else { throw ProxyError(.usage, "send {\"route\": \"GET /users/:id\"}") }
             return try await Self.change(failAt: failAt) {
                 [try await server.promote(route: route, reason: body.reason ?? "promote", cause: body.cause)]
             }
         case ("POST", "/api/rollback"):
             let body = try ChangeRequest(request.body)
-            guard body.route != nil || body.all else { throw ProxyError("send {\"route\": \"…\"} or {\"all\": true}") }
+            guard body.route != nil || body.all else {
+                throw ProxyError(.usage, "send {\"route\": \"…\"} or {\"all\": true}")
+            }
             return try await Self.change(failAt: failAt, many: true) {
                 try await server.rollback(
                     route: body.all ? nil : body.route, reason: body.reason ?? "rollback", cause: body.cause,
@@ -369,14 +373,14 @@ public struct AdminAPI: Sendable {
             var statuses = server.guardStatus()
             if let name = request.query("route") {
                 guard let runtime = server.engine.snapshot.route(named: name) else {
-                    throw ProxyError(status: 404, "no route '\(name)' in the configuration")
+                    throw ProxyError(.unknownRoute, "no route '\(name)' in the configuration")
                 }
                 statuses = statuses.filter { $0.route == runtime.config.route }
             }
             return .json(200, try Self.snakeCaseJSON(GuardReport(guards: statuses)))
         case ("GET", "/api/fleet"):
             guard let fleet = server.fleetStatus() else {
-                throw ProxyError(status: 404, "this proxy's state is not in PostgreSQL: it has no fleet")
+                throw ProxyError(.notFound, "this proxy's state is not in PostgreSQL: it has no fleet")
             }
             return .json(200, try Self.snakeCaseJSON(fleet))
         case ("POST", "/api/reload"):
@@ -384,7 +388,7 @@ public struct AdminAPI: Sendable {
             return .json(200, ProxyStatus(server).jsonText())
         default:
             throw ProxyError(
-                status: 404,
+                .notFound,
                 "no such admin endpoint: \(request.method) \(path); try "
                     + Self.endpoints.joined(separator: ", "))
         }
@@ -436,6 +440,15 @@ public struct AdminAPI: Sendable {
         ])
     }
 
+    /// The HTTP status the admin API answers a ``ProxyError`` with.
+    static func status(of code: ProxyError.Code) -> Int {
+        switch code {
+        case .unknownRoute, .notFound: return 404
+        case .conflict: return 409
+        default: return 400
+        }
+    }
+
     private func error(_ message: String) -> String {
         JSONValue.object([.init(key: "error", value: .string(message))]).prettyText()
     }
@@ -461,7 +474,7 @@ struct ChangeRequest {
         do {
             body = try JSONParser.parse(bytes)
         } catch {
-            throw ProxyError("the request body is not JSON: \(error)")
+            throw ProxyError(.usage, "the request body is not JSON: \(error)", cause: error)
         }
         if case .string(let value)? = body["route"] { route = value }
         if case .string(let value)? = body["mode"] { mode = value }
@@ -473,7 +486,7 @@ struct ChangeRequest {
         }
         if case .string(let value)? = body["cause"] {
             guard Self.callerCauses.contains(value) else {
-                throw ProxyError("cause '\(value)' is not one of cli, page, api")
+                throw ProxyError(.usage, "cause '\(value)' is not one of cli, page, api")
             }
             cause = value
         }

@@ -36,7 +36,7 @@ public final class MetricsListener: Sendable {
             return MetricsListener(channel: channel, group: group)
         } catch {
             try? await group.shutdownGracefully()
-            throw ProxyError("--metrics-listen: cannot listen on \(address): \(error)")
+            throw ProxyError(.listen, "--metrics-listen: cannot listen on \(address): \(error)", cause: error)
         }
     }
 

@@ -159,12 +159,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             if head.upgrade && decision.shadow == .send {
                 // A tunnel has no answer to compare; its upgrade request is not copied either.
                 decision.shadow = .none
-                route.stats.recordShadowSkipped("skipped_upgrade")
+                route.stats.recordShadowSkipped(.upgrade)
             }
-            switch decision.shadow {
-            case .skippedUnsafe, .skippedSample: route.stats.recordShadowSkipped(decision.shadow.rawValue)
-            case .none, .send: break
-            }
+            if let reason = decision.shadow.skipReason { route.stats.recordShadowSkipped(reason) }
             // A canary's comparison copies only what legacy may see twice without effect: a safe
             // method with no body, and no upgrade.
             if route.compares {
@@ -186,7 +183,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         if decision.shadow == .send || compare, let route {
             if exchange.retainedOverflow {
-                route.stats.recordShadowSkipped("skipped_large")
+                route.stats.recordShadowSkipped(.large)
             } else if engine.acquireShadowSlot(route: route.index, limit: route.config.shadow.concurrency) {
                 exchange.shadow = ShadowPair(
                     route: route, method: head.method, target: head.target, requestID: exchange.requestID,
@@ -194,7 +191,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                 exchange.servedCopy = context.channel.allocator.buffer(capacity: 1024)
                 exchange.servedCopySide = decision.primary
             } else {
-                route.stats.recordShadowSkipped("skipped_busy")
+                route.stats.recordShadowSkipped(.busy)
             }
         }
         // An upgrade goes on a connection of its own: the tunnel keeps it, and servers built on NIO's
@@ -271,7 +268,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             {
                 exchange.retaining = false
                 exchange.retainedOverflow = true
-                if exchange.shadow != nil { dropShadow(exchange, reason: "skipped_large") }
+                if exchange.shadow != nil { dropShadow(exchange, reason: .large) }
                 if exchange.connection == nil {
                     exchange.pending = exchange.retained
                     exchange.retained = nil
@@ -365,7 +362,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         connection.flush(after: loop)
     }
 
-    private func attemptFailed(_ exchange: Exchange, _ failure: CandidateFailure) {
+    private func attemptFailed(_ exchange: Exchange, _ failure: UpstreamFailure) {
         if let connection = exchange.connection {
             connection.pool.discard(connection)
             exchange.connection = nil
@@ -448,7 +445,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             var copy = buffer
             exchange.servedCopy!.writeBuffer(&copy)
             if exchange.servedCopy!.readableBytes > engine.settings.shadowResponseLimit {
-                dropShadow(exchange, reason: "skipped_large")
+                dropShadow(exchange, reason: .large)
             }
         }
         if exchange.response == nil {
@@ -748,7 +745,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         engine.exchangeEnded()
     }
 
-    private func dropShadow(_ exchange: Exchange, reason: String) {
+    private func dropShadow(_ exchange: Exchange, reason: ShadowSkipReason) {
         guard let pair = exchange.shadow else { return }
         exchange.route?.stats.recordShadowSkipped(reason)
         pair.abandon()

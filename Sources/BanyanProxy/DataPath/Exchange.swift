@@ -22,7 +22,7 @@ final class Exchange {
     var connectionReused = false
     var staleRetries = 0
     var deadline: NIODeadline
-    var fallbackReason: CandidateFailure?
+    var fallbackReason: UpstreamFailure?
 
     // The request body.
     enum BodyState {

@@ -1,3 +1,5 @@
+import BanyanCore
+
 /// Finds where a chunked body ends (RFC 9112 §7.1) without copying it, and reports where its
 /// data lies, for a client that cannot read chunked coding (HTTP/1.0).
 ///

@@ -1,17 +1,5 @@
 import BanyanCore
 
-/// How a message's body is delimited (RFC 9112 §6).
-public enum BodyFraming: Sendable, Equatable {
-    /// No body.
-    case none
-    /// Exactly this many bytes.
-    case length(Int)
-    /// Chunked transfer coding.
-    case chunked
-    /// Everything until the connection closes (responses only).
-    case untilClose
-}
-
 /// Why the proxy refused a request before forwarding anything (400, 414, 417, 431, 501 or 505),
 /// with a body that says what was wrong.
 ///
@@ -571,41 +559,10 @@ func matches(_ p: UnsafeRawBufferPointer, at index: Int, _ literal: StaticString
     return true
 }
 
-/// Whether `bytes` equals `lower` (given in lower case) ignoring ASCII case.
-@inline(__always)
-func equalsLower(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
-    let length = lower.utf8CodeUnitCount
-    guard bytes.count == length else { return false }
-    let base = lower.utf8Start
-    for offset in 0..<length where asciiLower(bytes[offset]) != base[offset] { return false }
-    return true
-}
-
 func equalsLowerString(_ bytes: UnsafeRawBufferPointer, _ lower: String) -> Bool {
     var utf8 = lower.utf8.makeIterator()
     for byte in bytes {
         guard let other = utf8.next(), asciiLower(byte) == other else { return false }
     }
     return utf8.next() == nil
-}
-
-@inline(__always)
-func asciiLower(_ byte: UInt8) -> UInt8 {
-    byte >= 65 && byte <= 90 ? byte | 0x20 : byte
-}
-
-/// Calls `body` with each comma-separated token of a field value, trimmed.
-func forEachToken(_ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
-    var index = 0
-    let count = value.count
-    while index < count {
-        while index < count && (value[index] == space || value[index] == tab || value[index] == comma) { index += 1 }
-        let tokenStart = index
-        var tokenEnd = index
-        while index < count && value[index] != comma {
-            if value[index] != space && value[index] != tab { tokenEnd = index + 1 }
-            index += 1
-        }
-        if tokenEnd > tokenStart { body(UnsafeRawBufferPointer(rebasing: value[tokenStart..<tokenEnd])) }
-    }
 }

@@ -1,3 +1,5 @@
+import BanyanCore
+
 /// The parts of an upstream response head the proxy needs: the status, how the body is
 /// delimited, whether the upstream connection stays open, and which lines to pass on.
 ///
@@ -37,7 +39,9 @@ public struct ResponseHead: Sendable, Equatable {
 }
 
 /// Parses upstream response heads. Less strict than the request side (the upstream is trusted
-/// to speak HTTP), but framing is decided exactly as RFC 9112 §6.3 says.
+/// to speak HTTP), but framing is decided exactly as RFC 9112 §6.3 says (BanyanCore's
+/// `ResponseFraming`). What it adds to the shared `ResponseHeadScanner`: the lines to pass on,
+/// hop-by-hop fields left out.
 public enum ResponseHeadParser {
     /// The result of looking at the bytes received so far.
     public enum Result: Sendable, Equatable {
@@ -76,114 +80,67 @@ public enum ResponseHeadParser {
     /// - Returns: `incomplete`, `complete` with the head, or `invalid` with the reason.
     public static func parse(_ p: UnsafeRawBufferPointer, isHead: Bool) -> Result {
         let count = p.count
-        guard count >= 12 else { return .incomplete }
-        let minor: Int
-        if matches(p, at: 0, "HTTP/1.1 ") {
-            minor = 1
-        } else if matches(p, at: 0, "HTTP/1.0 ") {
-            minor = 0
-        } else {
-            return .invalid("the upstream answer does not start with HTTP/1.x")
+        var framing: ResponseFraming
+        var i: Int
+        switch ResponseHeadScanner.statusLine(p) {
+        case .incomplete: return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete
+        case .invalid(let problem): return .invalid(describe(problem))
+        case .valid(let minor, let status, _, let next):
+            framing = ResponseFraming(status: status, minorVersion: minor)
+            i = next
         }
-        var status = 0
-        for offset in 9..<12 {
-            let byte = p[offset]
-            guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") else {
-                return .invalid("the upstream status is not three digits")
-            }
-            status = status * 10 + Int(byte - UInt8(ascii: "0"))
-        }
-        var i = 12
-        while i < count && p[i] != lf { i += 1 }
-        if i == count { return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete }
-        i += 1
+        let status = framing.status
         let statusLineEnd = i
         var kept: [Range<Int>] = []
         kept.reserveCapacity(16)
-        var contentLength: Int?
-        var chunked = false
-        var close = minor == 0
-        var keepAlive = false
-        var saysClose = false
         var connectionLine: Range<Int>?
         var keepAliveLine: Range<Int>?
         var connectionNames: [(Int, Int)] = []
-        while true {
-            if i >= count { return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete }
-            if p[i] == lf {
-                i += 1
-                break
-            }
-            if p[i] == cr {
-                guard i + 1 < count else { return .incomplete }
-                guard p[i + 1] == lf else { return .invalid("a bare CR in the upstream head") }
-                i += 2
-                break
-            }
+        fields: while true {
             let lineStart = i
-            while i < count && p[i] != colon && p[i] != lf { i += 1 }
-            if i == count { return .incomplete }
-            guard p[i] == colon else { return .invalid("an upstream header line without a colon") }
-            let nameEnd = i
-            i += 1
-            while i < count && (p[i] == space || p[i] == tab) { i += 1 }
-            let valueStart = i
-            while i < count && p[i] != lf { i += 1 }
-            if i == count { return .incomplete }
-            var valueEnd = i
-            while valueEnd > valueStart && (p[valueEnd - 1] == cr || p[valueEnd - 1] == space || p[valueEnd - 1] == tab)
-            {
-                valueEnd -= 1
+            let nameRange: Range<Int>
+            let valueRange: Range<Int>
+            switch ResponseHeadScanner.line(p, at: i) {
+            case .incomplete: return count > maxHeadBytes ? .invalid("the upstream head exceeds 64 KiB") : .incomplete
+            case .invalid(let problem): return .invalid(describe(problem))
+            case .end(let next):
+                i = next
+                break fields
+            case .field(let name, let value, let next):
+                nameRange = name
+                valueRange = value
+                i = next
             }
-            i += 1
-            let name = UnsafeRawBufferPointer(rebasing: p[lineStart..<nameEnd])
-            let value = UnsafeRawBufferPointer(rebasing: p[valueStart..<valueEnd])
+            let name = UnsafeRawBufferPointer(rebasing: p[nameRange])
+            let value = UnsafeRawBufferPointer(rebasing: p[valueRange])
             var hopByHop = false
-            var isConnection = false
-            var isKeepAlive = false
-            switch name.count {
-            case 14 where equalsLower(name, "content-length"):
-                var parsed = 0
-                for byte in value {
-                    guard byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"), parsed < 1 << 50 else {
-                        return .invalid("the upstream Content-Length is not a number")
-                    }
-                    parsed = parsed * 10 + Int(byte - UInt8(ascii: "0"))
-                }
-                if let contentLength, contentLength != parsed {
-                    return .invalid("the upstream sent two different Content-Length values")
-                }
-                contentLength = parsed
-            case 17 where equalsLower(name, "transfer-encoding"):
-                var last: UnsafeRawBufferPointer?
-                forEachToken(value) { last = $0 }
-                if let last, equalsLower(last, "chunked") { chunked = true } else { close = true }
-            // Transfer-Encoding is re-sent as received: the body is forwarded in its coding.
-            case 10 where equalsLower(name, "connection"):
-                isConnection = true
-                forEachToken(value) { token in
-                    if equalsLower(token, "close") {
-                        close = true
-                        saysClose = true
-                    } else if equalsLower(token, "keep-alive") {
-                        keepAlive = true
-                    } else {
+            do {
+                switch try framing.note(name: name, value: value) {
+                case .connection:
+                    forEachToken(value) { token in
+                        guard !equalsLower(token, "close") && !equalsLower(token, "keep-alive") else { return }
                         let base = token.baseAddress! - p.baseAddress!
                         connectionNames.append((base, base + token.count))
                     }
+                    if connectionLine == nil && status != 101 { connectionLine = lineStart..<i }
+                // Transfer-Encoding is re-sent as received: the body is forwarded in its coding.
+                case .contentLength, .transferEncoding: break
+                case .other:
+                    switch name.count {
+                    case 10 where equalsLower(name, "keep-alive"):
+                        if keepAliveLine == nil && status != 101 { keepAliveLine = lineStart..<i }
+                    case 16 where equalsLower(name, "proxy-connection"): hopByHop = true
+                    case 7 where equalsLower(name, "upgrade"): hopByHop = true
+                    case 2 where equalsLower(name, "te"): hopByHop = true
+                    default: break
+                    }
                 }
-            case 10 where equalsLower(name, "keep-alive"): isKeepAlive = true
-            case 16 where equalsLower(name, "proxy-connection"): hopByHop = true
-            case 7 where equalsLower(name, "upgrade"): hopByHop = true
-            case 2 where equalsLower(name, "te"): hopByHop = true
-            default: break
+            } catch {
+                return .invalid(describe(error))
             }
             // A 101 passes its Connection and Upgrade on: they tell the client what it switched to.
             if !hopByHop || status == 101 { kept.append(lineStart..<i) }
-            if isConnection && connectionLine == nil && status != 101 { connectionLine = lineStart..<i }
-            if isKeepAlive && keepAliveLine == nil && status != 101 { keepAliveLine = lineStart..<i }
         }
-        if minor == 0 && keepAlive { close = false }
         if !connectionNames.isEmpty && status != 101 {
             // Fields that Connection names are hop-by-hop too (they may come before it).
             kept.removeAll { line in
@@ -195,28 +152,26 @@ public enum ResponseHeadParser {
                 }
             }
         }
-        let framing: BodyFraming
-        if isHead || (status >= 100 && status < 200) || status == 204 || status == 304 {
-            framing = .none
-        } else if chunked {
-            framing = .chunked
-            if contentLength != nil { close = true }
-        } else if let contentLength {
-            framing = contentLength == 0 ? .none : .length(contentLength)
-        } else if close || minor == 0 {
-            framing = .untilClose
-            close = true
-        } else {
-            // HTTP/1.1 without length or chunking: the body runs to the close.
-            framing = .untilClose
-            close = true
-        }
+        let bodyFraming = framing.framing(requestIsHead: isHead)
         return .complete(
             ResponseHead(
-                status: status, minorVersion: minor, length: i, statusLineEnd: statusLineEnd, keptLines: kept,
-                connectionLine: connectionLine, keepAliveLine: keepAliveLine, saysClose: saysClose,
-                saysKeepAlive: keepAlive, framing: framing,
-                reusable: !close))
+                status: status, minorVersion: framing.minorVersion, length: i, statusLineEnd: statusLineEnd,
+                keptLines: kept, connectionLine: connectionLine, keepAliveLine: keepAliveLine,
+                saysClose: framing.saysClose, saysKeepAlive: framing.saysKeepAlive, framing: bodyFraming,
+                reusable: !framing.closes(after: bodyFraming)))
+    }
+
+    /// The problem in the words the proxy logs and answers with.
+    static func describe(_ problem: ResponseHeadProblem) -> String {
+        switch problem {
+        case .notHTTP1: "the upstream answer does not start with HTTP/1.x"
+        case .statusNotThreeDigits: "the upstream status is not three digits"
+        case .fieldWithoutColon: "an upstream header line without a colon"
+        case .obsoleteFolding: "an upstream header line folded onto the next (obsolete line folding)"
+        case .bareCR: "a bare CR in the upstream head"
+        case .contentLengthNotANumber: "the upstream Content-Length is not a number"
+        case .conflictingContentLengths: "the upstream sent two different Content-Length values"
+        }
     }
 }
 

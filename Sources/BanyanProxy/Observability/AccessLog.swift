@@ -58,7 +58,7 @@ public final class AccessLog: Sendable {
             descriptor = open(settings.destination, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
             guard descriptor >= 0 else {
                 throw ProxyError(
-                    "--access-log: cannot open '\(settings.destination)': \(String(cString: strerror(errno)))")
+                    .usage, "--access-log: cannot open '\(settings.destination)': \(String(cString: strerror(errno)))")
             }
             ownsDescriptor = true
         }

@@ -129,15 +129,16 @@ public final class ProxyMetrics: Sendable {
 
     /// Adds the recordings `now` gained over `before` to the route's latency histogram, each at the
     /// middle of its log-linear bucket (so within about 3% of the value measured).
-    private func recordLatency(route: String, backend: String, _ now: LatencyHistogram, since before: LatencyHistogram)
-    {
+    private func recordLatency(
+        route: String, backend: String, _ now: RouteLatencyHistogram, since before: RouteLatencyHistogram
+    ) {
         guard now.count > before.count else { return }
         let timer = CoreMetrics.Timer(
             label: "banyan_request_duration_seconds", dimensions: [("route", route), ("backend", backend)],
             factory: factory)
         for index in now.buckets.indices where now.buckets[index] > before.buckets[index] {
-            let lower = index == 0 ? 0 : LatencyHistogram.upperEdge(of: index - 1) + 1
-            let middle = (lower + LatencyHistogram.upperEdge(of: index)) / 2
+            let lower = index == 0 ? 0 : RouteLatencyHistogram.upperEdge(of: index - 1) + 1
+            let middle = (lower + RouteLatencyHistogram.upperEdge(of: index)) / 2
             for _ in 0..<(now.buckets[index] - before.buckets[index]) {
                 timer.recordNanoseconds(Int64(middle) * 1000)
             }

@@ -14,7 +14,7 @@ public final class RouteStats: Sendable {
         public var statusClasses: [UInt64] = [0, 0, 0, 0, 0]
         /// Each answer's latency, from the request head's arrival to the end of the answer, in
         /// microseconds.
-        public var latency = LatencyHistogram()
+        public var latency = RouteLatencyHistogram()
     }
 
     /// Upgrade tunnels (WebSocket and others) to one backend.
@@ -69,8 +69,8 @@ public final class RouteStats: Sendable {
         public var shadowTimeouts: UInt64 = 0
         /// Copies that failed otherwise (refused, reset, closed, an answer that does not parse).
         public var shadowErrors: UInt64 = 0
-        /// Requests not copied, by reason (`skipped_unsafe`, `skipped_sample`, `skipped_busy`,
-        /// `skipped_large`, `skipped_upgrade`).
+        /// Requests not copied, by ``ShadowSkipReason`` raw value (`skipped_unsafe`, `skipped_sample`,
+        /// `skipped_busy`, `skipped_large`, `skipped_upgrade`).
         public var shadowSkipped: [String: UInt64] = [:]
         /// Upgrade tunnels to legacy.
         public var legacyTunnels = TunnelCounters()
@@ -193,12 +193,12 @@ public final class RouteStats: Sendable {
         if let verdict { verdicts?.deliver(route: route, verdict) }
     }
 
-    func recordFallback(_ failure: CandidateFailure) {
+    func recordFallback(_ failure: UpstreamFailure) {
         box.withLockedValue { $0.counters.fallbacks[failure.rawValue, default: 0] += 1 }
     }
 
-    func recordShadowSkipped(_ reason: String) {
-        box.withLockedValue { $0.counters.shadowSkipped[reason, default: 0] += 1 }
+    func recordShadowSkipped(_ reason: ShadowSkipReason) {
+        box.withLockedValue { $0.counters.shadowSkipped[reason.rawValue, default: 0] += 1 }
     }
 
     func recordShadowSent() {

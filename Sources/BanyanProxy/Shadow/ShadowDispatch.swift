@@ -1,3 +1,4 @@
+import BanyanCore
 import BanyanState
 import NIOCore
 
@@ -54,7 +55,7 @@ final class ShadowCall {
     }
 
     /// No answer to compare: the timeout passed, the connection failed, or the answer was too large.
-    func fail(timeout: Bool, skipped: String? = nil) {
+    func fail(timeout: Bool, skipped: ShadowSkipReason? = nil) {
         guard !done else { return }
         done = true
         if let skipped {
@@ -304,7 +305,7 @@ extension ShadowLane: UpstreamDelegate {
                 switch result {
                 case .incomplete:
                     if available > responseLimit {
-                        calls.removeFirst().fail(timeout: false, skipped: "skipped_large")
+                        calls.removeFirst().fail(timeout: false, skipped: .large)
                         abort(now: now, resend: true)
                     }
                     return
@@ -345,7 +346,7 @@ extension ShadowLane: UpstreamDelegate {
             }
             guard let total else {
                 if available > responseLimit {
-                    calls.removeFirst().fail(timeout: false, skipped: "skipped_large")
+                    calls.removeFirst().fail(timeout: false, skipped: .large)
                     abort(now: now, resend: true)
                 }
                 return

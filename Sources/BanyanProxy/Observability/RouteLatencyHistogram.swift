@@ -4,7 +4,11 @@
 /// Values below 16 µs have a bucket each; the buckets cover the whole `UInt64` range, so no value
 /// is clamped. The proxy keeps one per route and backend (``RouteStats/BackendCounters/latency``),
 /// and the admin API reads its p50, p90 and p99.
-public struct LatencyHistogram: Sendable, Equatable {
+///
+/// The proxy keeps one per route and side for its status and `/metrics`. `banyan bench` reports
+/// with its own `LatencyHistogram` (an HdrHistogram, three significant digits), and a route's
+/// guard with ``LatencyBuckets``, which it can subtract as its window slides.
+public struct RouteLatencyHistogram: Sendable, Equatable {
     static let subBits = 4
     static let subCount = 1 << subBits
     private(set) var buckets: [UInt64]

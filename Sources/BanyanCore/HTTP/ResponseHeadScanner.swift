@@ -1,0 +1,193 @@
+/// What can be wrong in a response head, as ``ResponseHeadScanner`` and ``ResponseFraming`` find
+/// it; each reader words it for its own users.
+public enum ResponseHeadProblem: Error, Sendable, Hashable {
+    /// The answer does not start with `HTTP/1.0 ` or `HTTP/1.1 `.
+    case notHTTP1
+    /// The status is not three digits.
+    case statusNotThreeDigits
+    /// A header line with no colon, or with nothing before it.
+    case fieldWithoutColon
+    /// A header line that starts with a space or a tab (obsolete line folding).
+    case obsoleteFolding
+    /// A CR not followed by LF at the end of the head.
+    case bareCR
+    /// A Content-Length that is not a number.
+    case contentLengthNotANumber
+    /// Two Content-Length fields with different values.
+    case conflictingContentLengths
+}
+
+/// Reads an HTTP/1.x response head in place, a line at a time, without allocating: the status
+/// line, then each header field as byte ranges, then the empty line. A line ends at LF, with or
+/// without CR before it; a value has its surrounding spaces and tabs removed.
+///
+/// The proxy's `ResponseHeadParser`, the bench's `ResponseFramer` and ``HTTPResponseParser`` all
+/// read heads with it and decide framing with ``ResponseFraming``; they differ only in what they
+/// keep.
+public enum ResponseHeadScanner {
+    /// What the status line holds.
+    public enum StatusLine: Sendable, Equatable {
+        /// The line has not ended yet.
+        case incomplete
+        case invalid(ResponseHeadProblem)
+        /// `HTTP/1.minorVersion status reason`; the first header line starts at `next`.
+        case valid(minorVersion: Int, status: Int, reason: Range<Int>, next: Int)
+    }
+
+    /// One line after the status line.
+    public enum Line: Sendable, Equatable {
+        /// The line has not ended yet.
+        case incomplete
+        case invalid(ResponseHeadProblem)
+        /// A header field; the next line starts at `next`.
+        case field(name: Range<Int>, value: Range<Int>, next: Int)
+        /// The empty line that ends the head; the body starts at `next`.
+        case end(next: Int)
+    }
+
+    /// Reads the status line at the start of `p`.
+    @inlinable
+    public static func statusLine(_ p: UnsafeRawBufferPointer) -> StatusLine {
+        let count = p.count
+        var lineEnd = 0
+        while lineEnd < count && p[lineEnd] != 10 { lineEnd += 1 }
+        // "HTTP/1.1 200" is 12 bytes; a shorter line is not a status line once it has ended.
+        if count < 12 { return lineEnd < count ? .invalid(.notHTTP1) : .incomplete }
+        guard isHTTP1(p), p[7] == 48 || p[7] == 49, p[8] == 32 else { return .invalid(.notHTTP1) }
+        var status = 0
+        for offset in 9..<12 {
+            let byte = p[offset]
+            guard byte >= 48 && byte <= 57 else { return .invalid(.statusNotThreeDigits) }
+            status = status * 10 + Int(byte - 48)
+        }
+        if count > 12 && p[12] != 32 && p[12] != 13 && p[12] != 10 { return .invalid(.statusNotThreeDigits) }
+        guard lineEnd < count else { return .incomplete }
+        var reasonEnd = lineEnd
+        if reasonEnd > 12 && p[reasonEnd - 1] == 13 { reasonEnd -= 1 }
+        let reasonStart = Swift.min(13, reasonEnd)
+        return .valid(
+            minorVersion: Int(p[7] - 48), status: status, reason: reasonStart..<reasonEnd, next: lineEnd + 1)
+    }
+
+    @inlinable
+    static func isHTTP1(_ p: UnsafeRawBufferPointer) -> Bool {
+        p[0] == 72 && p[1] == 84 && p[2] == 84 && p[3] == 80 && p[4] == 47 && p[5] == 49 && p[6] == 46  // "HTTP/1."
+    }
+
+    /// Reads the line that starts at `start`: a header field or the empty line.
+    @inlinable
+    public static func line(_ p: UnsafeRawBufferPointer, at start: Int) -> Line {
+        let count = p.count
+        var i = start
+        guard i < count else { return .incomplete }
+        switch p[i] {
+        case 10: return .end(next: i + 1)
+        case 13:
+            guard i + 1 < count else { return .incomplete }
+            return p[i + 1] == 10 ? .end(next: i + 2) : .invalid(.bareCR)
+        case 32, 9: return .invalid(.obsoleteFolding)
+        default: break
+        }
+        while i < count && p[i] != 58 && p[i] != 10 { i += 1 }
+        guard i < count else { return .incomplete }
+        guard p[i] == 58, i > start else { return .invalid(.fieldWithoutColon) }
+        let nameEnd = i
+        i += 1
+        while i < count && (p[i] == 32 || p[i] == 9) { i += 1 }
+        let valueStart = i
+        while i < count && p[i] != 10 { i += 1 }
+        guard i < count else { return .incomplete }
+        var valueEnd = i
+        while valueEnd > valueStart && (p[valueEnd - 1] == 13 || p[valueEnd - 1] == 32 || p[valueEnd - 1] == 9) {
+            valueEnd -= 1
+        }
+        return .field(name: start..<nameEnd, value: valueStart..<valueEnd, next: i + 1)
+    }
+}
+
+/// The fields of a response head that decide how its body is delimited and whether the
+/// connection stays open after it (RFC 9112 §6.3 and §9.3), noted one field at a time.
+public struct ResponseFraming: Sendable, Equatable {
+    /// The status code of the status line (200, 101, 304, …).
+    public let status: Int
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    public let minorVersion: Int
+    /// The Content-Length value, once one was read; nil when the head has none.
+    public var contentLength: Int?
+    /// Whether Transfer-Encoding ends with `chunked`.
+    public var chunked = false
+    /// Whether Transfer-Encoding ends with another coding: the body then runs to the close.
+    public var unchunkedCoding = false
+    /// Whether Connection says `close`.
+    public var saysClose = false
+    /// Whether Connection says `keep-alive`.
+    public var saysKeepAlive = false
+
+    /// Which of the framing fields a field is.
+    public enum Field: Sendable, Equatable {
+        case contentLength, transferEncoding, connection, other
+    }
+
+    /// The framing of a head with this status line and, so far, no fields.
+    public init(status: Int, minorVersion: Int) {
+        self.status = status
+        self.minorVersion = minorVersion
+    }
+
+    /// Whether this is an interim answer (1xx other than 101): the final one follows it.
+    public var isInterim: Bool { status >= 100 && status < 200 && status != 101 }
+
+    /// Notes one header field, returning which framing field it is.
+    @inlinable
+    public mutating func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(ResponseHeadProblem)
+        -> Field
+    {
+        switch name.count {
+        case 14 where equalsLower(name, "content-length"):
+            var parsed = 0
+            for byte in value {
+                guard byte >= 48 && byte <= 57, parsed < 1 << 50 else { throw .contentLengthNotANumber }
+                parsed = parsed * 10 + Int(byte - 48)
+            }
+            if let contentLength, contentLength != parsed { throw .conflictingContentLengths }
+            contentLength = parsed
+            return .contentLength
+        case 17 where equalsLower(name, "transfer-encoding"):
+            var last: UnsafeRawBufferPointer?
+            forEachToken(value) { last = $0 }
+            if let last, equalsLower(last, "chunked") { chunked = true } else { unchunkedCoding = true }
+            return .transferEncoding
+        case 10 where equalsLower(name, "connection"):
+            forEachToken(value) { token in
+                if equalsLower(token, "close") {
+                    saysClose = true
+                } else if equalsLower(token, "keep-alive") {
+                    saysKeepAlive = true
+                }
+            }
+            return .connection
+        default:
+            return .other
+        }
+    }
+
+    /// How the body is delimited: no body for an answer to HEAD, a 1xx, a 204 or a 304; then
+    /// chunked, then Content-Length, and otherwise everything until the connection closes.
+    @inlinable
+    public func framing(requestIsHead: Bool) -> BodyFraming {
+        if requestIsHead || (status >= 100 && status < 200) || status == 204 || status == 304 { return .none }
+        if chunked { return .chunked }
+        if let contentLength { return contentLength == 0 ? .none : .length(contentLength) }
+        return .untilClose
+    }
+
+    /// Whether the connection closes after a body delimited by `framing`: when the body runs to
+    /// the close, Connection says `close`, a coding other than chunked is used, chunking and a
+    /// length are both given, or HTTP/1.0 does not say `keep-alive`.
+    @inlinable
+    public func closes(after framing: BodyFraming) -> Bool {
+        if framing == .untilClose || saysClose || unchunkedCoding { return true }
+        if framing == .chunked && contentLength != nil { return true }
+        return minorVersion == 0 && !saysKeepAlive
+    }
+}

@@ -1,0 +1,58 @@
+import BanyanCore
+import NIOCore
+
+/// Tuning that banyan.yaml does not expose (tests and benchmarks set some of it).
+///
+/// Each value is read once, when ``ProxyServer/start(configuration:configPath:settings:store:log:)``
+/// builds the proxy; the defaults are what `banyan proxy` runs with.
+public struct ProxySettings: Sendable {
+    /// Event-loop threads for clients and upstream connections: 1 unless `banyan proxy --threads
+    /// N` says otherwise; below 1 counts as 1.
+    public var threads: Int = 1
+    /// How long legacy may take to start its answer: 60 s. Past it the client gets 504 (a
+    /// candidate's limit is the route's `timeout`, 30 s by default).
+    public var legacyTimeout: TimeAmount = .seconds(60)
+    /// How long a connection to an upstream may take to be made: 2 s. Past it the upstream counts
+    /// as refusing the connection.
+    public var connectTimeout: TimeAmount = .seconds(2)
+    /// How long an idle pooled upstream connection is kept: 4 s, below Node's 5 s keep-alive, so
+    /// the proxy closes it before Node does.
+    public var upstreamIdleTimeout: TimeAmount = .seconds(4)
+    /// How long an idle client connection is kept between requests: 60 s.
+    public var clientIdleTimeout: TimeAmount = .seconds(60)
+    /// How long an upgrade tunnel (WebSocket) may carry nothing either way before it is closed:
+    /// 10 minutes.
+    public var tunnelIdleTimeout: TimeAmount = .seconds(600)
+    /// How long SIGTERM waits for requests in flight before closing their connections: 10 s.
+    public var drainTimeout: TimeAmount = .seconds(10)
+    /// The largest request body kept for a replay (fallback, stale-connection retry) or a shadow
+    /// copy, in bytes: 1 MiB. A larger body is not replayed and not copied (`skipped_large`). A
+    /// request with neither fallback nor a copy keeps 64 KiB, for a stale-connection retry.
+    public var retainedBodyLimit = 1 << 20
+    /// The largest answer kept for a shadow comparison, in bytes: 4 MiB. A copy with a larger
+    /// answer on either side is not compared (`skipped_large`).
+    public var shadowResponseLimit = 4 << 20
+    /// How long a shadow copy may wait for others to go out with it: 1 ms (zero: the end of the
+    /// event loop's current turn).
+    public var shadowBatchWindow: TimeAmount = .milliseconds(1)
+    /// How many shadow copies one connection carries at once, pipelined: 16 (1: no pipelining).
+    public var shadowPipelineDepth = 16
+    /// How often differences are written to the state database (and the data phases read): 500 ms.
+    public var flushInterval: Duration = .milliseconds(500)
+    /// With a PostgreSQL state: how often the proxy re-reads the fleet's route state even without
+    /// a notification, and reports the version it applied: 2 s, so a lost notification costs at
+    /// most one period.
+    public var fleetPeriod: Duration = .seconds(2)
+    /// Runtime changes kept for the state database while it is unreachable: 1,000; past this the
+    /// oldest are dropped (and counted in `GET /api/fleet`'s `dropped_writes`).
+    public var pendingWriteLimit = 1_000
+    /// Where the access log goes (`banyan proxy --access-log`); nil writes none.
+    public var accessLog: AccessLogSettings?
+    /// How the proxy reads and writes its sockets, over the configuration's `io` (`banyan proxy
+    /// --io`); nil keeps the configuration's.
+    public var io: IOMode?
+
+    /// The defaults above: what `banyan proxy` runs with unless `--threads` or `--access-log` says
+    /// otherwise.
+    public init() {}
+}
