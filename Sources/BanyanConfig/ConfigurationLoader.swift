@@ -772,7 +772,9 @@ func isToken(_ text: String) -> Bool {
 func parseSize(_ text: String) -> Int? {
     let units: [(String, Int)] = [("KiB", 1_024), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1_000), ("MB", 1_000_000)]
     for (suffix, scale) in units where text.hasSuffix(suffix) {
-        return Int(text.dropLast(suffix.count)).flatMap { $0.multipliedReportingOverflow(by: scale).overflow ? nil : $0 * scale }
+        return Int(text.dropLast(suffix.count)).flatMap {
+            $0.multipliedReportingOverflow(by: scale).overflow ? nil : $0 * scale
+        }
     }
     return Int(text)
 }

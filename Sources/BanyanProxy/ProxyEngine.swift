@@ -18,9 +18,18 @@ public final class ProxyEngine: Sendable {
     private let shadowInFlight = NIOLockedValueBox<[Int: Int]>([:])
     private let drainingBox = NIOLockedValueBox(false)
     private let activeExchanges = Atomic<Int>(0)
+    private let openClients = Atomic<Int>(0)
+    /// How often each ``LimitEvent`` happened, indexed as `LimitEvent.allCases`.
+    private let limitCounts = NIOLockedValueBox([Int](repeating: 0, count: LimitEvent.allCases.count))
+    /// Where the proxy reports what it does on its own: here, each connection a limit ended.
+    let log: @Sendable (String) -> Void
 
-    init(snapshot: RoutingSnapshot, settings: ProxySettings, recorder: DifferenceRecorder) throws {
+    init(
+        snapshot: RoutingSnapshot, settings: ProxySettings, recorder: DifferenceRecorder,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         self.settings = settings
+        self.log = log
         self.snapshotBox = NIOLockedValueBox(snapshot)
         let configuration = snapshot.configuration
         self.legacyAddress = try SocketAddress.makeAddressResolvingHost(
@@ -61,6 +70,37 @@ public final class ProxyEngine: Sendable {
 
     func releaseShadowSlot(route: Int) {
         shadowInFlight.withLockedValue { $0[route, default: 1] -= 1 }
+    }
+
+    /// Admits a new client connection unless `maxConnections` are open; each admitted one ends
+    /// with ``clientClosed()``.
+    func admitClient() -> Bool {
+        let open = openClients.wrappingAdd(1, ordering: .relaxed).newValue
+        guard open > settings.maxConnections else { return true }
+        openClients.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func clientClosed() { openClients.subtract(1, ordering: .relaxed) }
+
+    /// Client connections open now.
+    public var clientConnections: Int { openClients.load(ordering: .relaxed) }
+
+    /// Counts one `event` and logs it with the client's address and what happened.
+    func count(_ event: LimitEvent, client: String, detail: String) {
+        let index = LimitEvent.allCases.firstIndex(of: event)!
+        limitCounts.withLockedValue { $0[index] += 1 }
+        if event != .upstreamPaused && event != .clientPaused {
+            log("banyan proxy: \(event.rawValue): \(client): \(detail)")
+        }
+    }
+
+    /// How often each limit acted since the start, by ``LimitEvent`` raw value.
+    public var limitEvents: [String: Int] {
+        let counts = limitCounts.withLockedValue { $0 }
+        var result: [String: Int] = [:]
+        for (index, event) in LimitEvent.allCases.enumerated() { result[event.rawValue] = counts[index] }
+        return result
     }
 
     /// Shadow copies in flight, all routes together.

@@ -144,7 +144,8 @@ public final class ProxyServer: Sendable {
         }
         let metrics = ProxyMetrics()
         let recorder = DifferenceRecorder(policy: configuration.policy, metrics: metrics)
-        let engine = try ProxyEngine(snapshot: snapshot, settings: settings, recorder: recorder)
+        let engine = try ProxyEngine(
+            snapshot: snapshot, settings: settings.resolved(with: configuration.limits), recorder: recorder, log: log)
         let io = settings.io ?? configuration.io
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.threads))
         let connectPool = ConnectPool(io: io)

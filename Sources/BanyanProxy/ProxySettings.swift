@@ -51,8 +51,47 @@ public struct ProxySettings: Sendable {
     /// How the proxy reads and writes its sockets, over the configuration's `io` (`banyan proxy
     /// --io`); nil keeps the configuration's.
     public var io: IOMode?
+    /// The most bytes of answer held for a client that reads slower than its upstream sends:
+    /// 256 KiB. Past it the proxy stops reading that upstream until the client catches up.
+    public var bufferPerConnection = 256 * 1024
+    /// How long a request head may take from its first byte to its end: 60 s; then 408.
+    public var headTimeout: TimeAmount = .seconds(60)
+    /// How long a request body may take from the end of its head: 300 s; then 408, or a close
+    /// once the answer started.
+    public var bodyTimeout: TimeAmount = .seconds(300)
+    /// How long a client may take none of its answer's bytes: 60 s; then the connection closes.
+    public var sendTimeout: TimeAmount = .seconds(60)
+    /// How many client connections may be open at once: 10,000; a new one past it is closed.
+    public var maxConnections = 10_000
+    /// The sizes a request head may reach: 16 KiB in all, an 8 KiB target, 100 fields.
+    public var headLimits = HeadLimits()
 
     /// The defaults above: what `banyan proxy` runs with unless `--threads` or `--access-log` says
     /// otherwise.
     public init() {}
+
+    /// These settings with the file's `limits:` in place of every value still at its default:
+    /// a value a caller set (a test, a benchmark) wins over the file.
+    public func resolved(with limits: ProxyLimits) -> ProxySettings {
+        let defaults = ProxySettings()
+        var result = self
+        func time(_ seconds: Double) -> TimeAmount { .nanoseconds(Int64((seconds * 1e9).rounded())) }
+        func take<Value: Equatable>(_ path: WritableKeyPath<ProxySettings, Value>, _ value: Value) {
+            if self[keyPath: path] == defaults[keyPath: path] { result[keyPath: path] = value }
+        }
+        take(\.legacyTimeout, time(limits.responseTimeout))
+        take(\.connectTimeout, time(limits.connectTimeout))
+        take(\.clientIdleTimeout, time(limits.idleTimeout))
+        take(\.tunnelIdleTimeout, time(limits.tunnelIdleTimeout))
+        take(\.bufferPerConnection, limits.bufferPerConnection)
+        take(\.headTimeout, time(limits.headTimeout))
+        take(\.bodyTimeout, time(limits.bodyTimeout))
+        take(\.sendTimeout, time(limits.sendTimeout))
+        take(\.maxConnections, limits.maxConnections)
+        take(
+            \.headLimits,
+            HeadLimits(
+                headBytes: limits.maxHeadSize, targetBytes: limits.maxURILength, fields: limits.maxHeaderFields))
+        return result
+    }
 }

@@ -100,6 +100,41 @@ struct ConfigurationLoaderTests {
         #expect(direct.io == .direct)
     }
 
+    @Test("limits: every key is read; the rest keep their defaults")
+    func readsLimits() throws {
+        let yaml = """
+            legacy: http://a:1
+            candidate: http://b:2
+            limits:
+              buffer_per_connection: 64KiB
+              head_timeout: 5s
+              body_timeout: 30s
+              idle_timeout: 75s
+              connect_timeout: 500ms
+              response_timeout: 10s
+              send_timeout: 20s
+              tunnel_idle_timeout: 2m
+              max_header_fields: 50
+              max_head_size: 8KiB
+              max_uri_length: 4096
+              max_connections: 500
+
+            """
+        let limits = try ConfigurationLoader.parse(yaml: yaml).limits
+        #expect(
+            limits
+                == ProxyLimits(
+                    bufferPerConnection: 65_536, headTimeout: 5, bodyTimeout: 30, idleTimeout: 75, connectTimeout: 0.5,
+                    responseTimeout: 10, sendTimeout: 20, tunnelIdleTimeout: 120, maxHeaderFields: 50,
+                    maxHeadSize: 8_192,
+                    maxURILength: 4_096, maxConnections: 500))
+        let defaults = try ConfigurationLoader.parse(yaml: "legacy: http://a:1\ncandidate: http://b:2\n").limits
+        #expect(defaults == ProxyLimits())
+        #expect(defaults.bufferPerConnection == 262_144)
+        #expect(defaults.headTimeout == 60)
+        #expect(defaults.maxConnections == 10_000)
+    }
+
     @Test func appliesDefaults() throws {
         let configuration = try ConfigurationLoader.parse(
             yaml: "legacy: http://localhost:3000\ncandidate: http://localhost:8080\n")
@@ -203,6 +238,25 @@ struct ConfigurationLoaderTests {
             "unknown Express flavour",
             "express: 6\n",
             "banyan.yaml:3:10: express: unknown Express flavour '6'; allowed: 4, 4-debian, 5"
+        ),
+        (
+            "a limit that is not a duration",
+            "limits:\n  head_timeout: soon\n",
+            "banyan.yaml:4:17: limits.head_timeout: 'soon' is not a duration; write it like 60s, 500ms or 10m"
+        ),
+        (
+            "a buffer bound below 16 KiB",
+            "limits:\n  buffer_per_connection: 1KiB\n",
+            "banyan.yaml:4:26: limits.buffer_per_connection: '1KiB' is not a size of 16384 bytes or more; write it "
+                + "like 256KiB, 1MiB or 65536"
+        ),
+        (
+            "an unknown limit",
+            "limits:\n  header_timeout: 5s\n",
+            "banyan.yaml:4:3: limits.header_timeout: unknown key 'header_timeout'; allowed here: "
+                + "buffer_per_connection, head_timeout, body_timeout, idle_timeout, connect_timeout, response_timeout, "
+                + "send_timeout, tunnel_idle_timeout, max_header_fields, max_head_size, max_uri_length, "
+                + "max_connections (did you mean 'head_timeout'?)"
         ),
         (
             "unknown socket I/O",

@@ -88,6 +88,8 @@ struct StrictFramingTests {
             (": chunked", "a header line with an empty name"),
             ("Tra\rnsfer-Encoding: chunked", "an invalid character in a header name"),
             ("Transfer-\u{C3}\u{A9}ncoding: chunked", "an invalid character in a header name"),
+            ("Transfer_Encoding: chunked", "a header named like Host, Content-Length or Transfer-Encoding with '_'"),
+            ("content_length: 5", "a header named like Host, Content-Length or Transfer-Encoding with '_'"),
         ])
     func fieldNames(line: String, reason: String) {
         #expect(parse("POST / HTTP/1.1\r\nHost: a\r\n\(line)\r\n\r\n") == refused(400, reason))
@@ -134,6 +136,10 @@ struct StrictFramingTests {
             ("GET / HTTP/1.1 ", 400, "the request line does not end with CRLF"),
             ("GET\t/ HTTP/1.1", 400, "the request line is not 'METHOD target HTTP/1.1'"),
             ("GET /\u{0}/ HTTP/1.1", 400, "the request target is empty or holds a control character or a space"),
+            (
+                "GET /caf\u{E9} HTTP/1.1", 400,
+                "the request target holds a byte outside ASCII; percent-encode it (RFC 3986)"
+            ),
         ])
     func requestLines(line: String, status: Int, reason: String) {
         #expect(parse("\(line)\r\nHost: a\r\n\r\n") == refused(status, reason))
@@ -221,8 +227,8 @@ struct StrictFramingTests {
     @Test(
         "chunk extensions and trailers RFC 9112 allows are accepted",
         arguments: [
-            "5;a\r\nhello\r\n0\r\n\r\n", "5;a=b\r\nhello\r\n0\r\n\r\n", "5 ;a=\"q \\\" v\"\r\nhello\r\n0\r\n\r\n",
-            "5;a;b=c\r\nhello\r\n0\r\n\r\n", "5 ; a = b \r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0;last\r\n\r\n",
+            "5;a\r\nhello\r\n0\r\n\r\n", "5;a=b\r\nhello\r\n0\r\n\r\n", "5;a=\"q \\\" v\"\r\nhello\r\n0\r\n\r\n",
+            "5;a;b=c\r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0;last\r\n\r\n",
             "5\r\nhello\r\n0\r\nX-Trailer: v\u{C3}\u{A9}\r\nY: \r\n\r\n", "005\r\nhello\r\n000\r\n\r\n",
         ])
     func validChunked(text: String) throws {
@@ -235,7 +241,13 @@ struct StrictFramingTests {
     @Test(
         "chunked bodies that parsers read differently are refused",
         arguments: [
-            ("5 \r\nhello\r\n0\r\n\r\n", "whitespace after a chunk size that no extension follows"),
+            ("5 \r\nhello\r\n0\r\n\r\n", "whitespace in a chunk size line"),
+            ("5 ;a=b\r\nhello\r\n0\r\n\r\n", "whitespace in a chunk size line"),
+            ("5\t;a=b\r\nhello\r\n0\r\n\r\n", "whitespace in a chunk size line"),
+            ("5; a=b\r\nhello\r\n0\r\n\r\n", "a chunk extension without a name"),
+            ("5;a =b\r\nhello\r\n0\r\n\r\n", "an invalid character in a chunk extension"),
+            ("5;a= b\r\nhello\r\n0\r\n\r\n", "a chunk extension's value is neither a token nor a quoted string"),
+            ("5;a=b \r\nhello\r\n0\r\n\r\n", "an invalid character in a chunk extension"),
             ("5;\r\nhello\r\n0\r\n\r\n", "a chunk extension without a name"),
             ("5;=b\r\nhello\r\n0\r\n\r\n", "a chunk extension without a name"),
             ("5;a=\r\nhello\r\n0\r\n\r\n", "a chunk extension's value is neither a token nor a quoted string"),

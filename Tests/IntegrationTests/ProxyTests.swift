@@ -572,7 +572,8 @@ struct ProxyTests {
                     legacy: legacy.base, candidate: candidate.base, routes: [], settings: settings(io: io)
                 ) { proxy in
                     let port = proxy.server.port
-                    let received = try await blocking { () throws -> [UInt8] in
+                    let engine = proxy.server.engine
+                    let (received, pausedWhileNotReading) = try await blocking { () throws -> ([UInt8], Int?) in
                         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
                         defer { close(fd) }
                         var address = sockaddr_in()
@@ -588,8 +589,12 @@ struct ProxyTests {
                         let requests = Array(
                             "GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /small HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
                         _ = requests.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                        // Not a wait for a condition: the client not reading for a while is what is under test.
-                        usleep(400_000)
+                        // The client reads nothing until the proxy stopped reading legacy: the
+                        // proxy holds at most its buffer bound, the rest waits in legacy's socket.
+                        let clock = ContinuousClock()
+                        let giveUp = clock.now + .seconds(10)
+                        while engine.limitEvents["upstream_paused"] == 0 && clock.now < giveUp { usleep(10_000) }
+                        let pausedWhileNotReading = engine.limitEvents["upstream_paused"]
                         var timeout = timeval(tv_sec: 10, tv_usec: 0)
                         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                         var bytes: [UInt8] = []
@@ -599,8 +604,9 @@ struct ProxyTests {
                             if count <= 0 { break }
                             bytes += chunk[0..<count]
                         }
-                        return bytes
+                        return (bytes, pausedWhileNotReading)
                     }
+                    #expect(pausedWhileNotReading == 1)
                     let head1 = "HTTP/1.1 200 OK\r\nContent-Length: \(big.count)\r\nserved-by: legacy\r\n\r\n"
                     let head2 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok"
                     // Compared as Booleans: a failure prints a line, not 32 MiB.

@@ -6,7 +6,7 @@
 /// (`banyan_limit_events_total`), logged, and answered as nginx answers it: 408 for a request
 /// head or body that did not arrive in time, 504 for an upstream that did not answer, a close
 /// otherwise (docs/proxy.md, "Limits").
-public struct ProxyLimits: Sendable, Equatable {
+public struct ProxyLimits: Sendable, Hashable {
     /// The most bytes of answer the proxy holds for one client that reads slower than the
     /// upstream sends (`buffer_per_connection`, 256 KiB): past it the proxy stops reading that
     /// upstream until the client catches up, and the same the other way for a request body.

@@ -20,10 +20,16 @@ public struct ProxyStatus: Codable, Sendable, Equatable {
     public var routes: [RouteStatus]
     /// The requests no route matched (legacy serves them).
     public var unmatched: BackendsStatus
+    /// Client connections open now; absent from a proxy that does not count them.
+    public var clientConnections: Int?
+    /// How often each limit acted since the start, by cause (`head_timeout`, `send_timeout`,
+    /// `upstream_paused`, …; docs/proxy.md, "Limits"); absent from a proxy that does not count them.
+    public var limits: [String: Int]?
 
     enum CodingKeys: String, CodingKey {
-        case legacy, candidate, listen, requestsInFlight, shadowsInFlight, routes, unmatched
+        case legacy, candidate, listen, requestsInFlight, shadowsInFlight, routes, unmatched, limits
         case tunnelsOpen = "tunnels_open"
+        case clientConnections = "client_connections"
     }
 
     /// The route called `name` (as written in `routes:`).
@@ -206,7 +212,8 @@ extension ProxyStatus {
                 }
                 return status
             },
-            unmatched: BackendsStatus(snapshot.unmatched.counters))
+            unmatched: BackendsStatus(snapshot.unmatched.counters),
+            clientConnections: server.engine.clientConnections, limits: server.engine.limitEvents)
     }
 
     /// The JSON text the admin API answers with; on one line unless `pretty`.

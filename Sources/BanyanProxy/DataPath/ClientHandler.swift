@@ -32,6 +32,15 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private var trust: (snapshot: ObjectIdentifier, trusted: Bool)?
     private var readingPaused = false
     private var idleSince = NIODeadline.now()
+    /// When the first byte of the head being read arrived; nil when no head is in progress.
+    private var headStarted: NIODeadline?
+    /// When the client stopped taking bytes (its socket unwritable past the buffer bound); nil
+    /// while it keeps up.
+    private var sendStalledSince: NIODeadline?
+    /// The upstream connection not read while the client is `bufferPerConnection` behind.
+    private var heldUpstream: UpstreamConnection?
+    /// Whether this connection counts against `maxConnections`.
+    private var admitted = false
     private let servedBy: String
     /// Every byte to the client goes through it, in order.
     private let writer: DirectWriter
@@ -55,6 +64,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let bound = engine.settings.bufferPerConnection
+        try? context.channel.syncOptions?.setOption(
+            .writeBufferWaterMark, value: ChannelOptions.Types.WriteBufferWaterMark(low: bound / 2, high: bound))
         loop.clients[ObjectIdentifier(self)] = self
         loop.startSweeping()
     }
@@ -65,10 +77,52 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard engine.admitClient() else {
+            engine.count(
+                .maxConnections, client: clientAddress,
+                detail: "\(engine.settings.maxConnections) connections are open; closed this one")
+            phase = .closed
+            context.close(promise: nil)
+            return
+        }
+        admitted = true
         context.fireChannelActive()
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            sendStalledSince = nil
+            if let held = heldUpstream {
+                heldUpstream = nil
+                held.setReading(true)
+            }
+        } else if sendStalledSince == nil {
+            sendStalledSince = .now()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Stops reading `connection` while the client is `bufferPerConnection` behind; the client's
+    /// socket becoming writable again resumes it.
+    private func holdUpstreamWhileBehind(_ connection: UpstreamConnection) {
+        guard heldUpstream == nil, !context.channel.isWritable else { return }
+        heldUpstream = connection
+        connection.setReading(false)
+        engine.count(.upstreamPaused, client: clientAddress, detail: "")
+    }
+
+    /// Reads `connection` again before it goes back to its pool or away.
+    private func releaseHeldUpstream(_ connection: UpstreamConnection) {
+        guard heldUpstream === connection else { return }
+        heldUpstream = nil
+        connection.setReading(true)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        if admitted {
+            admitted = false
+            engine.clientClosed()
+        }
         if case .tunnel(let tunnel) = phase { tunnel.close() }
         phase = .closed
         if let exchange { abandon(exchange) }
@@ -99,6 +153,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             feedBody(exchange, &buffer)
             exchange.connection?.flush()
         }
+        if exchange == nil && headStarted == nil { headStarted = .now() }
         if buffer.readableBytes > 0 {
             if inbound == nil {
                 inbound = buffer
@@ -115,7 +170,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func processInbound() {
         while case .http = phase, exchange == nil, var buffer = inbound, buffer.readableBytes > 0 {
-            let result = buffer.withUnsafeReadableBytes { RequestHeadParser.parse($0) }
+            let result = buffer.withUnsafeReadableBytes {
+                RequestHeadParser.parse($0, limits: engine.settings.headLimits)
+            }
             switch result {
             case .incomplete:
                 return
@@ -139,6 +196,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func start(head: RequestHead, headBytes: ByteBuffer) {
         let now = NIODeadline.now()
+        headStarted = nil
         let snapshot = engine.snapshot
         let path = String(head.path)
         let route = snapshot.table.matchIndex(method: head.method, path: path).map {
@@ -417,17 +475,55 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         switch phase {
         case .http: break
         case .tunnel(let tunnel):
-            if tunnel.isIdle(now: now, timeout: engine.settings.tunnelIdleTimeout) { closeNow() }
+            if tunnel.isIdle(now: now, timeout: engine.settings.tunnelIdleTimeout) {
+                engine.count(.tunnelIdleTimeout, client: clientAddress, detail: "the tunnel carried nothing; closed")
+                closeNow()
+            } else if let stalled = sendStalledSince, stalled + engine.settings.sendTimeout < now {
+                engine.count(.sendTimeout, client: clientAddress, detail: "the client took no bytes; closed")
+                closeNow()
+            }
             return
         case .closed: return
         }
-        if let exchange {
+        if let stalled = sendStalledSince, stalled + engine.settings.sendTimeout < now {
+            engine.count(.sendTimeout, client: clientAddress, detail: "the client took no bytes of its answer; closed")
+            closeNow()
+        } else if let exchange {
             if exchange.response == nil && exchange.deadline < now {
                 attemptFailed(exchange, .timeout)
+            } else if !exchange.requestComplete && exchange.start + engine.settings.bodyTimeout < now {
+                bodyTimedOut(exchange)
             }
-        } else if idleSince + engine.settings.clientIdleTimeout < now || engine.isDraining {
+        } else if let headStarted, inbound != nil, headStarted + engine.settings.headTimeout < now {
+            engine.count(.headTimeout, client: clientAddress, detail: "the request head did not complete; 408")
+            inbound = nil
+            writeProxyResponse(
+                status: 408, reason: "Request Timeout",
+                body: "banyan: the request head did not arrive within \(seconds(engine.settings.headTimeout))\n",
+                close: true)
+        } else if engine.isDraining {
+            closeNow()
+        } else if inbound == nil && idleSince + engine.settings.clientIdleTimeout < now {
+            engine.count(.idleTimeout, client: clientAddress, detail: "no request; closed")
             closeNow()
         }
+    }
+
+    /// A request body that did not complete within `bodyTimeout`: 408 while no answer has
+    /// started (the upstream connection, holding part of the body, is closed), a close after.
+    private func bodyTimedOut(_ exchange: Exchange) {
+        engine.count(.bodyTimeout, client: clientAddress, detail: "the request body did not complete")
+        guard exchange.response == nil else {
+            closeNow()
+            return
+        }
+        exchange.connection.map { $0.pool.discard($0) }
+        exchange.connection = nil
+        finishExchange(exchange)
+        writeProxyResponse(
+            status: 408, reason: "Request Timeout",
+            body: "banyan: the request body did not arrive within \(seconds(engine.settings.bodyTimeout))\n",
+            close: true)
     }
 
     // MARK: Upstream → client
@@ -672,11 +768,25 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func upstreamReadComplete(from connection: UpstreamConnection) {
         if case .tunnel(let tunnel) = phase {
-            if tunnel.connection === connection { writer.flush(context) }
+            if tunnel.connection === connection {
+                writer.flush(context)
+                holdUpstreamWhileBehind(connection)
+            }
             return
         }
         guard let exchange, exchange.connection === connection, exchange.response != nil else { return }
         writer.flush(context)
+        holdUpstreamWhileBehind(connection)
+    }
+
+    func upstreamWritabilityChanged(_ connection: UpstreamConnection, writable: Bool) {
+        guard let exchange, exchange.connection === connection, !exchange.requestComplete else { return }
+        if !writable {
+            pauseReading()
+            engine.count(.clientPaused, client: clientAddress, detail: "")
+        } else if readingPaused && (inbound?.readableBytes ?? 0) <= 65_536 {
+            resumeReading()
+        }
     }
 
     func upstreamClosed(_ connection: UpstreamConnection) {
@@ -706,6 +816,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         let response = exchange.response!
         if let connection = exchange.connection {
             exchange.connection = nil
+            releaseHeldUpstream(connection)
             // After a refused upgrade the upstream may still read the connection as the new protocol.
             if response.reusable && exchange.requestComplete && !exchange.upstreamSpoiled && !exchange.head.upgrade {
                 connection.pool.release(connection)
@@ -731,6 +842,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         } else {
             loop.flushAfterPass(writer, context)
             idleSince = now
+            if inbound != nil { headStarted = now }
             if readingPaused { resumeReading() }
             processInbound()
         }
@@ -816,4 +928,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         try? context.channel.syncOptions?.setOption(.autoRead, value: true)
         context.read()
     }
+}
+
+/// A time as the proxy's answers say it: `5 s`, `1.5 s`, `500 ms`.
+private func seconds(_ amount: TimeAmount) -> String {
+    let nanoseconds = amount.nanoseconds
+    if nanoseconds % 1_000_000_000 == 0 { return "\(nanoseconds / 1_000_000_000) s" }
+    if nanoseconds < 1_000_000_000 { return "\(nanoseconds / 1_000_000) ms" }
+    return "\(Double(nanoseconds) / 1e9) s"
 }

@@ -5,6 +5,13 @@ protocol UpstreamDelegate: AnyObject {
     func upstreamRead(_ buffer: ByteBuffer, from connection: UpstreamConnection)
     func upstreamReadComplete(from connection: UpstreamConnection)
     func upstreamClosed(_ connection: UpstreamConnection)
+    /// The connection's socket stopped (false) or started again (true) taking bytes as fast as
+    /// they are written: a request body should wait for it.
+    func upstreamWritabilityChanged(_ connection: UpstreamConnection, writable: Bool)
+}
+
+extension UpstreamDelegate {
+    func upstreamWritabilityChanged(_ connection: UpstreamConnection, writable: Bool) {}
 }
 
 /// One keep-alive connection to legacy or the candidate, owned by one request at a time.

@@ -57,6 +57,11 @@ final class UpstreamHandler: ChannelInboundHandler {
         delegate.upstreamReadComplete(from: connection)
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        guard let connection, let delegate = connection.delegate else { return }
+        delegate.upstreamWritabilityChanged(connection, writable: context.channel.isWritable)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         guard let connection else { return }
         connection.isActive = false

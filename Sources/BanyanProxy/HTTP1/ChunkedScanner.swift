@@ -9,7 +9,7 @@ import BanyanCore
 /// may be split across buffers.
 public struct ChunkedScanner: Sendable, Equatable {
     enum State: Sendable, Equatable {
-        case size, sizeSpace, extensionName, extensionNameEnd, extensionValueStart, extensionToken, extensionQuoted,
+        case size, extensionName, extensionNameEnd, extensionValueStart, extensionToken, extensionQuoted,
             extensionEscape, extensionAfterName, extensionValueEnd, sizeLF, data, dataCR, dataLF, trailerStart,
             trailerName, trailerValue,
             trailerLF, finalLF, done
@@ -63,8 +63,8 @@ public struct ChunkedScanner: Sendable, Equatable {
                     digits += 1
                 } else if digits > 0 && byte == semicolon {
                     state = .extensionName
-                } else if digits > 0 && (byte == space || byte == tab) {
-                    state = .sizeSpace
+                } else if byte == space || byte == tab {
+                    throw Malformed(reason: "whitespace in a chunk size line")
                 } else if digits > 0 && byte == cr {
                     state = .sizeLF
                 } else if byte == lf {
@@ -73,20 +73,14 @@ public struct ChunkedScanner: Sendable, Equatable {
                     throw Malformed(reason: "a chunk size is not hexadecimal")
                 }
                 index += 1
-            // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1)
-            case .sizeSpace:
-                let byte = p[index]
-                if byte == semicolon {
-                    state = .extensionName
-                } else if byte != space && byte != tab {
-                    throw Malformed(reason: "whitespace after a chunk size that no extension follows")
-                }
-                index += 1
+            // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ) (RFC 9112 §7.1.1).
+            // A sender must not send the whitespace (BWS, RFC 9110 §5.6.3) and Node's parser refuses
+            // it, so it is refused here rather than forwarded to be read two ways.
             case .extensionName:
                 let byte = p[index]
                 if isTokenByte(byte) {
                     state = .extensionNameEnd
-                } else if byte != space && byte != tab {
+                } else {
                     throw Malformed(reason: "a chunk extension without a name")
                 }
                 index += 1
@@ -105,7 +99,7 @@ public struct ChunkedScanner: Sendable, Equatable {
                     state = .sizeLF
                 } else if byte == semicolon {
                     state = .extensionName
-                } else if byte != space && byte != tab {
+                } else {
                     throw Malformed(reason: "an invalid character in a chunk extension")
                 }
                 index += 1
@@ -115,7 +109,7 @@ public struct ChunkedScanner: Sendable, Equatable {
                     state = .extensionQuoted
                 } else if isTokenByte(byte) {
                     state = .extensionToken
-                } else if byte != space && byte != tab {
+                } else {
                     throw Malformed(reason: "a chunk extension's value is neither a token nor a quoted string")
                 }
                 index += 1
@@ -147,7 +141,7 @@ public struct ChunkedScanner: Sendable, Equatable {
                     state = .sizeLF
                 } else if byte == semicolon {
                     state = .extensionName
-                } else if byte != space && byte != tab {
+                } else {
                     throw Malformed(reason: "an invalid character in a chunk extension")
                 }
                 index += 1

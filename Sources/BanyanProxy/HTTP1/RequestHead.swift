@@ -190,13 +190,16 @@ public enum RequestHeadParser {
         let methodEnd = i
         i += 1
         let targetStart = i
-        while i < count && p[i] > space && p[i] != 0x7F && p[i] != hash { i += 1 }
+        while i < count && p[i] > space && p[i] < 0x7F && p[i] != hash { i += 1 }
         if i - targetStart > limits.targetBytes {
             return .rejected(
                 RequestRejection(status: 414, reason: "the request target exceeds \(limits.targetBytes) bytes"))
         }
         if i == count { return tooLongOrIncomplete(count - start, maxHeadBytes) }
         if p[i] == hash { return .rejected(.bad("the request target holds '#' (a fragment is never sent)")) }
+        if p[i] >= 0x80 {
+            return .rejected(.bad("the request target holds a byte outside ASCII; percent-encode it (RFC 3986)"))
+        }
         if i == targetStart || p[i] != space {
             return .rejected(.bad("the request target is empty or holds a control character or a space"))
         }
@@ -346,6 +349,13 @@ public enum RequestHeadParser {
             case 15 where equalsLower(name, "x-forwarded-for"):
                 role = .forwardedFor
                 forwardedFor = fields.count
+            case 4, 14, 17:
+                // Some servers read `_` as `-`: `Transfer_Encoding` would frame the body for them.
+                if equalsLowerDashed(name, "host") || equalsLowerDashed(name, "content-length")
+                    || equalsLowerDashed(name, "transfer-encoding")
+                {
+                    return .rejected(.bad("a header named like Host, Content-Length or Transfer-Encoding with '_'"))
+                }
             default: break
             }
             fields.append(
@@ -565,4 +575,16 @@ func equalsLowerString(_ bytes: UnsafeRawBufferPointer, _ lower: String) -> Bool
         guard let other = utf8.next(), asciiLower(byte) == other else { return false }
     }
     return utf8.next() == nil
+}
+
+/// Whether `bytes` equals `lower` (given in lower case) ignoring ASCII case, with `_` read as `-`.
+private func equalsLowerDashed(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+    let length = lower.utf8CodeUnitCount
+    guard bytes.count == length else { return false }
+    let base = lower.utf8Start
+    for offset in 0..<length {
+        let byte = bytes[offset] == UInt8(ascii: "_") ? UInt8(ascii: "-") : asciiLower(bytes[offset])
+        if byte != base[offset] { return false }
+    }
+    return true
 }

@@ -18,6 +18,7 @@ public final class ProxyMetrics: Sendable {
     /// scrapes from adding the same increase twice.
     private let seen = NIOLockedValueBox<[String: RouteStats.Counters]>([:])
     private let seenTunnels = NIOLockedValueBox<[String: Int]>([:])
+    private let seenLimits = NIOLockedValueBox<[String: Int]>([:])
 
     /// The label requests no route matches get.
     public static let unmatchedRoute = "(unmatched)"
@@ -76,8 +77,26 @@ public final class ProxyMetrics: Sendable {
         }
         CoreMetrics.Gauge(label: "banyan_requests_in_flight", factory: factory).record(server.engine.requestsInFlight)
         CoreMetrics.Gauge(label: "banyan_shadows_in_flight", factory: factory).record(server.engine.shadowsInFlight)
+        CoreMetrics.Gauge(label: "banyan_client_connections", factory: factory)
+            .record(server.engine.clientConnections)
+        updateLimits(server.engine.limitEvents)
         updateTunnels(ProxyStatus(server))
         return registry.emitToBuffer()
+    }
+
+    /// What the limits did since the last scrape, by cause (`banyan_limit_events_total`).
+    private func updateLimits(_ counts: [String: Int]) {
+        seenLimits.withLockedValue { seen in
+            for (cause, count) in counts.sorted(by: { $0.key < $1.key }) {
+                let gained = count - (seen[cause] ?? 0)
+                seen[cause] = count
+                guard gained > 0 else { continue }
+                CoreMetrics.Counter(
+                    label: "banyan_limit_events_total", dimensions: [("cause", cause)], factory: factory
+                )
+                .increment(by: gained)
+            }
+        }
     }
 
     private func update(route: String, counters now: RouteStats.Counters, seen: inout [String: RouteStats.Counters]) {
