@@ -7,7 +7,8 @@
 // PORT (127.0.0.1) answers every request it frames with 200 and JSON: the connection id, the
 // request's index on that connection, method, url, raw header list, body length and sha256. A
 // head or body Node's parser refuses is recorded as a framing failure (clientError) and answered
-// 400, then the connection is closed.
+// 400, then the connection is closed. A request without Host is framed and recorded too
+// (requireHostHeader off): what matters here is how the bytes are framed.
 //
 // CONTROL_PORT (127.0.0.1):
 //   GET  /state  every connection since the last reset: {id, raw (base64 of every byte received),
@@ -37,7 +38,7 @@ function record(socket) {
   return connections.get(socket.recorderId);
 }
 
-const server = http.createServer({ keepAliveTimeout: 30000, requestTimeout: 0 });
+const server = http.createServer({ keepAliveTimeout: 30000, requestTimeout: 0, requireHostHeader: false });
 // A net.Server of our own accepts each connection and hands it to the HTTP server, so every
 // byte is logged even when Node's parser refuses it.
 const front = net.createServer((socket) => {
