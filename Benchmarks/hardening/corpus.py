@@ -3,7 +3,8 @@ each sent in one write on a fresh connection to a proxy that has a recording bac
 
 Sources (see ../shared/reference/proxy-hardening.md, sections 2, 3, 5, 6, 7 and 10):
   G-      the HTTP Garden's TROPHIES.md payload families (narfindustries/http-garden)
-  PS:     PortSwigger http-request-smuggler, DesyncBox.java permutations and the 2025 CL permutations
+  PS:     PortSwigger http-request-smuggler: DesyncBox.java permutations (applyDesync; spacefix1:N, prefix1:N
+          and suffix1:N with the special bytes) and the 2025 CL permutations
   SM:     smuggler.py (defparam/smuggler) probes and character sweeps (positions midspace, postspace,
           prespace, endspace, with the byte in hex)
   LL:     llhttp test/request/*.md cases (the parser behind the Express backend)
@@ -170,7 +171,7 @@ reject("clte-http10-te-cl", "cl-te", b"POST / HTTP/1.0\r\n" + H + b"Content-Leng
        "RFC 9112 6.1: HTTP/1.0 with TE and CL", also_ok=[[b""]])
 
 # ---------------------------------------------------------------------------------------------
-# te-obfuscation (44): a Transfer-Encoding a parser may or may not see, next to Content-Length: 6
+# te-obfuscation (47): a Transfer-Encoding a parser may or may not see, next to Content-Length: 6
 # with the body 0\r\n\r\nG. A proxy that drops a field whose name is not a token frames by CL
 # (body 0\r\n\r\nG); one that honours a real chunked drops CL (empty body); both are repairs.
 CL6_BODY = b"0\r\n\r\nG"
@@ -203,7 +204,7 @@ te_obf("PS:linewrapped1", TE + b":\n chunked", "PS: bare LF then a folded value"
 te_obf("PS:doublewrapped", TE + b":\r\n \r\n chunked", "PS: value folded twice", real_chunked=True)
 te_obf("PS:gareth1", TE + b"\n : chunked", "PS: bare LF inside the name line")
 te_obf("PS:vertwrap", TE + b": \n\x0bchunked", "PS: bare LF and VT")
-te_obf("PS:tabwrap", TE + b": \r\n\tchunked", "PS: obs-fold with TAB before the value", real_chunked=True)
+te_obf("PS:tabwrap", TE + b": \n\tchunked", "PS: bare LF then a TAB-folded value", real_chunked=True)
 te_obf("PS:badsetupCR", b"Foo: bar\r" + TE + b": chunked", "PS: bare CR joins two lines")
 te_obf("PS:badsetupLF", b"Foo: bar\n" + TE + b": chunked", "PS: bare LF between lines",
        real_chunked=True)
@@ -211,8 +212,8 @@ te_obf("PS:0dwrap", b"Foo: bar\r\n\r" + TE + b": chunked", "PS: CR at the start 
 te_obf("PS:0dspam", b"Tra\rnsfer-Encoding: chunked", "PS: CR inside the name")
 te_obf("PS:valueprefix1", TE + b":  chunked", "PS: two spaces before the value (valid OWS)", real_chunked=True)
 te_obf("PS:nospace1", TE + b":chunked", "PS: no space (valid)", real_chunked=True)
-te_obf("PS:multiCase", b"TrAnSFer-EnCODinG: cHuNkeD", "PS: mixed case (valid)", real_chunked=True)
-te_obf("PS:UPPERCASE", b"TRANSFER-ENCODING: CHUNKED", "PS: upper case (valid)", real_chunked=True)
+te_obf("PS:multiCase", b"tRANSFER-ENCODING: chunked", "PS: mixed-case name (valid)", real_chunked=True)
+te_obf("PS:UPPERCASE", b"TRANSFER-ENCODING: chunked", "PS: upper-case name (valid)", real_chunked=True)
 te_obf("PS:commaCow", TE + b": chunked, identity", "PS: chunked not final (RFC 9112 6.3(4) MUST 400)")
 te_obf("PS:cowComma", TE + b": identity, chunked", "PS: an unknown coding before chunked (501)")
 te_obf("PS:nested", TE + b": cow chunked bar", "PS: chunked inside a junk value")
@@ -221,23 +222,27 @@ te_obf("PS:aposed", TE + b": 'chunked'", "PS: apostrophes")
 te_obf("PS:lazygrep", TE + b": chunk", "PS: a prefix of chunked")
 te_obf("PS:0dsuffix", TE + b": chunked\r", "PS: CR before the CRLF")
 te_obf("PS:tabsuffix", TE + b": chunked\t", "PS: TAB after the value (valid OWS)", real_chunked=True)
-te_obf("PS:dualchunk", TE + b": chunked\r\n" + TE + b": identity", "PS: a second TE, identity")
+te_obf("PS:dualchunk", TE + b": chunked\r\nTransfer-encoding: identity", "PS: a second TE, identity")
 te_obf("PS:revdualchunk", TE + b": identity\r\n" + TE + b": chunked", "PS: identity first, then chunked")
 te_obf("PS:doublechunk", TE + b": chunked\r\n" + TE + b": chunked", "PS: chunked twice (RFC: at most once)")
 te_obf("PS:connection", b"Connection: " + TE + b"\r\n" + TE + b": chunked",
        "PS: Connection names TE so a hop may strip it", real_chunked=True)
 te_obf("PS:nel", TE + b":\x85chunked", "PS: NEL (0x85) before the value")
-te_obf("PS:nbsp", TE + b":\xa0chunked", "PS: NBSP (0xa0) before the value")
+te_obf("PS:nbsp", TE + b":\xc2\xa0chunked", "PS: NBSP in UTF-8 before the value")
 te_obf("PS:shy", b"Transfer-\xadEncoding: chunked", "PS: soft hyphen (0xad) in the name", name_only=True)
 te_obf("PS:spaceFF", TE + b":\xffchunked", "PS: 0xff before the value")
-te_obf("PS:unispace", TE + b":\xc2\xa0chunked", "PS: UTF-8 NBSP before the value")
+te_obf("PS:unispace", TE + b":\xa0chunked", "PS: 0xa0 in place of the space")
 te_obf("PS:accentTE", b"Transf\x82r-Encoding: chunked", "PS: a high byte in the name", name_only=True)
 te_obf("PS:accentCH", TE + b": ch\x96nked", "PS: a high byte in the value")
 te_obf("SM:midspace-00", TE + b":\x00chunked", "SM: NUL before the value")
 te_obf("SM:midspace-0b", TE + b":\x0bchunked", "SM: VT before the value")
-te_obf("SM:midspace-0c", TE + b":\x0cchunked", "SM: FF before the value")
 te_obf("SM:postspace-09", TE + b"\t: chunked", "SM: TAB before the colon")
-te_obf("SM:endspace-7f", TE + b": chunked\x7f", "SM: DEL after the value")
+te_obf("SM:endspace-7f", TE + b": chunked\x7f", "SM: DEL after the value (PS suffix1:127)")
+te_obf("PS:spacefix1:13", TE + b":\rchunked", "PS: CR in place of the space")
+te_obf("PS:prefix1:9", TE + b": \tchunked", "PS: TAB after the space (valid OWS)", real_chunked=True)
+reject("PS:badwrap", "te-obfuscation", b"POST / HTTP/1.1\r\n " + TE + b": chunked\r\n" + H + b"Content-Length: 6\r\nX-Blah-Ignore: chunked\r\n\r\n" + CL6_BODY,
+       "PS: TE on a whitespace-led line right after the request line")
+te_obf("PS:bodysplit", b"Foo: barn\n\n" + TE + b": chunked", "PS: LF LF ends the head early for a lenient parser")
 
 # te-alone (4): no Content-Length.
 reject("te-dup-chunked", "te-alone", POST + TECHUNKED + TECHUNKED + b"\r\n" + HELLO_CHUNKED,

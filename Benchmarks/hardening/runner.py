@@ -162,6 +162,8 @@ def frame_stream(raw, out):
             out.desync.append(f"request line {lines[0][:60]!r}")
             return
         method, target, major, minor = m.group(1), m.group(2), int(m.group(3)), int(m.group(4))
+        if method == b"CONNECT":
+            out.unclean.append("CONNECT forwarded")
         if (major, minor) not in ((1, 0), (1, 1)):
             out.unclean.append(f"version {major}.{minor}")
         if method != method.upper():
@@ -187,7 +189,7 @@ def frame_stream(raw, out):
         for n, v in fields:
             if n == b"expect" and v.lower() != b"100-continue":
                 out.unclean.append(f"Expect {v[:40]!r}")
-            if n == b"upgrade":
+            if n == b"upgrade" and method != b"CONNECT":
                 out.unclean.append(f"Upgrade {v[:40]!r} forwarded")
         chunked = False
         if te:
