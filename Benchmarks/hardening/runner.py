@@ -56,9 +56,11 @@ SILENCE = 2.0
 GRACE = 0.5
 
 children = []  # Popen objects, each the leader of its own process group
+stopping = threading.Event()
 
 
 def stop_children():
+    stopping.set()
     for proc in children:
         if proc.poll() is None:
             try:
@@ -495,7 +497,7 @@ http {{ access_log off;
         log = os.path.join(work, "nginx.log")
         proc = start([nginx, "-p", work, "-c", conf, "-g", "daemon off;"], log, limit)
         wait_port(port, proc, "nginx", log)
-        proxies["nginx"]["port"] = port
+        proxies["nginx"].update(port=port, proc=proc, log=log)
 
     if "haproxy" in proxies:
         port = free_port()
@@ -525,7 +527,7 @@ backend be
         log = os.path.join(work, "haproxy.log")
         proc = start([haproxy, "-f", cfg, "-db"], log, limit)
         wait_port(port, proc, "haproxy", log)
-        proxies["haproxy"]["port"] = port
+        proxies["haproxy"].update(port=port, proc=proc, log=log)
 
     if "banyan" in proxies:
         port, admin = free_port(), free_port()
@@ -542,7 +544,7 @@ state: sqlite:{work}/banyan-state.sqlite
         log = os.path.join(work, "banyan.log")
         proc = start([args.banyan, "proxy", "--config", conf], log, limit)
         wait_port(port, proc, "banyan", log)
-        proxies["banyan"]["port"] = port
+        proxies["banyan"].update(port=port, proc=proc, log=log)
     return proxies
 
 
@@ -563,15 +565,28 @@ def versions(args):
     return v
 
 
-def run_proxy(name, ports, entries, results):
+def run_proxy(name, ports, entries, results, failures):
+    try:
+        run_entries(name, ports, entries, results, failures)
+    except Exception as e:  # a recorder or proxy gone; reported unless the run is being stopped
+        if not stopping.is_set():
+            failures.append(f"{name}: {type(e).__name__}: {e}")
+
+
+def run_entries(name, ports, entries, results, failures):
     for entry in entries:
+        if ports["proc"].poll() is not None:
+            failures.append(f"{name} exited (status {ports['proc'].returncode}) before payload {entry['id']}; "
+                            f"its log ({ports['log']}):\n" + open(ports["log"], errors="replace").read()[-1500:])
+            return
         control(ports["control"], "POST", "/reset")
         time.sleep(0.15)  # the proxy sees its pooled upstream connections close
         wanted = entry["requests"] if entry["expect"] == "accept" else entry["backend_max"] + 1
         try:
             data, closed, elapsed = send(ports["port"], entry["raw"], wanted)
         except OSError as e:
-            data, closed, elapsed = b"", True, 0.0
+            failures.append(f"{name}: payload {entry['id']}: {e}")
+            return
         time.sleep(0.2)  # the backend's last bytes
         state = control(ports["control"], "GET", "/state")
         result = classify(entry, data, closed, state)
@@ -597,10 +612,21 @@ def main():
         sys.exit(f"--banyan: no executable at {args.banyan}")
 
     work = tempfile.mkdtemp(prefix="banyan-hardening.")
-    atexit.register(lambda: None if args.keep else shutil.rmtree(work, ignore_errors=True))
-    atexit.register(stop_children)
+
+    def cleanup():
+        stop_children()
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def on_signal(signum, frame):
+        # Cleaned up here and left at once: raising SystemExit while worker threads run can hang
+        # the interpreter's shutdown.
+        cleanup()
+        os._exit(128 + signum)
+
+    atexit.register(cleanup)
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda s, f: sys.exit(128 + s))
+        signal.signal(sig, on_signal)
 
     entries = [e for e in corpus.CORPUS if not args.only or args.only in e["id"]]
     if not entries:
@@ -614,14 +640,18 @@ def main():
           f"{sum(e['expect'] == 'reject' for e in entries)} reject); work directory {work}")
     print(flush=True)
 
-    results = {}
-    threads = [threading.Thread(target=run_proxy, args=(name, ports, entries, results), daemon=True)
+    results, failures = {}, []
+    threads = [threading.Thread(target=run_proxy, args=(name, ports, entries, results, failures), daemon=True)
                for name, ports in proxies.items()]
     t0 = time.time()
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        while t.is_alive():  # short joins, so that INT and TERM are handled at once
+            t.join(0.5)
+    if failures:
+        args.keep = True
+        sys.exit("the run stopped early:\n" + "\n".join(failures) + f"\nlogs in {work}")
     missing = [(n, e["id"]) for n in proxies for e in entries if (n, e["id"]) not in results]
     if missing:
         sys.exit(f"no result for {len(missing)} payloads (first: {missing[0]}); logs in {work}")
