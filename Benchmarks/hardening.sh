@@ -15,18 +15,19 @@
 # of nginx and HAProxy in some family. Everything listens on 127.0.0.1 and stops by itself.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
-
 banyan=""
 rest=()
 while [ $# -gt 0 ]; do
     case "$1" in
         -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-        --json|--only) rest+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
+        --json) rest+=("$1" "$(realpath -m "${2:?$1 needs a file}")"); shift 2 ;;
+        --only) rest+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
         -*) echo "hardening.sh: unknown option $1" >&2; exit 2 ;;
-        *) if [ -z "$banyan" ]; then banyan=$1; shift; else echo "hardening.sh: one binary only" >&2; exit 2; fi ;;
+        *) if [ -z "$banyan" ]; then banyan=$(realpath -m "$1"); shift; else echo "hardening.sh: one binary only" >&2; exit 2; fi ;;
     esac
 done
+
+cd "$(dirname "$0")/.."
 
 need=()
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
