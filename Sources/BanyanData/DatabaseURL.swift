@@ -58,30 +58,19 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// An error of the data commands: what went wrong, naming the table, key and column where there is one.
-public struct DataError: CodedError, Sendable {
-    /// What went wrong, broadly: the command line maps it to an exit status.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        fileprivate enum Value: String, Sendable, Hashable {
-            case usage, database, row
-        }
-        fileprivate let value: Value
-        /// An option, URL, mapping or file that cannot be used as given.
-        public static let usage = Code(value: .usage)
-        /// The database cannot be reached or refused a statement.
-        public static let database = Code(value: .database)
-        /// A row that cannot be converted or written.
-        public static let row = Code(value: .row)
-        public var description: String { value.rawValue }
-    }
+public typealias DataError = BanyanError<DataErrorDomain>
 
-    public let code: Code
-    public let message: String
-    public let cause: (any Error)?
+/// The domain of ``DataError``: where its codes are declared.
+public enum DataErrorDomain: ErrorDomain {
+    /// `DataError`.
+    public static let errorName = "DataError"
+}
 
-    /// An error with `message` for the user, made by `cause` if there is one.
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
+extension ErrorCode where Owner == DataErrorDomain {
+    /// An option, URL, mapping or file that cannot be used as given.
+    public static let usage = Self("usage")
+    /// The database cannot be reached or refused a statement.
+    public static let database = Self("database")
+    /// A row that cannot be converted or written.
+    public static let row = Self("row")
 }

@@ -287,39 +287,12 @@ extension StateStore {
 
 /// A read or write of the state store that failed: the message names the store and says the
 /// cause in words (the server's own, where PostgresNIO's description hides them).
-public struct StateStoreError: CodedError, Sendable {
-    /// What went wrong, broadly.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        fileprivate enum Value: String, Sendable, Hashable {
-            case connect, notifications, query, closed
-        }
-        fileprivate let value: Value
-        /// The server cannot be reached or refused the connection.
-        public static let connect = Code(value: .connect)
-        /// Listening for the changes other proxies announce stopped.
-        public static let notifications = Code(value: .notifications)
-        /// A read or write failed (the server refused it, or the connection was lost).
-        public static let query = Code(value: .query)
-        /// The store was used after it was closed.
-        public static let closed = Code(value: .closed)
-        /// The code's name, as `debugDescription` shows it.
-        public var description: String { value.rawValue }
-    }
+public typealias StateStoreError = BanyanError<StateStoreErrorDomain>
 
-    /// What went wrong, broadly: for a caller that acts on it (a retry after `connect`).
-    public let code: Code
-    /// What failed, in words for the log and the command line: the store, the operation and the
-    /// database's own message.
-    public let message: String
-    /// The error underneath (PostgresNIO's, SQLite's), when there is one.
-    public let cause: (any Error)?
-
-    /// An error with `message` for the user, made by `cause` if there is one.
-    public init(_ code: Code, _ message: String, cause: (any Error)? = nil) {
-        self.code = code
-        self.message = message
-        self.cause = cause
-    }
+/// The domain of ``StateStoreError``: where its codes are declared.
+public enum StateStoreErrorDomain: ErrorDomain {
+    /// `StateStoreError`.
+    public static let errorName = "StateStoreError"
 }
 
 /// Opens the store a `state:` value names: `sqlite:PATH`, or
@@ -342,4 +315,15 @@ public func openStateStore(_ location: String) async throws -> any StateStore {
         return try await PostgresStateStore.open(try PostgresStateLocation(parsing: location))
     }
     throw StateLocationError(description: "state: '\(location)' is neither sqlite:PATH nor postgres://…")
+}
+
+extension ErrorCode where Owner == StateStoreErrorDomain {
+    /// The server cannot be reached or refused the connection.
+    public static let connect = Self("connect")
+    /// Listening for the changes other proxies announce stopped.
+    public static let notifications = Self("notifications")
+    /// A read or write failed (the server refused it, or the connection was lost).
+    public static let query = Self("query")
+    /// The store was used after it was closed.
+    public static let closed = Self("closed")
 }
