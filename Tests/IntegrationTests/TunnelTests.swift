@@ -360,71 +360,27 @@ func runBlocking(_ work: @escaping @Sendable () async throws -> Void) throws {
 /// the client sends `bye`, when it closes; `Upgrade: refuse` gets a 400 and the connection stays
 /// HTTP; any other request gets `200 ok`. Tests start one with ``withUpgradeUpstream(fileID:line:_:)``.
 final class UpgradeUpstream: @unchecked Sendable {
-    // @unchecked: the recorded values, `descriptors` and `stopped` are guarded by `lock`; the rest is set in init.
-    let port: Int
-    private let listener: Int32
+    // @unchecked: the recorded values are guarded by `lock`; the rest is set in init.
+    var port: Int { server.port }
+    private let server: ConnectionThreads
     private let lock = NIOLock()
     private var recordedHeads: [String] = []
     private var recordedTunnel: [UInt8] = []
-    private var accepted = 0
-    private var descriptors: [Int32] = []
-    private var stopped = false
-    /// The accepting thread and one per connection; ``close()`` waits for them.
-    private let threads = DispatchGroup()
 
     init() throws {
-        (listener, port) = try listeningSocket()
-        threads.enter()
-        Thread.detachNewThread { [self] in
-            defer {
-                Glibc.close(listener)
-                threads.leave()
-            }
-            while true {
-                let connection = accept(listener, nil, nil)
-                if connection < 0 { return }
-                let open = lock.withLock { () -> Bool in
-                    if stopped { return false }
-                    accepted += 1
-                    descriptors.append(connection)
-                    threads.enter()
-                    return true
-                }
-                guard open else {
-                    Glibc.close(connection)
-                    return
-                }
-                Thread.detachNewThread { [self] in
-                    serve(connection)
-                    lock.withLock {
-                        descriptors.removeAll { $0 == connection }
-                        Glibc.close(connection)
-                    }
-                    threads.leave()
-                }
-            }
-        }
+        server = try ConnectionThreads()
+        server.start { [self] connection in serve(connection) }
     }
 
     /// Stops listening, closes every connection and waits until its threads have ended.
-    func close() async {
-        let alreadyStopped = lock.withLock { () -> Bool in
-            defer { stopped = true }
-            if stopped { return true }
-            shutdown(listener, Int32(SHUT_RDWR))
-            for fd in descriptors { shutdown(fd, Int32(SHUT_RDWR)) }
-            return false
-        }
-        guard !alreadyStopped else { return }
-        _ = try? await blocking { [threads] in threads.wait() }
-    }
+    func close() async { await server.close() }
 
     var base: BaseURL { BaseURL(host: "127.0.0.1", port: port) }
     /// The request heads received, in order.
     var heads: [String] { lock.withLock { recordedHeads } }
     /// The bytes received after a 101.
     var tunnelBytes: String { lock.withLock { String(decoding: recordedTunnel, as: UTF8.self) } }
-    var connections: Int { lock.withLock { accepted } }
+    var connections: Int { server.connections }
 
     private func serve(_ fd: Int32) {
         var pending: [UInt8] = []

@@ -13,21 +13,17 @@ import NIOConcurrencyHelpers
 ///
 /// Its threads hold it until ``close()``, which tests reach through ``withRecordingUpstream(hang:delay:closeAfter:firstBody:fileID:line:_:)``.
 public final class RecordingUpstream: @unchecked Sendable {
-    // @unchecked: `received`, `descriptors` and `stopped` are guarded by `lock`; the rest is set in init.
-    public let port: Int
-    private let listener: Int32
+    // @unchecked: `received` and the answer settings are guarded by `lock`; the rest is set in init.
+    /// The port it listens on, chosen by the system.
+    public var port: Int { server.port }
+    private let server: ConnectionThreads
     private let hang: Bool
     private var delay: Double
     private let closeAfter: Int?
     private let firstBody: [UInt8]?
     private let lock = NIOLock()
     private var bytes: [UInt8] = []
-    private var accepted = 0
     private var mostHeadsInOneRead = 0
-    private var descriptors: [Int32] = []
-    private var stopped = false
-    /// The accepting thread and one per connection; ``close()`` waits for them.
-    private let threads = DispatchGroup()
     /// With a value n, every n-th answer (counted over all connections) is a 500.
     private var failEvery: Int?
     /// With ``failEvery``: only requests whose target starts with this count and fail.
@@ -46,31 +42,12 @@ public final class RecordingUpstream: @unchecked Sendable {
         self.delay = delay
         self.closeAfter = closeAfter
         self.firstBody = firstBody
-        (listener, port) = try listeningSocket()
-        if !hang {
-            threads.enter()
-            Thread.detachNewThread { [self] in
-                acceptLoop()
-                threads.leave()
-            }
-        }
+        server = try ConnectionThreads()
+        if !hang { server.start { [self] connection in serve(connection) } }
     }
 
     /// Stops listening, closes every connection and waits until its threads have ended.
-    public func close() async {
-        let alreadyStopped = lock.withLock { () -> Bool in
-            defer { stopped = true }
-            if stopped { return true }
-            // Shutting the sockets down wakes the threads blocked on them; each closes its own
-            // descriptor as it ends, so that no number is closed twice or after its reuse.
-            shutdown(listener, Int32(SHUT_RDWR))
-            for fd in descriptors { shutdown(fd, Int32(SHUT_RDWR)) }
-            return false
-        }
-        guard !alreadyStopped else { return }
-        if hang { Glibc.close(listener) }
-        _ = try? await blocking { [threads] in threads.wait() }
-    }
+    public func close() async { await server.close() }
 
     public var base: BaseURL { BaseURL(host: "127.0.0.1", port: port) }
 
@@ -78,7 +55,7 @@ public final class RecordingUpstream: @unchecked Sendable {
     public var received: [UInt8] { lock.withLock { bytes } }
 
     /// Connections accepted so far.
-    public var connections: Int { lock.withLock { accepted } }
+    public var connections: Int { server.connections }
 
     /// The most request heads that one read brought in (above 1: the client pipelines).
     public var mostPipelined: Int { lock.withLock { mostHeadsInOneRead } }
@@ -101,33 +78,6 @@ public final class RecordingUpstream: @unchecked Sendable {
             failEvery = n
             failPrefix = prefix.map { Array($0.utf8) }
             answeredInAll = 0
-        }
-    }
-
-    private func acceptLoop() {
-        defer { Glibc.close(listener) }
-        while true {
-            let connection = accept(listener, nil, nil)
-            if connection < 0 { return }
-            let open = lock.withLock { () -> Bool in
-                if stopped { return false }
-                descriptors.append(connection)
-                accepted += 1
-                threads.enter()
-                return true
-            }
-            guard open else {
-                Glibc.close(connection)
-                return
-            }
-            Thread.detachNewThread { [self] in
-                serve(connection)
-                lock.withLock {
-                    descriptors.removeAll { $0 == connection }
-                    Glibc.close(connection)
-                }
-                threads.leave()
-            }
         }
     }
 
