@@ -9,7 +9,8 @@
 #
 #   1. slow readers: 4 clients GET /big with a 4 KiB SO_RCVBUF, each reading 1 KiB every 100 ms
 #      for 20 s. The proxy's VmRSS (the nginx worker's for nginx) every 250 ms: before, peak,
-#      growth. Pass for Banyan: growth < 16 MiB.
+#      growth; and the peak size of the unlinked files it holds open (nginx's temp files). Pass
+#      for Banyan: growth < 16 MiB.
 #   2. slowloris: 200 connections, each sending one header line every 2 s and never ending the
 #      head; head deadline 5 s (banyan `limits: {head_timeout: 5s}`, nginx `client_header_timeout
 #      5s`); a probe GET every 100 ms on a fresh connection throughout. How many the proxy closed,
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) reading=${2:?--seconds needs a value}; shift 2 ;;
         --json) json_out=${2:?--json needs a file}; shift 2 ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "slow-clients.sh: unknown option $1" >&2; exit 2 ;;
         *) banyan=$1; shift ;;
     esac
@@ -234,6 +235,7 @@ row("  RSS before (MiB)", mib(b["rss_before_kb"]), mib(n["rss_before_kb"]))
 row("  RSS peak (MiB)", mib(b["rss_peak_kb"]), mib(n["rss_peak_kb"]))
 row("  RSS growth (MiB)", mib(b["rss_growth_kb"]), mib(n["rss_growth_kb"]))
 row("  RSS 2 s after close (MiB)", mib(b["rss_after_close_kb"]), mib(n["rss_after_close_kb"]))
+row("  spooled to unlinked temp files, peak (MiB)", mib(b["spooled_peak_kb"]), mib(n["spooled_peak_kb"]))
 row("  received by the 4 clients (KiB)", received(b), received(n), 0)
 row("  client errors", errors(b), errors(n))
 if b.get("admin") and b["admin"].get("limits") is not None:

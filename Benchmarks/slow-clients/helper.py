@@ -12,12 +12,15 @@
   helper.py hang --port P [--wait 30] [--backend PORT]
 
 Every client command prints one JSON object on stdout. RSS is sampled from /proc/PID/status
-(VmRSS) every 250 ms in a thread while the clients run.
+(VmRSS) every 250 ms in a thread while the clients run, with the size of the deleted files the
+process holds open (nginx spools a slow reader's answer to an unlinked temp file).
 """
 import argparse
 import asyncio
 import json
+import os
 import socket
+import stat
 import statistics
 import sys
 import threading
@@ -119,12 +122,31 @@ def rss_kb(pid):
     return 0
 
 
+def spooled_kb(pid):
+    """The size of the deleted regular files PID holds open (nginx's proxy temp files)."""
+    total = 0
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").endswith(" (deleted)"):
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+                if stat.S_ISREG(st.st_mode):
+                    total += st.st_size
+        except OSError:
+            pass
+    return total // 1024
+
+
 class Sampler:
-    """VmRSS of PID every 250 ms while running."""
+    """VmRSS of PID, and the deleted files it holds open, every 250 ms while running."""
 
     def __init__(self, pid):
         self.pid = pid
         self.samples = []
+        self.spooled = []
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -132,6 +154,7 @@ class Sampler:
         while not self.stop.is_set():
             try:
                 self.samples.append(rss_kb(self.pid))
+                self.spooled.append(spooled_kb(self.pid))
             except OSError:
                 return
             self.stop.wait(0.25)
@@ -148,7 +171,7 @@ class Sampler:
     def report(self):
         peak = max(self.samples + [self.before])
         return {"rss_before_kb": self.before, "rss_peak_kb": peak, "rss_growth_kb": peak - self.before,
-                "rss_samples": len(self.samples)}
+                "rss_samples": len(self.samples), "spooled_peak_kb": max(self.spooled, default=0)}
 
 
 def admin_limits(url):
