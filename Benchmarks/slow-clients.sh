@@ -269,6 +269,7 @@ if b:
     ratio("probe p99 under slowloris, banyan / nginx", b["probe_p99_ms"], n["probe_p99_ms"])
 else:
     check("slowloris: banyan closed all 200 within 5.3 s", None)
+    check("slowloris: no slowloris request reached the backend", None)
     check("slowloris: banyan probe p99 < 100 ms", None)
 
 hg = res["hang"]
