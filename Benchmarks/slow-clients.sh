@@ -247,7 +247,7 @@ ratio("RSS growth with 4 slow readers, banyan / nginx", b["rss_growth_kb"], n["r
 sl = res["slowloris"]
 rows.append(("2. slowloris: 200 connections, one header line every 2 s, head deadline 5 s; probe GET every 100 ms", None, None))
 def outcomes(r):
-    return ", ".join(f"{k} {v}" for k, v in sorted(r["outcomes"].items())) if r else None
+    return ", ".join(f"{k} ×{v}" for k, v in sorted(r["outcomes"].items())) if r else None
 b, n = sl["banyan"], sl["nginx"]
 na = None if supported else "not supported"
 g = lambda r, k: (r[k] if r else na)
