@@ -23,7 +23,8 @@
 #
 # Scenarios 2 and 3 need the `limits:` section; a banyan binary that refuses it (`banyan config
 # check` fails on it) runs scenario 1 only, and the others are reported as not supported (which
-# counts as not passing). Exit 0 when every Banyan pass line holds, 1 otherwise. About 90 s.
+# counts as not passing). Exit 0 when every Banyan pass line holds, 1 otherwise, 2 when the run
+# could not be made. About a minute.
 #
 #   Benchmarks/slow-clients.sh [--seconds S] [--json FILE] [BANYAN_BINARY]
 #   environment: BANYAN (default .build/release/banyan; no build is made), SECONDS_READING
@@ -37,21 +38,23 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) reading=${2:?--seconds needs a value}; shift 2 ;;
         --json) json_out=${2:?--json needs a file}; shift 2 ;;
-        -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "slow-clients.sh: unknown option $1" >&2; exit 2 ;;
         *) banyan=$1; shift ;;
     esac
 done
 if ! [[ $reading =~ ^[1-9][0-9]*$ ]]; then echo "slow-clients.sh: --seconds must be whole seconds, 1 or more" >&2; exit 2; fi
 [ -n "$json_out" ] && json_out=$(realpath -m "$json_out")
+# A path given is read from the caller's directory; the default from the repository's.
+if [ -n "${BANYAN:-}" ] || [ "$banyan" != .build/release/banyan ]; then banyan=$(realpath -m "$banyan"); fi
 
 cd "$(dirname "$0")/.."
-banyan=$(realpath "$banyan")
-[ -x "$banyan" ] || { echo "slow-clients.sh: no banyan binary at $banyan (build one, or pass its path)" >&2; exit 1; }
+banyan=$(realpath -m "$banyan")
+[ -x "$banyan" ] || { echo "slow-clients.sh: no banyan binary at $banyan (build one, or pass its path)" >&2; exit 2; }
 helper=$PWD/Benchmarks/slow-clients/helper.py
 export PATH="$PATH:/usr/sbin"
 for tool in nginx python3 curl; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "slow-clients.sh: needs $tool" >&2; exit 1; }
+    command -v "$tool" >/dev/null 2>&1 || { echo "slow-clients.sh: needs $tool" >&2; exit 2; }
 done
 
 work=$(mktemp -d /tmp/banyan-bench-slow.XXXXXX)
