@@ -139,34 +139,45 @@ public enum Demo {
         "/price/NOPE", "/day-of-year?date=2026-06-02", "/day-of-year?date=2024-12-31", "/health", "/users/1/",
     ]
 
-    /// The requests of Examples/requests.http in order, then `mix` reads drawn at random, on one
-    /// keep-alive connection; then waits until every shadow copy has been compared.
+    /// The requests of Examples/requests.http in order, then `mix` reads drawn at random; then
+    /// waits until every shadow copy has been compared.
+    ///
+    /// The requests go out on one keep-alive connection, in runs that each end with a request
+    /// that changes something (not safe, RFC 9110 §9.2.1). After each such run the shadow copies
+    /// are settled before the next run: a copy of `POST /users` must reach the candidate before
+    /// the copy of the `GET /users/13` that follows it, or the candidate would answer 404 for a
+    /// user it has not created yet, and the report would depend on timing.
     static func sendTraffic(_ server: ProxyServer, specs: [RequestSpec], mix: Int) async throws -> DemoTraffic {
         var planned = specs.map(\.request)
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<mix {
             planned.append(HTTPRequest(method: "GET", target: reads.randomElement(using: &generator)!))
         }
-        let port = server.port
-        let requests = planned
-        let servedBy = try await offThePool { cancelled -> [String: Int] in
-            let progress = ProgressLine(label: "sending", total: requests.count)
-            defer { progress.finish() }
-            var connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
-            var servedBy: [String: Int] = [:]
-            for request in requests {
-                if cancelled.isSet { throw CancellationError() }
-                if !connection.isOpen {
-                    connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
-                }
-                let response = try connection.send(request).response
-                servedBy[response.headers["served-by"] ?? "none", default: 0] += 1
-                progress.advance("\(request.method) \(request.target)")
-            }
-            return servedBy
+        var runs: [[HTTPRequest]] = [[]]
+        for request in planned {
+            runs[runs.count - 1].append(request)
+            if !MethodSemantics.isSafe(request.method) { runs.append([]) }
         }
-        try await server.settleShadows()
-        return DemoTraffic(requests: requests.count, servedBy: servedBy)
+        let port = server.port
+        let progress = ProgressLine(label: "sending", total: planned.count)
+        defer { progress.finish() }
+        let connection = LockedConnection()
+        var servedBy: [String: Int] = [:]
+        for run in runs where !run.isEmpty {
+            let counts = try await offThePool { cancelled -> [String: Int] in
+                var counts: [String: Int] = [:]
+                for request in run {
+                    if cancelled.isSet { throw CancellationError() }
+                    let response = try connection.send(request, port: port)
+                    counts[response.headers["served-by"] ?? "none", default: 0] += 1
+                    progress.advance("\(request.method) \(request.target)")
+                }
+                return counts
+            }
+            servedBy.merge(counts, uniquingKeysWith: +)
+            try await server.settleShadows()
+        }
+        return DemoTraffic(requests: planned.count, servedBy: servedBy)
     }
 
     /// What the state database holds after a pass.
@@ -287,5 +298,24 @@ extension Demo {
         let status = await build.waitForExit()
         guard status == 0, FileManager.default.isExecutableFile(atPath: binary) else { throw DemoError(failure) }
         return binary
+    }
+}
+
+/// One keep-alive connection to the proxy for the demo's traffic, opened again when the proxy
+/// closed it; used from one thread at a time.
+final class LockedConnection: @unchecked Sendable {
+    // @unchecked: `connection` is touched only under `lock`.
+    private let lock = NSLock()
+    private var connection: HTTPConnection?
+
+    /// Sends `request` on the connection (opening one to `port` when there is none open) and
+    /// returns the answer.
+    func send(_ request: HTTPRequest, port: Int) throws -> HTTPResponse {
+        try lock.withLock {
+            if connection?.isOpen != true {
+                connection = try HTTPConnection(host: "127.0.0.1", port: port, timeout: 10)
+            }
+            return try connection!.send(request).response
+        }
     }
 }
