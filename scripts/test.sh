@@ -50,7 +50,7 @@ fi
 # what happened between two instants; they run after the rest, on their own, so that the suite's other work
 # (and the builds of generated code) does not starve them of the processor. The test that builds
 # the generated Rust crate and Swift package runs last, alone as well.
-timed="DashboardTests|aRepairKilledAndRunAgainEndsTheSame|planOnTheReferenceWorkloadPutsThePriceRouteFirst|CrashSafetyTests|BackfillWorkersTests|shadowedWriteIsNotBatched|FleetTests|GuardProxyTests|GuardCompareTests|BenchTests|BenchCommandTests|BenchReferenceWorkloadTests"
+timed="DashboardTests|aRepairKilledAndRunAgainEndsTheSame|planOnTheReferenceWorkloadPutsThePriceRouteFirst|CrashSafetyTests|BackfillWorkersTests|shadowedWriteIsNotBatched|FleetTests|GuardProxyTests|GuardCompareTests|BenchTests|BenchCommandTests|BenchReferenceWorkloadTests|LimitsTests"
 builds="ContractGenTests"
 
 # Each group has a time limit (scripts/swift-test-within.sh): a test that never ends fails the run,
