@@ -89,6 +89,20 @@ struct FramingTests {
         #expect(head.length == text.utf8.count - 2)
     }
 
+    @Test("an answer with both Content-Length and chunked is framed by chunked, its Content-Length not passed on")
+    func bothFramingFields() throws {
+        let text =
+            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+        let head = try #require(response(text))
+        let bytes = Array(text.utf8)
+        #expect(head.framing == .chunked)
+        #expect(head.reusable == false)
+        #expect(
+            head.keptLines.map { String(decoding: bytes[$0], as: UTF8.self) } == [
+                "X-A: 1\r\n", "Transfer-Encoding: chunked\r\n",
+            ])
+    }
+
     @Test("a 101 passes Connection and Upgrade on and has no body")
     func switchingProtocols() throws {
         let text =

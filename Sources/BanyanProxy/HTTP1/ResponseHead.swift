@@ -152,6 +152,15 @@ public enum ResponseHeadParser {
                 }
             }
         }
+        if framing.chunked && framing.contentLength != nil {
+            // Both framing fields: chunked wins, and an intermediary must not pass the
+            // Content-Length on (RFC 9112 §6.3), or a client could frame the body by it.
+            kept.removeAll { line in
+                var nameEnd = line.lowerBound
+                while p[nameEnd] != colon { nameEnd += 1 }
+                return equalsLower(UnsafeRawBufferPointer(rebasing: p[line.lowerBound..<nameEnd]), "content-length")
+            }
+        }
         let bodyFraming = framing.framing(requestIsHead: isHead)
         return .complete(
             ResponseHead(
