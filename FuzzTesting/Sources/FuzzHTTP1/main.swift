@@ -267,18 +267,48 @@ let openFindings: [(finding: String, applies: @Sendable (String, ArraySlice<UInt
         "A response with both Content-Length and Transfer-Encoding: ResponseHeadParser frames it by"
             + " Transfer-Encoding (RFC 9112 §6.3) and passes both fields on; llhttp refuses it",
         { _, message in response(message) && hasField(message, "content-length") && hasField(message, "transfer-encoding") }
-    )
+    ),
+    (
+        "A response field name that is not a token, or a control byte in a response field value or"
+            + " reason phrase: ResponseHeadScanner accepts any byte but ':' and LF and passes the line on;"
+            + " llhttp refuses it",
+        { _, message in response(message) && responseHeadSyntaxProblem(message) }
+    ),
 ]
+
+/// Whether a response head breaks RFC 9112's line syntax in a way ResponseHeadScanner lets through:
+/// a field name that is not a token, a control byte (other than HTAB) in a field value or the
+/// reason phrase, or a CR that does not end a line.
+func responseHeadSyntaxProblem(_ message: ArraySlice<UInt8>) -> Bool {
+    let lines = head(message).split(separator: 10, omittingEmptySubsequences: false)
+    for (number, rawLine) in lines.enumerated() {
+        let line = rawLine.last == 13 ? rawLine.dropLast() : rawLine
+        if line.contains(where: { ($0 < 32 && $0 != 9) || $0 == 0x7F }) { return true }
+        if number == 0 || line.isEmpty { continue }
+        guard let colon = line.firstIndex(of: 58) else { continue }
+        if line[..<colon].contains(where: { !isToken($0) }) { return true }
+    }
+    return false
+}
+
+func isToken(_ byte: UInt8) -> Bool {
+    switch byte {
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"):
+        true
+    default: Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+    }
+}
 
 func response(_ message: ArraySlice<UInt8>) -> Bool { message.starts(with: Array("HTTP/".utf8)) }
 
-/// The head of a message: its bytes up to the first empty line (CRLF or bare LF).
+/// The head of a message: its bytes up to the first empty line (CRLF, not included, or bare LF, included).
 func head(_ message: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
     var index = message.startIndex
     while index < message.endIndex {
         if message[index] == 10 {
             let next = index + 1
-            if next < message.endIndex && message[next] == 10 { return message[..<next] }
+            if next < message.endIndex && message[next] == 10 { return message[...next] }
             if next + 1 < message.endIndex && message[next] == 13 && message[next + 1] == 10 { return message[..<next] }
         }
         index += 1
