@@ -69,7 +69,8 @@ struct Message: Equatable, CustomStringConvertible {
     }
 
     var description: String {
-        "\(start.debugDescription), body \(bodyLength) bytes" + (keepAlive.map { $0 ? ", keep-alive" : ", close" } ?? "")
+        "\(start.debugDescription), body \(bodyLength) bytes"
+            + (keepAlive.map { $0 ? ", keep-alive" : ", close" } ?? "")
     }
 }
 
@@ -266,13 +267,20 @@ let openFindings: [(finding: String, applies: @Sendable (String, ArraySlice<UInt
     (
         "A response with both Content-Length and Transfer-Encoding: ResponseHeadParser frames it by"
             + " Transfer-Encoding (RFC 9112 §6.3) and passes both fields on; llhttp refuses it",
-        { _, message in response(message) && hasField(message, "content-length") && hasField(message, "transfer-encoding") }
+        { _, message in
+            response(message) && hasField(message, "content-length") && hasField(message, "transfer-encoding")
+        }
     ),
     (
         "A response field name that is not a token, or a control byte in a response field value or"
             + " reason phrase: ResponseHeadScanner accepts any byte but ':' and LF and passes the line on;"
             + " llhttp refuses it",
         { _, message in response(message) && responseHeadSyntaxProblem(message) }
+    ),
+    (
+        "A response with Content-Length twice, both the same value: ResponseHeadParser accepts it (RFC 9110"
+            + " §8.6 allows it) and passes both fields on; llhttp refuses it",
+        { _, message in response(message) && fieldCount(message, "content-length") > 1 }
     ),
 ]
 
@@ -321,10 +329,14 @@ func headHasBareLF(_ message: ArraySlice<UInt8>) -> Bool {
     return lines.indices.contains { lines[$0] == 10 && ($0 == lines.startIndex || lines[$0 - 1] != 13) }
 }
 
-func hasField(_ message: ArraySlice<UInt8>, _ name: String) -> Bool {
+func hasField(_ message: ArraySlice<UInt8>, _ name: String) -> Bool { fieldCount(message, name) > 0 }
+
+func fieldCount(_ message: ArraySlice<UInt8>, _ name: String) -> Int {
     // Without CR: Swift reads CRLF as one Character, which "\n" does not match.
     let text = String(decoding: head(message).filter { $0 != 13 }, as: UTF8.self).lowercased()
-    return text.contains("\n" + name + ":") || text.contains("\n" + name + " ") || text.contains("\n" + name + "\t")
+    return text.split(separator: "\n").dropFirst().count { line in
+        line.hasPrefix(name + ":") || line.hasPrefix(name + " ") || line.hasPrefix(name + "\t")
+    }
 }
 
 func compare(banyan: Framing, llhttp: Framing, input: [UInt8], what: String) {
