@@ -339,7 +339,11 @@ func fieldCount(_ message: ArraySlice<UInt8>, _ name: String) -> Int {
     }
 }
 
+/// FUZZ_HTTP1_VERBOSE=1 prints both parsers' framing of each input (for triage, with one input).
+let verbose = getenv("FUZZ_HTTP1_VERBOSE") != nil
+
 func compare(banyan: Framing, llhttp: Framing, input: [UInt8], what: String) {
+    if verbose { report("Banyan: \(banyan.messages) \(banyan.end)\nllhttp: \(llhttp.messages) \(llhttp.end)", input) }
     for (index, message) in banyan.messages.enumerated() {
         guard index < llhttp.messages.count else {
             switch llhttp.end {
