@@ -123,6 +123,7 @@ func banyanResponses(_ bytes: [UInt8]) -> Framing {
     var framing = Framing()
     bytes.withUnsafeBytes { all in
         var offset = 0
+        var messageStart = 0
         while offset < all.count {
             switch ResponseHeadParser.parse(UnsafeRawBufferPointer(rebasing: all[offset...]), isHead: false) {
             case .incomplete: return
@@ -137,8 +138,10 @@ func banyanResponses(_ bytes: [UInt8]) -> Framing {
                 }
                 guard let (bodyLength, next) = body(head.framing, all, from: bodyStart, &framing) else { return }
                 framing.messages.append(
-                    Message(start: "\(head.status)", bodyLength: bodyLength, keepAlive: nil, bytes: offset..<next))
+                    Message(
+                        start: "\(head.status)", bodyLength: bodyLength, keepAlive: nil, bytes: messageStart..<next))
                 offset = next
+                messageStart = next
                 if head.status == 101 || !head.reusable || head.framing == .untilClose {
                     framing.end = .stopped
                     return
@@ -288,6 +291,10 @@ let openFindings: [(finding: String, applies: @Sendable (String, ArraySlice<UInt
 /// a field name that is not a token, a control byte (other than HTAB) in a field value or the
 /// reason phrase, or a CR that does not end a line.
 func responseHeadSyntaxProblem(_ message: ArraySlice<UInt8>) -> Bool {
+    heads(message).contains(where: oneResponseHeadSyntaxProblem)
+}
+
+func oneResponseHeadSyntaxProblem(_ message: ArraySlice<UInt8>) -> Bool {
     let lines = head(message).split(separator: 10, omittingEmptySubsequences: false)
     for (number, rawLine) in lines.enumerated() {
         let line = rawLine.last == 13 ? rawLine.dropLast() : rawLine
@@ -324,7 +331,23 @@ func head(_ message: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
     return message
 }
 
-func headHasBareLF(_ message: ArraySlice<UInt8>) -> Bool {
+/// The heads at the start of an answer's bytes: interim (1xx) ones, then its own.
+func heads(_ message: ArraySlice<UInt8>) -> [ArraySlice<UInt8>] {
+    var result: [ArraySlice<UInt8>] = []
+    var rest = message
+    while response(rest) {
+        let one = head(rest)
+        result.append(one)
+        var next = one.endIndex
+        while next < rest.endIndex && (rest[next] == 13 || rest[next] == 10) && next < one.endIndex + 3 { next += 1 }
+        rest = rest[next...]
+    }
+    return result
+}
+
+func headHasBareLF(_ message: ArraySlice<UInt8>) -> Bool { heads(message).contains(where: oneHeadHasBareLF) }
+
+func oneHeadHasBareLF(_ message: ArraySlice<UInt8>) -> Bool {
     let lines = head(message)
     return lines.indices.contains { lines[$0] == 10 && ($0 == lines.startIndex || lines[$0 - 1] != 13) }
 }
