@@ -40,7 +40,7 @@ replay() {
     local failed=0 file out
     for file in "$@"; do
         [ -f "$file" ] || continue
-        if ! out=$(nice -n 19 timeout 60 "$binary" -timeout=10 "$file" 2>&1) || grep -q '^FINDING' <<<"$out"; then
+        if ! out=$(nice -n 19 timeout --foreground 60 "$binary" -timeout=10 "$file" 2>&1 </dev/null) || grep -q '^FINDING' <<<"$out"; then
             echo "fuzz.sh: $file:" >&2
             grep -A1 -e '^FINDING' -e 'ERROR:' -e 'SUMMARY:' <<<"$out" >&2 || tail -5 <<<"$out" >&2
             failed=1
@@ -63,6 +63,6 @@ artifacts="$fuzz/.build/fuzz-artifacts"
 mkdir -p "$work" "$artifacts"
 set +e
 nice -n 19 "$binary" "$work" Corpus -dict=http.dict -max_len=16384 -rss_limit_mb=2048 -timeout=10 \
-    -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/" 2>&1 \
+    -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/" 2>&1 </dev/null \
     | awk '/^OPEN FINDING/ { skip = 1; next } skip { skip = 0; next } { print }'
 exit "${PIPESTATUS[0]}"
