@@ -78,11 +78,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-    for _ in $(seq 1 400); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-    echo "nothing listens on $1" >&2; exit 1
-}
+WAIT_PORT_TRIES=400
+source Benchmarks/lib.sh
 forget_pid() {
     local kept=() p
     for p in "${pids[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done

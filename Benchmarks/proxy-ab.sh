@@ -37,11 +37,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-    for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-    echo "nothing listens on $1" >&2; exit 1
-}
+source "$(dirname "$0")/lib.sh"
 
 backend_port=$(free_port)
 cat >"$work/backend.nginx.conf" <<CONF

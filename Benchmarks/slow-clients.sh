@@ -75,11 +75,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-    for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done
-    echo "nothing listens on $1" >&2; exit 2
-}
+WAIT_PORT_STATUS=2  # the run could not be made
+source Benchmarks/lib.sh
 
 backend_port=$(free_port); nginx_port=$(free_port); banyan_port=$(free_port); admin_port=$(free_port)
 

@@ -36,7 +36,7 @@ banyan=.build/release/banyan
 swift_bin=Examples/ShopPort/.build/release/ShopPort
 rust_bin=Examples/shop-rust/target/release/shop-rust
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source Benchmarks/lib.sh
 pids=()
 trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
 wait_for() {
