@@ -5,19 +5,13 @@ import NIOCore
 /// request and streams the answer back as bytes. Requests on one connection are served one at
 /// a time, in order (pipelined requests wait in the inbound buffer). After a `101 Switching
 /// Protocols` the connection is a ``Tunnel`` to the upstream that switched.
+///
+/// The connection's life (its phase, its deadlines, which way bytes are held back) is one
+/// value, BanyanCore's `ClientConnectionStateMachine`: the handler tells it what happened and
+/// carries out what it answers. While an upgrade request waits for its answer, later client
+/// bytes wait in `inbound`: they may be the new protocol's, or the next request when the
+/// upstream does not switch.
 final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
-    /// Where the connection is in its life.
-    enum Phase {
-        /// Requests and answers; `exchange` is the one in progress, if any. While an upgrade
-        /// request waits for its answer, later client bytes wait in `inbound`: they may be the new
-        /// protocol's, or the next request when the upstream does not switch.
-        case http
-        /// The upstream switched protocols: bytes flow both ways unparsed.
-        case tunnel(Tunnel)
-        /// Closed, or closing once the bytes already written are out.
-        case closed
-    }
-
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -26,21 +20,16 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     private var context: ChannelHandlerContext!
     private var inbound: ByteBuffer?
     private var exchange: Exchange?
-    private var phase = Phase.http
+    /// The connection's life; see ``ClientConnectionStateMachine``.
+    private var state: ClientConnectionStateMachine
+    /// The tunnel, once the upstream switched protocols.
+    private var tunnel: Tunnel?
     private var clientAddress = "unknown"
     /// Whether `forwarded.trusted` of the snapshot with this identity believes the client.
     private var trust: (snapshot: ObjectIdentifier, trusted: Bool)?
-    private var readingPaused = false
-    private var idleSince = NIODeadline.now()
-    /// When the first byte of the head being read arrived; nil when no head is in progress.
-    private var headStarted: NIODeadline?
-    /// When the client stopped taking bytes (its socket unwritable past the buffer bound); nil
-    /// while it keeps up.
-    private var sendStalledSince: NIODeadline?
-    /// The upstream connection not read while the client is `bufferPerConnection` behind.
+    /// The upstream connection not read while the client is `bufferPerConnection` behind
+    /// (`state.upstreamHeld`).
     private var heldUpstream: UpstreamConnection?
-    /// Whether this connection counts against `maxConnections`.
-    private var admitted = false
     private let servedBy: String
     /// Every byte to the client goes through it, in order.
     private let writer: DirectWriter
@@ -60,6 +49,13 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         self.servedBy = engine.snapshot.configuration.servedByHeader
         self.servedByLegacy = Array("\(servedBy): legacy\r\n".utf8)
         self.servedByCandidate = Array("\(servedBy): candidate\r\n".utf8)
+        let settings = engine.settings
+        self.state = ClientConnectionStateMachine(
+            now: uptime(.now()),
+            deadlines: .init(
+                head: settings.headTimeout.nanoseconds, body: settings.bodyTimeout.nanoseconds,
+                idle: settings.clientIdleTimeout.nanoseconds, send: settings.sendTimeout.nanoseconds,
+                tunnelIdle: settings.tunnelIdleTimeout.nanoseconds))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -77,27 +73,19 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        guard engine.admitClient() else {
+        guard state.opened(admitted: engine.admitClient()) else {
             engine.count(
                 .maxConnections, client: clientAddress,
                 detail: "\(engine.settings.maxConnections) connections are open; closed this one")
-            phase = .closed
             context.close(promise: nil)
             return
         }
-        admitted = true
         context.fireChannelActive()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            sendStalledSince = nil
-            if let held = heldUpstream {
-                heldUpstream = nil
-                held.setReading(true)
-            }
-        } else if sendStalledSince == nil {
-            sendStalledSince = .now()
+        if state.clientWritabilityChanged(writable: context.channel.isWritable, now: uptime(.now())) {
+            releaseHeldUpstream()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -105,33 +93,24 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     /// Stops reading `connection` while the client is `bufferPerConnection` behind; the client's
     /// socket becoming writable again resumes it.
     private func holdUpstreamWhileBehind(_ connection: UpstreamConnection) {
-        guard heldUpstream == nil, !context.channel.isWritable else { return }
+        guard state.upstreamReadComplete(clientWritable: context.channel.isWritable) else { return }
         heldUpstream = connection
         connection.setReading(false)
         engine.count(.upstreamPaused, client: clientAddress, detail: "")
     }
 
-    /// Reads `connection` again before it goes back to its pool or away.
-    private func releaseHeldUpstream(_ connection: UpstreamConnection) {
-        guard heldUpstream === connection else { return }
+    /// Reads the held upstream again (the client caught up, or the upstream goes back to its
+    /// pool or away).
+    private func releaseHeldUpstream() {
+        heldUpstream?.setReading(true)
         heldUpstream = nil
-        connection.setReading(true)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if admitted {
-            admitted = false
-            engine.clientClosed()
-        }
-        if case .tunnel(let tunnel) = phase { tunnel.close() }
-        phase = .closed
+        if state.inactive() { engine.clientClosed() }
+        tunnel?.close()
         if let exchange { abandon(exchange) }
         loop.clients[ObjectIdentifier(self)] = nil
-    }
-
-    private var closed: Bool {
-        if case .closed = phase { return true }
-        return false
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -142,18 +121,17 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        switch phase {
-        case .http: break
-        case .tunnel(let tunnel):
+        if state.isClosed { return }
+        if let tunnel {
+            state.tunnelCarried(now: uptime(.now()))
             tunnel.toUpstream(buffer, loop: loop)
             return
-        case .closed: return
         }
         if let exchange, !exchange.requestComplete {
             feedBody(exchange, &buffer)
             exchange.connection?.flush()
         }
-        if exchange == nil && headStarted == nil { headStarted = .now() }
+        if exchange == nil { state.bytesArrived(now: uptime(.now())) }
         if buffer.readableBytes > 0 {
             if inbound == nil {
                 inbound = buffer
@@ -163,13 +141,13 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         }
         if exchange == nil {
             processInbound()
-        } else if let inbound, inbound.readableBytes > 65_536 {
+        } else if let inbound, state.inboundBuffered(inbound.readableBytes) == .pause {
             pauseReading()
         }
     }
 
     private func processInbound() {
-        while case .http = phase, exchange == nil, var buffer = inbound, buffer.readableBytes > 0 {
+        while !state.isClosed, tunnel == nil, exchange == nil, var buffer = inbound, buffer.readableBytes > 0 {
             let result = buffer.withUnsafeReadableBytes {
                 RequestHeadParser.parse($0, limits: engine.settings.headLimits)
             }
@@ -196,7 +174,6 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func start(head: RequestHead, headBytes: ByteBuffer) {
         let now = NIODeadline.now()
-        headStarted = nil
         let snapshot = engine.snapshot
         let path = String(head.path)
         let route = snapshot.table.matchIndex(method: head.method, path: path).map {
@@ -235,6 +212,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             decision: decision, clientAddress: clientAddress, peerTrusted: trusts(snapshot), snapshot: snapshot,
             retainLimit: retainLimit, now: now)
         self.exchange = exchange
+        state.requestStarted(
+            now: uptime(now), requestComplete: exchange.requestComplete, upstreamDeadline: .max)
         engine.exchangeStarted()
         if decision.shadow == .send || compare || engine.accessLog != nil || snapshot.configuration.requestID {
             exchange.identify(generate: snapshot.configuration.requestID, bytesBefore: writer.written)
@@ -310,7 +289,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             if scanner.isComplete { exchange.requestComplete = true }
         }
         sendBody(exchange, &slice)
-        if exchange.requestComplete { requestFinished(exchange) }
+        if exchange.requestComplete {
+            state.requestCompleted()
+            requestFinished(exchange)
+        }
     }
 
     private func sendBody(_ exchange: Exchange, _ slice: inout ByteBuffer) {
@@ -379,17 +361,18 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.attempt += 1
         let attempt = exchange.attempt
         let backend = exchange.backend
-        exchange.deadline =
+        let deadline =
             now
             + (backend == .candidate
                 ? .nanoseconds(Int64((exchange.route?.config.timeout ?? 30) * 1e9)) : engine.settings.legacyTimeout)
+        state.attemptStarted(upstreamDeadline: uptime(deadline))
         let pool = loop.pool(for: backend)
         if !fresh, let connection = pool.takeIdle() {
             send(exchange, on: connection, reused: true)
             return
         }
         pool.acquire(fresh: fresh) { [self] result in
-            guard self.exchange === exchange, exchange.attempt == attempt, !closed else {
+            guard self.exchange === exchange, exchange.attempt == attempt, !state.isClosed else {
                 if case .success(let (connection, _)) = result { connection.pool.release(connection) }
                 return
             }
@@ -468,42 +451,37 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             body: "banyan: the \(exchange.backend) service \(what) (\(exchange.head.method) "
                 + "\(exchange.head.target))\n", close: !keepAlive)
         engine.accessLog?.record(exchange.accessEntry(status: status, bytes: writer.written, served: "banyan"))
-        if keepAlive { processInbound() }
+        if keepAlive { nextRequest(closeClient: false, now: .now()) }
     }
 
+    /// Acts on the deadline that passed, if any (the loop's sweep calls it every few hundred
+    /// milliseconds; shutdown calls it with a far future to close every connection).
     func checkDeadlines(now: NIODeadline) {
-        switch phase {
-        case .http: break
-        case .tunnel(let tunnel):
-            if tunnel.isIdle(now: now, timeout: engine.settings.tunnelIdleTimeout) {
-                engine.count(.tunnelIdleTimeout, client: clientAddress, detail: "the tunnel carried nothing; closed")
-                closeNow()
-            } else if let stalled = sendStalledSince, stalled + engine.settings.sendTimeout < now {
-                engine.count(.sendTimeout, client: clientAddress, detail: "the client took no bytes; closed")
-                closeNow()
-            }
-            return
-        case .closed: return
-        }
-        if let stalled = sendStalledSince, stalled + engine.settings.sendTimeout < now {
-            engine.count(.sendTimeout, client: clientAddress, detail: "the client took no bytes of its answer; closed")
+        guard let expiry = state.tick(now: uptime(now), draining: engine.isDraining) else { return }
+        switch expiry {
+        case .tunnelIdle:
+            engine.count(.tunnelIdleTimeout, client: clientAddress, detail: "the tunnel carried nothing; closed")
             closeNow()
-        } else if let exchange {
-            if exchange.response == nil && exchange.deadline < now {
-                attemptFailed(exchange, .timeout)
-            } else if !exchange.requestComplete && exchange.start + engine.settings.bodyTimeout < now {
-                bodyTimedOut(exchange)
-            }
-        } else if let headStarted, inbound != nil, headStarted + engine.settings.headTimeout < now {
+        case .sendStalled:
+            engine.count(
+                .sendTimeout, client: clientAddress,
+                detail: tunnel == nil
+                    ? "the client took no bytes of its answer; closed" : "the client took no bytes; closed")
+            closeNow()
+        case .upstreamTimeout:
+            if let exchange { attemptFailed(exchange, .timeout) }
+        case .bodyTimeout:
+            if let exchange { bodyTimedOut(exchange) }
+        case .headTimeout:
             engine.count(.headTimeout, client: clientAddress, detail: "the request head did not complete; 408")
             inbound = nil
             writeProxyResponse(
                 status: 408, reason: "Request Timeout",
                 body: "banyan: the request head did not arrive within \(seconds(engine.settings.headTimeout))\n",
                 close: true)
-        } else if engine.isDraining {
+        case .draining:
             closeNow()
-        } else if inbound == nil && idleSince + engine.settings.clientIdleTimeout < now {
+        case .idle:
             engine.count(.idleTimeout, client: clientAddress, detail: "no request; closed")
             closeNow()
         }
@@ -529,8 +507,9 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     // MARK: Upstream → client
 
     func upstreamRead(_ buffer: ByteBuffer, from connection: UpstreamConnection) {
-        if case .tunnel(let tunnel) = phase {
+        if let tunnel {
             guard tunnel.connection === connection else { return }
+            state.tunnelCarried(now: uptime(.now()))
             tunnel.countToClient(buffer.readableBytes)
             writer.write(buffer)
             return
@@ -596,6 +575,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
                     return nil
                 }
                 exchange.response = response
+                state.answerStarted()
                 exchange.responseBuffer = nil
                 var out = clientHead(exchange, response, raw, room: buffer.readableBytes)
                 if case .length(let count) = response.framing {
@@ -625,10 +605,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         exchange.stats.record(exchange.backend, status: response.status, microseconds: elapsed(exchange))
         writer.write(clientHead(exchange, response, raw, room: 0))
         let tunnel = Tunnel(
-            connection: connection, route: exchange.route, stats: exchange.stats, backend: exchange.backend,
-            now: .now())
+            connection: connection, route: exchange.route, stats: exchange.stats, backend: exchange.backend)
         finishExchange(exchange)
-        phase = .tunnel(tunnel)
+        self.tunnel = tunnel
+        let resume = state.tunnelStarted(now: uptime(.now()))
         if rest.readableBytes > 0 {
             tunnel.countToClient(rest.readableBytes)
             writer.write(rest)
@@ -637,12 +617,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             inbound = nil
             tunnel.toUpstream(early, loop: loop)
         }
-        if readingPaused { resumeReading() }
+        if resume { resumeReading() }
     }
 
     /// Closes the connection when it is a tunnel of the route named `route` (every tunnel when nil).
     func closeTunnel(route: String?) {
-        guard case .tunnel(let tunnel) = phase else { return }
+        guard let tunnel, !state.isClosed else { return }
         if let route, tunnel.route?.config.route != route { return }
         flushAndClose()
     }
@@ -767,7 +747,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func upstreamReadComplete(from connection: UpstreamConnection) {
-        if case .tunnel(let tunnel) = phase {
+        if let tunnel {
             if tunnel.connection === connection {
                 writer.flush(context)
                 holdUpstreamWhileBehind(connection)
@@ -780,17 +760,20 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     func upstreamWritabilityChanged(_ connection: UpstreamConnection, writable: Bool) {
-        guard let exchange, exchange.connection === connection, !exchange.requestComplete else { return }
-        if !writable {
+        guard let exchange, exchange.connection === connection else { return }
+        switch state.upstreamWritabilityChanged(writable: writable, inboundBytes: inbound?.readableBytes ?? 0) {
+        case .pause:
             pauseReading()
             engine.count(.clientPaused, client: clientAddress, detail: "")
-        } else if readingPaused && (inbound?.readableBytes ?? 0) <= 65_536 {
+        case .resume:
             resumeReading()
+        case .none:
+            break
         }
     }
 
     func upstreamClosed(_ connection: UpstreamConnection) {
-        if case .tunnel(let tunnel) = phase {
+        if let tunnel {
             // The upstream ended the tunnel: the client gets what was read, then the close.
             if tunnel.connection === connection { flushAndClose() }
             return
@@ -816,7 +799,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         let response = exchange.response!
         if let connection = exchange.connection {
             exchange.connection = nil
-            releaseHeldUpstream(connection)
+            if state.answerEnded() { releaseHeldUpstream() }
             // After a refused upgrade the upstream may still read the connection as the new protocol.
             if response.reusable && exchange.requestComplete && !exchange.upstreamSpoiled && !exchange.head.upgrade {
                 connection.pool.release(connection)
@@ -837,13 +820,18 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             }
         }
         finishExchange(exchange)
-        if exchange.closeClient {
-            flushAndClose()
-        } else {
+        nextRequest(closeClient: exchange.closeClient, now: now)
+    }
+
+    /// The exchange ended at `now`: close the connection (`closeClient`), or go on with the
+    /// next request, whose bytes may already be waiting.
+    private func nextRequest(closeClient: Bool, now: NIODeadline) {
+        switch state.exchangeEnded(now: uptime(now), closeClient: closeClient, inboundPending: inbound != nil) {
+        case .close:
+            closeAfterFlush()
+        case .next(let resume):
             loop.flushAfterPass(writer, context)
-            idleSince = now
-            if inbound != nil { headStarted = now }
-            if readingPaused { resumeReading() }
+            if resume { resumeReading() }
             processInbound()
         }
     }
@@ -886,7 +874,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     private func writeProxyResponse(status: Int, reason: String? = nil, body: String, close: Bool) {
-        guard !closed else { return }
+        guard !state.isClosed else { return }
         let phrase =
             reason ?? (status == 504 ? "Gateway Timeout" : status == 502 ? "Bad Gateway" : "Error")
         var out = context.channel.allocator.buffer(capacity: 160 + body.utf8.count)
@@ -899,9 +887,13 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
     }
 
     private func flushAndClose() {
-        guard !closed else { return }
-        if case .tunnel(let tunnel) = phase { tunnel.close() }
-        phase = .closed
+        guard state.closing() else { return }
+        closeAfterFlush()
+    }
+
+    /// Closes the connection once what was written is out; the state is already closed.
+    private func closeAfterFlush() {
+        tunnel?.close()
         inbound = nil
         writer.flush(context)
         let promise = context.eventLoop.makePromise(of: Void.self)
@@ -912,22 +904,25 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     private func closeNow() {
         if let exchange { abandon(exchange) }
-        if case .tunnel(let tunnel) = phase { tunnel.close() }
-        phase = .closed
+        tunnel?.close()
+        _ = state.closing()
         context.close(promise: nil)
     }
 
     private func pauseReading() {
-        guard !readingPaused else { return }
-        readingPaused = true
         try? context.channel.syncOptions?.setOption(.autoRead, value: false)
     }
 
     private func resumeReading() {
-        readingPaused = false
         try? context.channel.syncOptions?.setOption(.autoRead, value: true)
         context.read()
     }
+}
+
+/// A deadline as ``ClientConnectionStateMachine`` counts time: nanoseconds of uptime (the far
+/// future clamped, so that shutdown's `distantFuture` expires every deadline).
+private func uptime(_ deadline: NIODeadline) -> Int64 {
+    Int64(clamping: deadline.uptimeNanoseconds)
 }
 
 /// A time as the proxy's answers say it: `5 s`, `1.5 s`, `500 ms`.

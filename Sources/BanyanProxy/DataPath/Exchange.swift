@@ -21,7 +21,6 @@ final class Exchange {
     var connection: UpstreamConnection?
     var connectionReused = false
     var staleRetries = 0
-    var deadline: NIODeadline
     var fallbackReason: UpstreamFailure?
 
     // The request body.
@@ -81,7 +80,6 @@ final class Exchange {
         self.snapshot = snapshot
         self.start = now
         self.backend = decision.primary
-        self.deadline = now
         switch head.framing {
         case .none, .untilClose:
             body = .none

@@ -7,7 +7,8 @@ import NIOCore
 /// The proxy no longer parses anything: bytes from the client go to the upstream connection's
 /// writer and bytes from the upstream go to the client's, so each direction keeps the order of
 /// the direct writes and NIO's (see ``DirectWriter``). The tunnel ends when either side closes,
-/// when it has carried nothing for the idle timeout, on shutdown, or on a rollback of its route
+/// when it has carried nothing for the idle timeout (the client connection's state machine
+/// keeps the time of its last bytes), on shutdown, or on a rollback of its route
 /// that asks to close tunnels. It is never shadowed and never goes back to the pool.
 final class Tunnel {
     let connection: UpstreamConnection
@@ -15,22 +16,19 @@ final class Tunnel {
     let route: RouteRuntime?
     let stats: RouteStats
     let backend: Backend
-    private(set) var lastActivity: NIODeadline
     private var isOpen = true
 
-    init(connection: UpstreamConnection, route: RouteRuntime?, stats: RouteStats, backend: Backend, now: NIODeadline) {
+    init(connection: UpstreamConnection, route: RouteRuntime?, stats: RouteStats, backend: Backend) {
         self.connection = connection
         self.route = route
         self.stats = stats
         self.backend = backend
-        self.lastActivity = now
         stats.recordTunnelOpened(backend)
     }
 
     /// Sends client bytes to the upstream (flushed at the end of the event loop's pass).
     func toUpstream(_ buffer: ByteBuffer, loop: LoopContext) {
         guard isOpen, buffer.readableBytes > 0 else { return }
-        lastActivity = .now()
         stats.recordTunnelBytes(backend, toUpstream: buffer.readableBytes, toClient: 0)
         connection.write(buffer)
         connection.flush(after: loop)
@@ -39,13 +37,7 @@ final class Tunnel {
     /// Counts upstream bytes on their way to the client.
     func countToClient(_ count: Int) {
         guard isOpen, count > 0 else { return }
-        lastActivity = .now()
         stats.recordTunnelBytes(backend, toUpstream: 0, toClient: count)
-    }
-
-    /// Whether nothing went either way since `now - timeout`.
-    func isIdle(now: NIODeadline, timeout: TimeAmount) -> Bool {
-        lastActivity + timeout < now
     }
 
     /// Closes the upstream side and counts the tunnel closed; the client side is the caller's.
