@@ -119,22 +119,30 @@ public struct ClientConnectionStateMachine: Sendable {
         case next(resumeReading: Bool)
     }
 
+    // The stored state is internal so that the events, which run on every request, are
+    // `@inlinable` into the proxy's data path; the public view of it is read-only.
+    @usableFromInline var _state: State
+    @usableFromInline var _readingPaused = false
+    @usableFromInline var _upstreamHeld = false
+    @usableFromInline var _clientWritable = true
+    @usableFromInline var _sendStalledSince: Int64?
+    @usableFromInline var _admitted = false
+    @usableFromInline let deadlines: Deadlines
+
     /// Where the connection is.
-    public private(set) var state: State
+    @inlinable public var state: State { _state }
     /// Whether reading the client is paused: its upstream is not taking the body, or pipelined
     /// bytes past ``inboundLimit`` wait behind the exchange in progress.
-    public private(set) var readingPaused = false
+    @inlinable public var readingPaused: Bool { _readingPaused }
     /// Whether the upstream that answers is not being read because the client is
     /// `buffer_per_connection` behind.
-    public private(set) var upstreamHeld = false
+    @inlinable public var upstreamHeld: Bool { _upstreamHeld }
     /// Whether the client's socket takes more bytes (its write buffer is under the high mark).
-    public private(set) var clientWritable = true
+    @inlinable public var clientWritable: Bool { _clientWritable }
     /// When the client stopped taking bytes; nil while it keeps up.
-    public private(set) var sendStalledSince: Int64?
+    @inlinable public var sendStalledSince: Int64? { _sendStalledSince }
     /// Whether the connection holds a place among `max_connections`.
-    public private(set) var admitted = false
-
-    private let deadlines: Deadlines
+    @inlinable public var admitted: Bool { _admitted }
     /// The most bytes of pipelined requests read ahead while an exchange is in progress.
     public let inboundLimit: Int
 
@@ -145,20 +153,22 @@ public struct ClientConnectionStateMachine: Sendable {
     ///   - deadlines: its deadlines.
     ///   - inboundLimit: the most bytes read ahead of the exchange in progress (64 KiB).
     public init(now: Int64, deadlines: Deadlines, inboundLimit: Int = 65_536) {
-        self.state = .idle(since: now)
+        self._state = .idle(since: now)
         self.deadlines = deadlines
         self.inboundLimit = inboundLimit
     }
 
     /// Whether the connection is closed or closing.
+    @inlinable
     public var isClosed: Bool {
-        if case .closed = state { return true }
+        if case .closed = _state { return true }
         return false
     }
 
     /// Whether the connection is a tunnel.
+    @inlinable
     public var isTunnel: Bool {
-        if case .tunnel = state { return true }
+        if case .tunnel = _state { return true }
         return false
     }
 
@@ -166,150 +176,166 @@ public struct ClientConnectionStateMachine: Sendable {
 
     /// The connection became active; `admitted` says whether it got a place among
     /// `max_connections`. Returns whether to serve it; when not, it is closed.
+    @inlinable
     public mutating func opened(admitted: Bool) -> Bool {
         guard admitted else {
-            state = .closed
+            _state = .closed
             return false
         }
-        self.admitted = true
+        self._admitted = true
         return true
     }
 
     /// The proxy closes the connection (a refusal, an expiry, an error, the end of a tunnel).
     /// Returns false when it was already closed or closing: nothing more to do.
+    @inlinable
     public mutating func closing() -> Bool {
-        if case .closed = state { return false }
-        state = .closed
+        if case .closed = _state { return false }
+        _state = .closed
         return true
     }
 
     /// The connection's channel went inactive. Returns whether it held a place among
     /// `max_connections`, to give back exactly once.
+    @inlinable
     public mutating func inactive() -> Bool {
-        state = .closed
-        defer { admitted = false }
-        return admitted
+        _state = .closed
+        defer { _admitted = false }
+        return _admitted
     }
 
     // MARK: Requests
 
     /// Client bytes arrived while no request is in progress: a head has started (its deadline
     /// counts from its first byte).
+    @inlinable
     public mutating func bytesArrived(now: @autoclosure () -> Int64) {
-        if case .idle = state { state = .readingHead(since: now()) }
+        if case .idle = _state { _state = .readingHead(since: now()) }
     }
 
     /// `bytes` of pipelined requests wait behind the exchange in progress. Pauses reading past
     /// ``inboundLimit``.
+    @inlinable
     public mutating func inboundBuffered(_ bytes: Int) -> ReadAction {
-        guard case .exchange = state, bytes > inboundLimit, !readingPaused else { return .none }
-        readingPaused = true
+        guard case .exchange = _state, bytes > inboundLimit, !_readingPaused else { return .none }
+        _readingPaused = true
         return .pause
     }
 
     /// A request head was parsed at `now`; its first attempt must be answered by `upstreamDeadline`.
+    @inlinable
     public mutating func requestStarted(now: Int64, requestComplete: Bool, upstreamDeadline: Int64) {
         guard !isClosed else { return }
-        state = .exchange(
+        _state = .exchange(
             Exchange(
                 started: now, requestComplete: requestComplete, answerStarted: false,
                 upstreamDeadline: upstreamDeadline))
     }
 
     /// Another attempt (a retry, a fallback) went out; it must be answered by `upstreamDeadline`.
+    @inlinable
     public mutating func attemptStarted(upstreamDeadline: Int64) {
-        guard case .exchange(var exchange) = state else { return }
+        guard case .exchange(var exchange) = _state else { return }
         exchange.upstreamDeadline = upstreamDeadline
-        state = .exchange(exchange)
+        _state = .exchange(exchange)
     }
 
     /// The request body has been read to its end.
+    @inlinable
     public mutating func requestCompleted() {
-        guard case .exchange(var exchange) = state else { return }
+        guard case .exchange(var exchange) = _state else { return }
         exchange.requestComplete = true
-        state = .exchange(exchange)
+        _state = .exchange(exchange)
     }
 
     /// The answer's head went to the client.
+    @inlinable
     public mutating func answerStarted() {
-        guard case .exchange(var exchange) = state else { return }
+        guard case .exchange(var exchange) = _state else { return }
         exchange.answerStarted = true
-        state = .exchange(exchange)
+        _state = .exchange(exchange)
     }
 
     /// The exchange ended with an answer that leaves the connection open (`closeClient` false)
     /// or not, at `now`; `inboundPending` says whether bytes of a next request are waiting.
     /// The upstream is no longer held (see ``answerEnded()``).
+    @inlinable
     public mutating func exchangeEnded(now: Int64, closeClient: Bool, inboundPending: Bool) -> EndAction {
-        upstreamHeld = false
+        _upstreamHeld = false
         guard !isClosed else { return .close }
         if closeClient {
-            state = .closed
+            _state = .closed
             return .close
         }
-        state = inboundPending ? .readingHead(since: now) : .idle(since: now)
-        defer { readingPaused = false }
-        return .next(resumeReading: readingPaused)
+        _state = inboundPending ? .readingHead(since: now) : .idle(since: now)
+        defer { _readingPaused = false }
+        return .next(resumeReading: _readingPaused)
     }
 
     /// The upstream that answered is done with (back to its pool or closed). Returns whether it
     /// had been held, so that it is read again first.
+    @inlinable
     public mutating func answerEnded() -> Bool {
-        defer { upstreamHeld = false }
-        return upstreamHeld
+        defer { _upstreamHeld = false }
+        return _upstreamHeld
     }
 
     /// The upstream switched protocols at `now`: the connection is a tunnel. Returns whether to
     /// read the client again (its bytes now go to the tunnel).
+    @inlinable
     public mutating func tunnelStarted(now: Int64) -> Bool {
         guard !isClosed else { return false }
-        state = .tunnel(lastActivity: now)
-        defer { readingPaused = false }
-        return readingPaused
+        _state = .tunnel(lastActivity: now)
+        defer { _readingPaused = false }
+        return _readingPaused
     }
 
     /// The tunnel carried bytes at `now`.
+    @inlinable
     public mutating func tunnelCarried(now: Int64) {
-        if case .tunnel = state { state = .tunnel(lastActivity: now) }
+        if case .tunnel = _state { _state = .tunnel(lastActivity: now) }
     }
 
     // MARK: Backpressure
 
     /// The client's socket filled past its high mark (`writable` false) or drained below its low
     /// mark, at `now`. Returns whether to read the held upstream again.
+    @inlinable
     public mutating func clientWritabilityChanged(writable: Bool, now: @autoclosure () -> Int64) -> Bool {
-        clientWritable = writable
+        _clientWritable = writable
         if writable {
-            sendStalledSince = nil
-            defer { upstreamHeld = false }
-            return upstreamHeld
+            _sendStalledSince = nil
+            defer { _upstreamHeld = false }
+            return _upstreamHeld
         }
-        if sendStalledSince == nil { sendStalledSince = now() }
+        if _sendStalledSince == nil { _sendStalledSince = now() }
         return false
     }
 
     /// The proxy passed on what it read from the upstream that answers (or the tunnel's);
     /// `clientWritable` is the client socket's writability now. Returns whether to stop reading
     /// that upstream: the client is `buffer_per_connection` behind.
+    @inlinable
     public mutating func upstreamReadComplete(clientWritable: Bool) -> Bool {
-        self.clientWritable = clientWritable
-        guard !clientWritable, !upstreamHeld, !isClosed else { return false }
-        upstreamHeld = true
+        self._clientWritable = clientWritable
+        guard !clientWritable, !_upstreamHeld, !isClosed else { return false }
+        _upstreamHeld = true
         return true
     }
 
     /// The upstream receiving the request body filled its socket (`writable` false) or drained
     /// it; `inboundBytes` wait unread behind the exchange. Pauses the client's body while the
     /// upstream is not taking it.
+    @inlinable
     public mutating func upstreamWritabilityChanged(writable: Bool, inboundBytes: Int) -> ReadAction {
-        guard case .exchange(let exchange) = state, !exchange.requestComplete else { return .none }
+        guard case .exchange(let exchange) = _state, !exchange.requestComplete else { return .none }
         if !writable {
-            if readingPaused { return .none }
-            readingPaused = true
+            if _readingPaused { return .none }
+            _readingPaused = true
             return .pause
         }
-        guard readingPaused, inboundBytes <= inboundLimit else { return .none }
-        readingPaused = false
+        guard _readingPaused, inboundBytes <= inboundLimit else { return .none }
+        _readingPaused = false
         return .resume
     }
 
@@ -318,11 +344,12 @@ public struct ClientConnectionStateMachine: Sendable {
     /// The clock reads `now`; `draining` says whether the proxy is shutting down. Returns the
     /// deadline that passed, if any, without acting on it: the caller's answer to it (a 408, a
     /// fallback, a close) reports back through the other events.
+    @inlinable
     public func tick(now: Int64, draining: Bool) -> Expiry? {
-        if let stalled = sendStalledSince, now - stalled > deadlines.send, !isClosed {
+        if let stalled = _sendStalledSince, now - stalled > deadlines.send, !isClosed {
             return .sendStalled
         }
-        switch state {
+        switch _state {
         case .closed:
             return nil
         case .tunnel(let lastActivity):

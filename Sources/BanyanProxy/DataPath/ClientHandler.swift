@@ -508,7 +508,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func upstreamRead(_ buffer: ByteBuffer, from connection: UpstreamConnection) {
         if let tunnel {
-            guard tunnel.connection === connection else { return }
+            guard tunnel.connection === connection, !state.isClosed else { return }
             state.tunnelCarried(now: uptime(.now()))
             tunnel.countToClient(buffer.readableBytes)
             writer.write(buffer)
@@ -748,7 +748,7 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
 
     func upstreamReadComplete(from connection: UpstreamConnection) {
         if let tunnel {
-            if tunnel.connection === connection {
+            if tunnel.connection === connection && !state.isClosed {
                 writer.flush(context)
                 holdUpstreamWhileBehind(connection)
             }
