@@ -1,4 +1,5 @@
 import BanyanCore
+import Foundation
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -11,6 +12,8 @@ import Testing
 private final class HandlerHarness {
     let loop = EmbeddedEventLoop()
     let client: EmbeddedChannel
+    let handler: ClientHandler
+    let engine: ProxyEngine
     /// The upstream connections the proxy opened, in order.
     private let opened: OpenedChannels
 
@@ -20,13 +23,15 @@ private final class HandlerHarness {
         var channels: [EmbeddedChannel] = []
     }
 
-    init() throws {
+    /// - Parameter adjust: changes to the proxy's settings (its limits) before the handler starts.
+    init(adjust: (inout ProxySettings) -> Void = { _ in }) throws {
         let configuration = Configuration(
             legacy: BaseURL(host: "127.0.0.1", port: 3000), candidate: BaseURL(host: "127.0.0.1", port: 4000),
             forwarded: .passThrough, io: .nio)
         let snapshot = try RoutingSnapshot(configuration: configuration, overrides: [:], previous: nil)
         var settings = ProxySettings()
         settings.io = .nio
+        adjust(&settings)
         let engine = try ProxyEngine(
             snapshot: snapshot, settings: settings, recorder: DifferenceRecorder(policy: configuration.policy))
         let opened = OpenedChannels()
@@ -36,9 +41,10 @@ private final class HandlerHarness {
             opened.channels.append(channel)
             return channel.connect(to: address).map { channel }
         }
+        self.engine = engine
         let context = LoopContext(eventLoop: loop, engine: engine, connectPool: connectPool)
-        client = EmbeddedChannel(
-            handler: ClientHandler(engine: engine, loop: context, writer: DirectWriter()), loop: loop)
+        handler = ClientHandler(engine: engine, loop: context, writer: DirectWriter())
+        client = EmbeddedChannel(handler: handler, loop: loop)
         client.remoteAddress = try SocketAddress(ipAddress: "10.1.2.3", port: 50_000)
         try client.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8000)).wait()
     }
@@ -146,6 +152,83 @@ struct ClientHandlerTests {
         // A fresh connection that closes is not retried, and the client's connection stays open.
         #expect(harness.upstreams.count == 1)
         #expect(harness.client.isActive)
+        try harness.finish()
+    }
+
+    // MARK: Deadlines, as the connection's state machine reports them and the handler answers them
+
+    /// The exact answer of the proxy's own.
+    static func proxyAnswer(_ status: String, _ body: String, close: Bool) -> String {
+        "HTTP/1.1 \(status)\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: \(body.utf8.count)\r\n"
+            + "served-by: banyan\r\n" + (close ? "connection: close\r\n" : "") + "\r\n" + body
+    }
+
+    @Test("a head still incomplete at head_timeout: the exact 408, counted, and the connection closes")
+    func headDeadline() throws {
+        let harness = try HandlerHarness { $0.headTimeout = .seconds(5) }
+        try harness.fromClient("GET /a HTTP/1.1\r\nHost: exa")
+        harness.handler.checkDeadlines(now: .now() + .seconds(4))
+        #expect(try harness.written(to: harness.client) == "")
+        harness.handler.checkDeadlines(now: .now() + .seconds(6))
+        harness.loop.run()
+        #expect(
+            try harness.written(to: harness.client)
+                == Self.proxyAnswer(
+                    "408 Request Timeout", "banyan: the request head did not arrive within 5 s\n", close: true))
+        #expect(!harness.client.isActive)
+        #expect(harness.engine.limitEvents["head_timeout"] == 1)
+        #expect(harness.upstreams.isEmpty)
+        try harness.finish()
+    }
+
+    @Test("an upstream silent past response_timeout: the exact 504; the keep-alive client is served again")
+    func upstreamDeadline() throws {
+        let harness = try HandlerHarness { $0.legacyTimeout = .seconds(2) }
+        try harness.fromClient("GET /slow HTTP/1.1\r\nHost: example.test\r\n\r\n")
+        let first = try #require(harness.upstreams.first)
+        _ = try harness.written(to: first)
+        harness.handler.checkDeadlines(now: .now() + .seconds(1))
+        #expect(try harness.written(to: harness.client) == "")
+        harness.handler.checkDeadlines(now: .now() + .seconds(3))
+        harness.loop.run()
+        #expect(
+            try harness.written(to: harness.client)
+                == Self.proxyAnswer(
+                    "504 Gateway Timeout", "banyan: the legacy service did not answer in time (GET /slow)\n",
+                    close: false))
+        #expect(harness.client.isActive)
+        #expect(!first.isActive)
+        // The next request goes out on a new upstream connection and is answered.
+        try harness.fromClient("GET /b HTTP/1.1\r\nHost: example.test\r\n\r\n")
+        #expect(harness.upstreams.count == 2)
+        let second = harness.upstreams[1]
+        #expect(try harness.written(to: second).hasPrefix("GET /b HTTP/1.1\r\n"))
+        try harness.fromUpstream(second, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+        #expect(
+            try harness.written(to: harness.client)
+                == "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nserved-by: legacy\r\n\r\nok")
+        try harness.finish()
+    }
+
+    @Test("after a keep-alive answer of the proxy's own, the idle deadline counts from that answer")
+    func idleAfterProxyAnswer() throws {
+        let harness = try HandlerHarness { $0.clientIdleTimeout = .milliseconds(500) }
+        // The connection is open for 300 ms before its request; the 502 then restarts the idle
+        // deadline, as the end of an upstream's answer does.
+        usleep(300_000)
+        try harness.fromClient("GET /a HTTP/1.1\r\nHost: example.test\r\n\r\n")
+        let upstream = try #require(harness.upstreams.first)
+        try upstream.close().wait()
+        harness.loop.run()
+        #expect(try harness.written(to: harness.client).hasPrefix("HTTP/1.1 502 Bad Gateway\r\n"))
+        let answered = NIODeadline.now()
+        harness.handler.checkDeadlines(now: answered + .milliseconds(400))
+        #expect(harness.client.isActive)
+        #expect(harness.engine.limitEvents["idle_timeout"] == 0)
+        harness.handler.checkDeadlines(now: answered + .milliseconds(600))
+        harness.loop.run()
+        #expect(!harness.client.isActive)
+        #expect(harness.engine.limitEvents["idle_timeout"] == 1)
         try harness.finish()
     }
 }
