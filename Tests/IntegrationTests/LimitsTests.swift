@@ -149,4 +149,74 @@ struct LimitsTests {
             }
         }
     }
+
+    /// A figure of a `/proc/sys/net/ipv4/tcp_*mem` file: `index` 2 is the most the kernel gives
+    /// one socket's buffer by itself, 1 what a socket starts with.
+    private func kernelBufferBytes(_ name: String, _ index: Int) throws -> Int {
+        let text = try String(contentsOfFile: "/proc/sys/net/ipv4/\(name)", encoding: .utf8)
+        let figures = text.split(whereSeparator: \.isWhitespace).compactMap { Int($0) }
+        guard figures.count == 3 else { throw TestFailure("cannot read /proc/sys/net/ipv4/\(name): \(text)") }
+        return figures[index]
+    }
+
+    @Test(
+        "an upstream that reads nothing holds up to buffer_per_connection of request body before the client is paused",
+        arguments: IOMode.allCases)
+    func requestBodyBound(io: IOMode) async throws {
+        // The most the kernel takes off the proxy on its own: the proxy's send buffer to the upstream
+        // (at most tcp_wmem's maximum) and the upstream's receive buffer, which does not grow while
+        // the upstream reads nothing (tcp_rmem's default).
+        let kernel = try kernelBufferBytes("tcp_wmem", 2) + kernelBufferBytes("tcp_rmem", 1)
+        // The bound: its low mark (half) is above what the kernel can take, so a pause, once the
+        // upstream reads nothing, is never lifted.
+        let bound = 2 * kernel + (4 << 20)
+        // A body 2 MiB past what the kernel takes leaves at least 2 MiB in NIO: past NIO's default
+        // high mark (64 KiB, which would pause the client), under the bound. A body 4 MiB past the
+        // bound and the kernel's share cannot all wait in the proxy: the client is paused.
+        let held = kernel + (2 << 20)
+        let overflowing = bound + kernel + (4 << 20)
+        var settings = ProxySettings()
+        settings.io = io
+        settings.bufferPerConnection = bound
+        settings.bodyTimeout = .seconds(2)
+        settings.legacyTimeout = .seconds(3)
+        let upstream = { () throws -> ConnectionThreads in
+            let server = try ConnectionThreads()
+            // Reads nothing: waits until the test closes it.
+            server.start { fd in
+                var poller = pollfd(fd: fd, events: 0, revents: 0)
+                while poll(&poller, 1, -1) >= 0 && poller.revents & Int16(POLLHUP | POLLERR) == 0 {}
+            }
+            return server
+        }
+        try await withTestServer("upstream that reads nothing", start: upstream, close: { await $0.close() }) {
+            legacy in
+            let base = BaseURL(host: "127.0.0.1", port: legacy.port)
+            try await withTestProxy(legacy: base, candidate: base, routes: [], settings: settings) { proxy in
+                let port = proxy.server.port
+                @Sendable func post(_ count: Int) throws -> String {
+                    let connection = try HTTPConnection(host: "127.0.0.1", port: port)
+                    let head =
+                        "POST /upload HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: \(count)\r\n\r\n"
+                    // Past the pause the client's write fails when the proxy gives up on the body.
+                    try? connection.write(Array(head.utf8) + [UInt8](repeating: 0x62, count: count))
+                    return (try? readToClose(connection)) ?? ""
+                }
+                // Both at once: the first body fits the bound and waits for the answer, which never
+                // comes (504 at the response deadline); the second is paused for good (408 at the
+                // body deadline, which comes first).
+                async let fitting = blocking { try post(held) }
+                async let overflowed = blocking { try post(overflowing) }
+                let (answer, _) = try await (fitting, overflowed)
+                #expect(
+                    answer
+                        == self.answer(
+                            "504 Gateway Timeout", "banyan: the legacy service did not answer in time (POST /upload)\n")
+                )
+                #expect(proxy.server.engine.limitEvents["client_paused"] == 1)
+                #expect(proxy.server.engine.limitEvents["body_timeout"] == 1)
+                #expect(legacy.connections == 2)
+            }
+        }
+    }
 }
