@@ -23,13 +23,20 @@ esac
 
 cd "$fuzz"
 started=$(date +%s)
-# The main package's Package.resolved pins the versions its own build uses.
-if [ ! -f Package.resolved ] && [ -f "$root/Package.resolved" ]; then cp "$root/Package.resolved" .; fi
+# The main package's Package.resolved pins the versions its own build uses (swift-nio above all,
+# whose llhttp is the second opinion). Dependencies resolve as the main package's do: from SwiftPM's
+# shared repository cache (~/.swiftpm/cache) when there is no network.
+if [ -f "$root/Package.resolved" ] && ! cmp -s "$root/Package.resolved" Package.resolved; then
+    cp "$root/Package.resolved" .
+fi
+set +e
 nice -n 19 swift build -c debug --product FuzzHTTP1 \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 \
-    | grep -v -e 'Cannot export local symbol' -e '^\[' || true
+    | grep -v -e 'Cannot export local symbol' -e '^\['
+built=${PIPESTATUS[0]}
+set -e
 binary="$fuzz/.build/debug/FuzzHTTP1"
-[ -x "$binary" ] || { echo "fuzz.sh: the build failed" >&2; exit 1; }
+[ "$built" = 0 ] && [ -x "$binary" ] || { echo "fuzz.sh: the build failed" >&2; exit 1; }
 echo "fuzz.sh: built in $(($(date +%s) - started)) s"
 
 # Swift's backtracer would hold a crashing run open for its own report; ASan's leak check reports

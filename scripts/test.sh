@@ -3,6 +3,7 @@
 # builds the package and the example ports (Swift, Rust), then runs the unit and integration tests.
 #   scripts/test.sh                 everything
 #   scripts/test.sh --filter NAME   only tests whose name matches (swift test --filter), in one run
+# Without --filter it ends by replaying the fuzzer's corpus (scripts/fuzz.sh --replay).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -63,3 +64,9 @@ bash scripts/swift-test-within.sh 1200 --skip-build --no-parallel --filter "$tim
 
 step "banyan tests that build generated code, on their own"
 bash scripts/swift-test-within.sh 1500 --skip-build --filter "$builds"
+
+# The parsers' fuzz target (FuzzTesting/, a package of its own) replays its corpus and its past
+# findings: a debug build with libFuzzer and AddressSanitizer, then a few seconds of replay. Last,
+# so that its build does not compete with the timed tests; a finding fails the run.
+step "fuzz target: replay FuzzTesting/Corpus and FuzzTesting/FailCases (scripts/fuzz.sh --replay)"
+bash scripts/fuzz.sh --replay

@@ -148,7 +148,7 @@ public final class ProxyServer: Sendable {
             snapshot: snapshot, settings: settings.resolved(with: configuration.limits), recorder: recorder, log: log)
         let io = settings.io ?? configuration.io
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, settings.threads))
-        let connectPool = ConnectPool(io: io)
+        let connectPool = ConnectPool(io: io, bufferPerConnection: engine.settings.bufferPerConnection)
         var loops: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
         for loop in group.makeIterator() {
             loops[ObjectIdentifier(loop)] = try await loop.submit {

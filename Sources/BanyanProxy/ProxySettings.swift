@@ -52,7 +52,8 @@ public struct ProxySettings: Sendable {
     /// --io`); nil keeps the configuration's.
     public var io: IOMode?
     /// The most bytes of answer held for a client that reads slower than its upstream sends:
-    /// 256 KiB. Past it the proxy stops reading that upstream until the client catches up.
+    /// 256 KiB. Past it the proxy stops reading that upstream until the client catches up. The same
+    /// bound holds a request body for an upstream that takes it slower than the client sends it.
     public var bufferPerConnection = 256 * 1024
     /// How long a request head may take from its first byte to its end: 60 s; then 408.
     public var headTimeout: TimeAmount = .seconds(60)

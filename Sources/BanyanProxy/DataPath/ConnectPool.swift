@@ -14,7 +14,10 @@ import NIOPosix
 /// until it succeeds, fails or times out, so a slow or unreachable upstream holds up a few of
 /// these, never an event loop) and then handed to NIO, so the proxy knows its descriptor for its
 /// direct writes. With `io: nio` it is NIO's `ClientBootstrap.connect`, and no thread is started.
-/// The server that makes the pool shuts it down (``shutdown()``).
+/// Either way the channel's write-buffer water marks are the proxy's `buffer_per_connection` (high)
+/// and half of it (low), as for its clients: a request body waits in the proxy up to that bound
+/// before the client is paused (`client_paused`), not NIO's 64 KiB. The server that makes the pool
+/// shuts it down (``shutdown()``).
 final class ConnectPool: Sendable {
     /// Opens an active channel to `address` on `eventLoop`; the pool adds the ``UpstreamHandler``
     /// (tests put one of NIO's testing channels in the place of a socket).
@@ -25,14 +28,19 @@ final class ConnectPool: Sendable {
     let io: IOMode
     private let threads: NIOThreadPool?
     private let connector: Connector?
+    /// The water marks of every channel it opens: `buffer_per_connection` and half of it.
+    private let waterMark: ChannelOptions.Types.WriteBufferWaterMark
 
     /// - Parameters:
     ///   - io: `direct` connects on threads of the pool's own, `nio` with NIO's bootstrap.
     ///   - threads: how many connects may block at once (`io: direct`).
     ///   - connector: opens the channels instead of a socket (tests); nil for real connections.
-    init(io: IOMode, threads: Int = 8, connector: Connector? = nil) {
+    ///   - bufferPerConnection: the bytes NIO may hold for a connection before it counts as not
+    ///     writable (``ProxySettings/bufferPerConnection``).
+    init(io: IOMode, threads: Int = 8, connector: Connector? = nil, bufferPerConnection: Int = 256 * 1024) {
         self.io = io
         self.connector = connector
+        self.waterMark = .init(low: bufferPerConnection / 2, high: bufferPerConnection)
         if io == .direct && connector == nil {
             let pool = NIOThreadPool(numberOfThreads: threads)
             pool.start()
@@ -62,6 +70,7 @@ final class ConnectPool: Sendable {
             return ClientBootstrap(group: eventLoop)
                 .connectTimeout(timeout)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .channelOption(.writeBufferWaterMark, value: waterMark)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(UpstreamHandler(writer: DirectWriter()))
@@ -71,8 +80,9 @@ final class ConnectPool: Sendable {
         }
         return threads.runIfActive(eventLoop: eventLoop) {
             try self.connectedSocket(to: address, timeout: timeout)
-        }.flatMap { descriptor in
+        }.flatMap { [waterMark] descriptor in
             ClientBootstrap(group: eventLoop)
+                .channelOption(.writeBufferWaterMark, value: waterMark)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(
