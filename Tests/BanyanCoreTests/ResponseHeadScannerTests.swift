@@ -39,7 +39,12 @@ struct ResponseHeadScannerTests {
             ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", true, .none, false),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false, .chunked, false),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", false, .chunked, true),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\n", false, .length(5), true),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\n", false, .untilClose, true),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", false, .untilClose,
+                true
+            ),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", false, .chunked, true),
             ("HTTP/1.1 200 OK\r\n\r\n", false, .untilClose, true),
             ("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n", false, .length(1), true),
             ("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", false, .length(1), true),

@@ -57,6 +57,30 @@ struct ResponseHeadSyntaxTests {
         #expect(lines(head, bytes) == ["Transfer-Encoding: chunked\r\n"])
     }
 
+    @Test(
+        "FailCases/response-content-length-and-unchunked-transfer-encoding: read to the close, the length not passed on"
+    )
+    func contentLengthAndUnchunkedTransferEncoding() throws {
+        let bytes = Array(
+            ("HTTP/1.1 204 No Content: 7\r\n\r\nHTTP/1.0 200 OK\r\nContent-Length: 2\r\n"
+                + "CoNnection: keepPOST / -aliHTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunke\r\n\r\n"
+                + "d\r\n\r\n5\r\nhello0\r\n\r\nve\r\n\r\nCharacterok").utf8)
+        #expect(bytes.count == 184)
+        let noContent = try complete(bytes)
+        #expect(noContent.status == 204)
+        #expect(noContent.length == 30)
+        let rest = Array(bytes[30...])
+        let head = try complete(rest)
+        #expect(head.status == 200)
+        #expect(head.length == 119)
+        #expect(head.framing == .untilClose)
+        #expect(!head.reusable)
+        #expect(
+            lines(head, rest) == [
+                "CoNnection: keepPOST / -aliHTTP/1.1\r\n", "Host: localhost\r\n", "Transfer-Encoding: chunke\r\n",
+            ])
+    }
+
     @Test("FailCases/response-duplicate-content-length: the same length twice goes on once")
     func duplicateContentLength() throws {
         let bytes = Array(

@@ -264,7 +264,8 @@ let documentedDifferences: [(reason: String, applies: @Sendable (String, ArraySl
     ),
     (
         "A response with both Content-Length and Transfer-Encoding: ResponseHeadParser frames it by"
-            + " Transfer-Encoding (RFC 9112 §6.3), closes the upstream connection after it and does not pass"
+            + " Transfer-Encoding (RFC 9112 §6.3: chunked, or to the close when chunked is not the last"
+            + " coding), closes the upstream connection after it and does not pass"
             + " the Content-Length on, a form every parser reads the same way; llhttp refuses it",
         { _, message in
             response(message) && hasField(message, "content-length") && hasField(message, "transfer-encoding")

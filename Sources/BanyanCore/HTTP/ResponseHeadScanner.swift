@@ -171,9 +171,10 @@ public struct ResponseFraming: Sendable, Equatable {
     public let minorVersion: Int
     /// The Content-Length value, once one was read; nil when the head has none.
     public var contentLength: Int?
-    /// Whether Transfer-Encoding ends with `chunked`.
+    /// Whether Transfer-Encoding ends with `chunked` (the last coding of its last field).
     public var chunked = false
-    /// Whether Transfer-Encoding ends with another coding: the body then runs to the close.
+    /// Whether a Transfer-Encoding field ended with another coding (or none): without `chunked`
+    /// last, the body runs to the close, whatever Content-Length says.
     public var unchunkedCoding = false
     /// Whether Connection says `close`.
     public var saysClose = false
@@ -212,7 +213,9 @@ public struct ResponseFraming: Sendable, Equatable {
         case 17 where equalsLower(name, "transfer-encoding"):
             var last: UnsafeRawBufferPointer?
             forEachToken(value) { last = $0 }
-            if let last, equalsLower(last, "chunked") { chunked = true } else { unchunkedCoding = true }
+            // Several fields are one list: the last field's last coding is the final one.
+            chunked = last.map { equalsLower($0, "chunked") } ?? false
+            if !chunked { unchunkedCoding = true }
             return .transferEncoding
         case 10 where equalsLower(name, "connection"):
             forEachToken(value) { token in
@@ -228,12 +231,15 @@ public struct ResponseFraming: Sendable, Equatable {
         }
     }
 
-    /// How the body is delimited: no body for an answer to HEAD, a 1xx, a 204 or a 304; then
-    /// chunked, then Content-Length, and otherwise everything until the connection closes.
+    /// How the body is delimited (RFC 9112 §6.3): no body for an answer to HEAD, a 1xx, a 204 or
+    /// a 304; then chunked; then, with a Transfer-Encoding that does not end with chunked,
+    /// everything until the connection closes (Transfer-Encoding overrides Content-Length); then
+    /// Content-Length, and otherwise everything until the connection closes.
     @inlinable
     public func framing(requestIsHead: Bool) -> BodyFraming {
         if requestIsHead || (status >= 100 && status < 200) || status == 204 || status == 304 { return .none }
         if chunked { return .chunked }
+        if unchunkedCoding { return .untilClose }
         if let contentLength { return contentLength == 0 ? .none : .length(contentLength) }
         return .untilClose
     }

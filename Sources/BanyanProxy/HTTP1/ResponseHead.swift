@@ -164,9 +164,10 @@ public enum ResponseHeadParser {
                 }
             }
         }
-        if framing.chunked && framing.contentLength != nil {
-            // Both framing fields: chunked wins, and an intermediary must not pass the
-            // Content-Length on (RFC 9112 §6.3), or a client could frame the body by it.
+        if (framing.chunked || framing.unchunkedCoding) && framing.contentLength != nil {
+            // Both framing fields: Transfer-Encoding wins (chunked, or the body runs to the close),
+            // and an intermediary must not pass the Content-Length on (RFC 9112 §6.3), or a client
+            // could frame the body by it.
             kept.removeAll { line in
                 var nameEnd = line.lowerBound
                 while p[nameEnd] != colon { nameEnd += 1 }
