@@ -217,7 +217,10 @@ public struct ResponseFramer: Sendable {
         case .statusNotThreeDigits: "a status code that is not three digits"
         case .fieldWithoutColon: "a header line without a colon"
         case .obsoleteFolding: "a header line folded onto the next"
-        case .bareCR: "a bare CR in the response head"
+        case .bareCR: "a CR not followed by LF in the response head"
+        case .fieldNameNotToken(let byte): "a header field name with a byte that is not a token character (\(byte))"
+        case .controlInValue(let byte): "a header field value with a control byte (\(byte))"
+        case .controlInReason(let byte): "a reason phrase with a control byte (\(byte))"
         case .contentLengthNotANumber: "a Content-Length that is not a number"
         case .conflictingContentLengths: "two different Content-Length values"
         }

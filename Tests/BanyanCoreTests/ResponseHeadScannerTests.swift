@@ -39,7 +39,12 @@ struct ResponseHeadScannerTests {
             ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", true, .none, false),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false, .chunked, false),
             ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n", false, .chunked, true),
-            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\n", false, .length(5), true),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 5\r\n\r\n", false, .untilClose, true),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n", false, .untilClose,
+                true
+            ),
+            ("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n", false, .chunked, true),
             ("HTTP/1.1 200 OK\r\n\r\n", false, .untilClose, true),
             ("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 1\r\n\r\n", false, .length(1), true),
             ("HTTP/1.0 200 OK\r\nContent-Length: 1\r\n\r\n", false, .length(1), true),
@@ -64,11 +69,27 @@ struct ResponseHeadScannerTests {
             ("HTTP/1.1 200 OK\r\n: empty name\r\n\r\n", .fieldWithoutColon),
             ("HTTP/1.1 200 OK\r\nA: 1\r\n folded\r\n\r\n", .obsoleteFolding),
             ("HTTP/1.1 200 OK\r\n\rX", .bareCR),
+            ("HTTP/1.1 200 OK\r\nA: 1\r2\r\n\r\n", .bareCR),
+            ("HTTP/1.1 200 O\rK\r\n\r\n", .bareCR),
+            ("HTTP/1.1 200 OK\r\nA\u{0}B: 1\r\n\r\n", .fieldNameNotToken(0)),
+            ("HTTP/1.1 200 OK\r\nA B: 1\r\n\r\n", .fieldNameNotToken(32)),
+            ("HTTP/1.1 200 OK\r\nA: 1\u{B}\r\n\r\n", .controlInValue(11)),
+            ("HTTP/1.1 200 O\u{1F}K\r\n\r\n", .controlInReason(31)),
             ("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n", .contentLengthNotANumber),
             ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", .conflictingContentLengths),
         ])
     func problems(head: String, expected: ResponseHeadProblem) {
         #expect(throws: expected) { try read(head).get() }
+    }
+
+    @Test("the token characters are RFC 9110's tchar, and field content is all but the controls other than HTAB")
+    func characterClasses() {
+        let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
+        let controls = Set((0..<32).filter { $0 != 9 }.map { UInt8($0) } + [127])
+        for byte in UInt8.min...UInt8.max {
+            #expect(ResponseHeadScanner.isTokenCharacter(byte) == tchar.contains(byte), "byte \(byte)")
+            #expect(ResponseHeadScanner.isFieldContent(byte) == !controls.contains(byte), "byte \(byte)")
+        }
     }
 
     @Test("a line that has not ended is incomplete; the reason and the value are read without spaces")

@@ -409,9 +409,12 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             exchange.connection = nil
         }
         exchange.responseBuffer = nil
-        // A pooled connection the upstream closed as the request went out: try once more on a new one.
-        if failure == .reset && exchange.connectionReused && exchange.staleRetries == 0 && exchange.replayable
-            && exchange.isIdempotent
+        let malformed = exchange.malformedAnswer
+        exchange.malformedAnswer = nil
+        // A pooled connection the upstream closed as the request went out: try once more on a new
+        // one. A malformed answer is no such race: it is not tried again.
+        if failure == .reset && malformed == nil && exchange.connectionReused && exchange.staleRetries == 0
+            && exchange.replayable && exchange.isIdempotent
         {
             exchange.staleRetries += 1
             startAttempt(exchange, fresh: true)
@@ -438,7 +441,10 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
         let what: String
         switch failure {
         case .refused: what = "refused the connection or could not be reached"
-        case .reset: what = "closed the connection before answering"
+        case .reset:
+            what =
+                malformed.map { "answered with a head that is not valid HTTP/1.x: \($0)" }
+                ?? "closed the connection before answering"
         case .timeout: what = "did not answer in time"
         case .serverError: what = "failed"
         }
@@ -545,7 +551,8 @@ final class ClientHandler: ChannelInboundHandler, UpstreamDelegate {
             switch result {
             case .incomplete:
                 return nil
-            case .invalid:
+            case .invalid(let reason):
+                exchange.malformedAnswer = reason
                 attemptFailed(exchange, .reset)
                 return nil
             case .complete(let response):

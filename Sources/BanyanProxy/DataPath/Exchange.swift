@@ -21,6 +21,8 @@ final class Exchange {
     var connection: UpstreamConnection?
     var connectionReused = false
     var staleRetries = 0
+    /// Why the attempt's answer head was refused (`ResponseHeadParser`'s reason); nil otherwise.
+    var malformedAnswer: String?
     var fallbackReason: UpstreamFailure?
 
     // The request body.

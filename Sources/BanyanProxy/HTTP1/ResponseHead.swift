@@ -38,10 +38,14 @@ public struct ResponseHead: Sendable, Equatable {
     public var isInterim: Bool { status >= 100 && status < 200 && status != 101 }
 }
 
-/// Parses upstream response heads. Less strict than the request side (the upstream is trusted
-/// to speak HTTP), but framing is decided exactly as RFC 9112 §6.3 says (BanyanCore's
-/// `ResponseFraming`). What it adds to the shared `ResponseHeadScanner`: the lines to pass on,
-/// hop-by-hop fields left out.
+/// Parses upstream response heads. The line syntax is RFC 9112's (BanyanCore's
+/// `ResponseHeadScanner`: token field names, no control byte but HTAB in a value or the reason
+/// phrase, CR only before LF), bare LF line ends aside, and framing is decided exactly as RFC 9112
+/// §6.3 says (`ResponseFraming`), so that a broken upstream cannot desynchronise a pooled
+/// connection or the client. What it adds: the lines to pass on, hop-by-hop fields left out, and
+/// the two framing repairs RFC 9110 and 9112 allow, each passed on in a form every parser reads the
+/// same way: a Content-Length repeated with the same value goes on once, and one given beside
+/// Transfer-Encoding does not go on at all.
 public enum ResponseHeadParser {
     /// The result of looking at the bytes received so far.
     public enum Result: Sendable, Equatable {
@@ -50,8 +54,9 @@ public enum ResponseHeadParser {
         /// A whole head; the body starts at its ``ResponseHead/length``.
         case complete(ResponseHead)
         /// The head cannot be read as HTTP/1.x (no `HTTP/1.x` status line, a field without a
-        /// colon, two different Content-Length values) or exceeds ``maxHeadBytes``; the reason
-        /// says which. The proxy treats it as a reset before an answer: a fallback where the route
+        /// colon, a field name that is not a token, a control byte in a field value or the reason
+        /// phrase, a CR not followed by LF, two different Content-Length values) or exceeds
+        /// ``maxHeadBytes``; the reason says which. The proxy treats it as a reset before an answer: a fallback where the route
         /// allows one, a 502 otherwise.
         case invalid(String)
     }
@@ -96,6 +101,7 @@ public enum ResponseHeadParser {
         var connectionLine: Range<Int>?
         var keepAliveLine: Range<Int>?
         var connectionNames: [(Int, Int)] = []
+        var contentLengthKept = false
         fields: while true {
             let lineStart = i
             let nameRange: Range<Int>
@@ -114,6 +120,7 @@ public enum ResponseHeadParser {
             let name = UnsafeRawBufferPointer(rebasing: p[nameRange])
             let value = UnsafeRawBufferPointer(rebasing: p[valueRange])
             var hopByHop = false
+            var repeatedLength = false
             do {
                 switch try framing.note(name: name, value: value) {
                 case .connection:
@@ -123,8 +130,13 @@ public enum ResponseHeadParser {
                         connectionNames.append((base, base + token.count))
                     }
                     if connectionLine == nil && status != 101 { connectionLine = lineStart..<i }
+                case .contentLength:
+                    // The same value again (a different one is refused): RFC 9110 §8.6 lets a
+                    // recipient keep one, and one is what a strict client reads without doubt.
+                    repeatedLength = contentLengthKept
+                    contentLengthKept = true
                 // Transfer-Encoding is re-sent as received: the body is forwarded in its coding.
-                case .contentLength, .transferEncoding: break
+                case .transferEncoding: break
                 case .other:
                     switch name.count {
                     case 10 where equalsLower(name, "keep-alive"):
@@ -139,7 +151,7 @@ public enum ResponseHeadParser {
                 return .invalid(describe(error))
             }
             // A 101 passes its Connection and Upgrade on: they tell the client what it switched to.
-            if !hopByHop || status == 101 { kept.append(lineStart..<i) }
+            if !repeatedLength && (!hopByHop || status == 101) { kept.append(lineStart..<i) }
         }
         if !connectionNames.isEmpty && status != 101 {
             // Fields that Connection names are hop-by-hop too (they may come before it).
@@ -152,9 +164,10 @@ public enum ResponseHeadParser {
                 }
             }
         }
-        if framing.chunked && framing.contentLength != nil {
-            // Both framing fields: chunked wins, and an intermediary must not pass the
-            // Content-Length on (RFC 9112 §6.3), or a client could frame the body by it.
+        if (framing.chunked || framing.unchunkedCoding) && framing.contentLength != nil {
+            // Both framing fields: Transfer-Encoding wins (chunked, or the body runs to the close),
+            // and an intermediary must not pass the Content-Length on (RFC 9112 §6.3), or a client
+            // could frame the body by it.
             kept.removeAll { line in
                 var nameEnd = line.lowerBound
                 while p[nameEnd] != colon { nameEnd += 1 }
@@ -177,10 +190,20 @@ public enum ResponseHeadParser {
         case .statusNotThreeDigits: "the upstream status is not three digits"
         case .fieldWithoutColon: "an upstream header line without a colon"
         case .obsoleteFolding: "an upstream header line folded onto the next (obsolete line folding)"
-        case .bareCR: "a bare CR in the upstream head"
+        case .bareCR: "a CR not followed by LF in the upstream head"
+        case .fieldNameNotToken(let byte):
+            "an upstream header field name holds a byte that is not a token character (\(hexByte(byte)))"
+        case .controlInValue(let byte): "an upstream header field value holds a control byte (\(hexByte(byte)))"
+        case .controlInReason(let byte): "the upstream reason phrase holds a control byte (\(hexByte(byte)))"
         case .contentLengthNotANumber: "the upstream Content-Length is not a number"
         case .conflictingContentLengths: "the upstream sent two different Content-Length values"
         }
+    }
+
+    /// `0x0A` for 10: a byte as the reasons name it.
+    static func hexByte(_ byte: UInt8) -> String {
+        let digits = Array("0123456789ABCDEF".utf8)
+        return "0x" + String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
     }
 }
 
