@@ -237,25 +237,7 @@ struct LimitsTests {
     /// A connection to the proxy with a 4 KiB receive buffer, so that the client's own socket holds
     /// almost nothing of what it does not read; reads wait at most 10 s.
     private static func slowClient(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var size: CInt = 4096
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<CInt>.size))
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw TestFailure("cannot connect to the proxy on port \(port)")
-        }
-        return fd
+        try connectedSocket(port: port, receiveBuffer: 4096, readTimeout: 10)
     }
 
     @Test("two clients that read nothing of a 32 MiB answer add less than 16 MiB to the banyan process's RSS")

@@ -574,18 +574,8 @@ struct ProxyTests {
                     let port = proxy.server.port
                     let engine = proxy.server.engine
                     let (received, pausedWhileNotReading) = try await blocking { () throws -> ([UInt8], Int?) in
-                        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+                        let fd = try connectedSocket(port: port)
                         defer { close(fd) }
-                        var address = sockaddr_in()
-                        address.sin_family = sa_family_t(AF_INET)
-                        address.sin_port = UInt16(port).bigEndian
-                        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                        let connected = withUnsafePointer(to: &address) {
-                            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                            }
-                        }
-                        guard connected == 0 else { throw TestFailure("cannot connect to the proxy") }
                         let requests = Array(
                             "GET /big HTTP/1.1\r\nHost: a\r\n\r\nGET /small HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
                         _ = requests.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

@@ -17,66 +17,63 @@ import Testing
 struct UpstreamSyntaxTests {
     @Test("a NUL in an upstream field name: an exact 502, not tried again; the next request goes on a new connection")
     func nulInFieldName() async throws {
-        try await withScriptedUpstream { upstream in
-            try await withRecordingUpstream { candidate in
-                try await withTestProxy(legacy: upstream.base, candidate: candidate.base, routes: []) { proxy in
-                    let port = proxy.server.port
-                    let answers = try await blocking { () throws -> [String] in
-                        let connection = try HTTPConnection(host: "127.0.0.1", port: port)
-                        return try ["/ok", "/nul", "/ok"].map { target in
-                            let request = "GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n"
-                            let answer = try connection.sendRaw(Array(request.utf8), method: "GET")
-                            return String(decoding: answer.raw, as: UTF8.self)
-                        }
-                    }
-                    let body =
-                        "banyan: the legacy service answered with a head that is not valid HTTP/1.x: an upstream"
-                        + " header field name holds a byte that is not a token character (0x00) (GET /nul)\n"
-                    #expect(
-                        answers == [
-                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
-                            "HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\n"
-                                + "content-length: \(body.utf8.count)\r\nserved-by: banyan\r\n\r\n" + body,
-                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
-                        ])
-                    // The malformed answer came on the pooled connection and was not tried again on a
-                    // new one; that connection was closed, not pooled: the next request opened a second.
-                    #expect(
-                        upstream.requests == [
-                            ScriptedUpstream.Request(connection: 1, target: "/ok"),
-                            ScriptedUpstream.Request(connection: 1, target: "/nul"),
-                            ScriptedUpstream.Request(connection: 2, target: "/ok"),
-                        ])
-                }
-            }
+        try await throughProxy(["/ok", "/nul", "/ok"]) { answers, upstream in
+            let body =
+                "banyan: the legacy service answered with a head that is not valid HTTP/1.x: an upstream"
+                + " header field name holds a byte that is not a token character (0x00) (GET /nul)\n"
+            #expect(
+                answers == [
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
+                    "HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                        + "content-length: \(body.utf8.count)\r\nserved-by: banyan\r\n\r\n" + body,
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
+                ])
+            // The malformed answer came on the pooled connection and was not tried again on a
+            // new one; that connection was closed, not pooled: the next request opened a second.
+            #expect(
+                upstream.requests == [
+                    ScriptedUpstream.Request(connection: 1, target: "/ok"),
+                    ScriptedUpstream.Request(connection: 1, target: "/nul"),
+                    ScriptedUpstream.Request(connection: 2, target: "/ok"),
+                ])
         }
     }
 
     @Test("the same Content-Length twice reaches the client as one line, the body intact")
     func duplicateContentLength() async throws {
+        try await throughProxy(["/twice", "/ok"]) { answers, upstream in
+            #expect(
+                answers == [
+                    "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\nserved-by: legacy\r\n\r\nhello",
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
+                ])
+            // The framing was read as the client reads it: the connection stayed in step.
+            #expect(
+                upstream.requests == [
+                    ScriptedUpstream.Request(connection: 1, target: "/twice"),
+                    ScriptedUpstream.Request(connection: 1, target: "/ok"),
+                ])
+        }
+    }
+
+    /// Sends GETs of `targets` in order on one client connection through a proxy in front of a
+    /// ``ScriptedUpstream`` (legacy), then runs `check` with the raw answers and the upstream.
+    private func throughProxy(
+        _ targets: [String], check: @Sendable ([String], ScriptedUpstream) throws -> Void
+    ) async throws {
         try await withScriptedUpstream { upstream in
             try await withRecordingUpstream { candidate in
                 try await withTestProxy(legacy: upstream.base, candidate: candidate.base, routes: []) { proxy in
                     let port = proxy.server.port
                     let answers = try await blocking { () throws -> [String] in
                         let connection = try HTTPConnection(host: "127.0.0.1", port: port)
-                        return try ["/twice", "/ok"].map { target in
+                        return try targets.map { target in
                             let request = "GET \(target) HTTP/1.1\r\nHost: a\r\n\r\n"
                             let answer = try connection.sendRaw(Array(request.utf8), method: "GET")
                             return String(decoding: answer.raw, as: UTF8.self)
                         }
                     }
-                    #expect(
-                        answers == [
-                            "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\nserved-by: legacy\r\n\r\nhello",
-                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nserved-by: legacy\r\n\r\nok",
-                        ])
-                    // The framing was read as the client reads it: the connection stayed in step.
-                    #expect(
-                        upstream.requests == [
-                            ScriptedUpstream.Request(connection: 1, target: "/twice"),
-                            ScriptedUpstream.Request(connection: 1, target: "/ok"),
-                        ])
+                    try check(answers, upstream)
                 }
             }
         }

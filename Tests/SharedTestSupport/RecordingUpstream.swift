@@ -150,6 +150,38 @@ public func listeningSocket() throws -> (descriptor: Int32, port: Int) {
     return (fd, Int(UInt16(bigEndian: address.sin_port)))
 }
 
+/// A TCP connection to `port` on 127.0.0.1, for tests that drive a proxy's socket by hand.
+///
+/// - Parameters:
+///   - receiveBuffer: the socket's `SO_RCVBUF`, set before connecting (a small one makes a slow
+///     reader whose own socket holds almost nothing); nil keeps the system's.
+///   - readTimeout: the longest a read waits, in seconds; nil waits for ever.
+/// - Returns: the connected descriptor; the caller closes it.
+public func connectedSocket(port: Int, receiveBuffer: Int32? = nil, readTimeout: Int? = nil) throws -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    if var size = receiveBuffer {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+    if let readTimeout {
+        var timeout = timeval(tv_sec: readTimeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = UInt16(port).bigEndian
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else {
+        close(fd)
+        throw TestSupportError("cannot connect to 127.0.0.1:\(port)")
+    }
+    return fd
+}
+
 /// Starts a ``RecordingUpstream``, runs `body` with it and stops it before returning, also when
 /// `body` throws.
 public func withRecordingUpstream<Result>(
