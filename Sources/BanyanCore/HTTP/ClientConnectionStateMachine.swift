@@ -10,13 +10,12 @@
 /// only what every exchange and a tunnel share.
 ///
 /// ```
-///            bytes                 head parsed              answer ended, keep-alive
-///   idle ───────────▶ readingHead ─────────────▶ exchange ──────────────────────────▶ idle
-///    ▲                                             │  │      (readingHead when pipelined
-///    └─────────────────────────────────────────────┘  │       bytes are waiting)
-///                                                     │ 101
-///                                                     ▼
-///   any ──── close, expiry, refusal ──▶ closed      tunnel
+///   idle ──bytes──▶ readingHead ──head parsed──▶ exchange ──101──▶ tunnel
+///    ▲                   ▲                           │
+///    │                   └── answer ended, bytes wait┤
+///    └────────────────────── answer ended, keep-alive┘
+///
+///   any state ── a close, an expiry, a refusal ──▶ closed
 /// ```
 ///
 /// Times are nanoseconds on one monotonic clock (the handler passes `NIODeadline`'s uptime).
