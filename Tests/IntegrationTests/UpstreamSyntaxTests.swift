@@ -56,6 +56,40 @@ struct UpstreamSyntaxTests {
         }
     }
 
+    @Test(
+        "Content-Length beside a Transfer-Encoding not ending in chunked: the body runs to the close, no Content-Length goes on"
+    )
+    func transferEncodingWinsOverContentLength() async throws {
+        try await withScriptedUpstream { upstream in
+            try await withRecordingUpstream { candidate in
+                try await withTestProxy(legacy: upstream.base, candidate: candidate.base, routes: []) { proxy in
+                    let port = proxy.server.port
+                    let received = try await blocking { () throws -> String in
+                        let fd = try connectedSocket(port: port, readTimeout: 10)
+                        defer { close(fd) }
+                        let request = Array("GET /gzip HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
+                        _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                        var bytes: [UInt8] = []
+                        var buffer = [UInt8](repeating: 0, count: 4096)
+                        while true {
+                            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                            if count <= 0 { break }
+                            bytes += buffer[0..<count]
+                        }
+                        return String(decoding: bytes, as: UTF8.self)
+                    }
+                    // Every byte the upstream sent before its close reaches the client, which learns
+                    // where the body ends from the close alone, as the proxy did.
+                    #expect(
+                        received
+                            == "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nserved-by: legacy\r\n"
+                            + "connection: close\r\n\r\nhello, and more")
+                    #expect(upstream.requests == [ScriptedUpstream.Request(connection: 1, target: "/gzip")])
+                }
+            }
+        }
+    }
+
     /// Sends GETs of `targets` in order on one client connection through a proxy in front of a
     /// ``ScriptedUpstream`` (legacy), then runs `check` with the raw answers and the upstream.
     private func throughProxy(
@@ -110,6 +144,9 @@ final class ScriptedUpstream: @unchecked Sendable {
         switch target {
         case "/nul": Array("HTTP/1.1 200 OK\r\nX-Bad\u{0}: 1\r\nContent-Length: 2\r\n\r\nok".utf8)
         case "/twice": Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-A: 1\r\nContent-Length: 5\r\n\r\nhello".utf8)
+        // A coding other than chunked last: the body runs to the close, whatever Content-Length says.
+        case "/gzip":
+            Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: gzip\r\n\r\nhello, and more".utf8)
         default: Array("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".utf8)
         }
     }
@@ -131,6 +168,10 @@ final class ScriptedUpstream: @unchecked Sendable {
                 let answer = Self.answer(for: target)
                 // MSG_NOSIGNAL: a connection shut down by close() fails with EPIPE, not SIGPIPE.
                 _ = answer.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if target == "/gzip" {
+                    shutdown(fd, Int32(SHUT_RDWR))
+                    return
+                }
             }
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count <= 0 { return }
