@@ -101,14 +101,7 @@ struct ConfigurationReader {
 
         let legacy = requiredURL(mapping, "legacy")
         let candidate = requiredURL(mapping, "candidate")
-        var express = ExpressFlavor.express4
-        if let node = mapping["express"], let text = scalar(node, "express") {
-            if let flavor = ExpressFlavor(rawValue: text) {
-                express = flavor
-            } else {
-                report(node, "express", "unknown Express flavour '\(text)'; allowed: \(ExpressFlavor.allowedValues)")
-            }
-        }
+        let express = choice(mapping, "express", naming: "Express flavour") ?? ExpressFlavor.express4
         let listen = address(mapping, "listen") ?? ListenAddress(host: "0.0.0.0", port: 8000)
         let admin = address(mapping, "admin") ?? ListenAddress(host: "127.0.0.1", port: 9901)
         let adminToken = mapping["admin_token"].flatMap { scalar($0, "admin_token") }
@@ -161,14 +154,7 @@ struct ConfigurationReader {
         let routes = readRoutes(mapping["routes"], flavor: express, guardDefaults: guardDefaults)
         let policy = readPolicy(mapping["policy"], flavor: express)
         let forwarded = readForwarded(mapping["forwarded"])
-        var io = IOMode.direct
-        if let node = mapping["io"], let text = scalar(node, "io") {
-            if let mode = IOMode(rawValue: text) {
-                io = mode
-            } else {
-                report(node, "io", "unknown socket I/O '\(text)'; allowed: \(IOMode.allowedValues)")
-            }
-        }
+        let io = choice(mapping, "io", naming: "socket I/O") ?? IOMode.direct
 
         let limits = readLimits(mapping["limits"])
 
@@ -733,6 +719,18 @@ struct ConfigurationReader {
             return nil
         }
         return text.lowercased()
+    }
+
+    /// The value of `key` as one of `Choice`'s spellings; nil when the key is absent, and nil
+    /// with the problem reported (`unknown <naming> '<text>'; allowed: …`) when it names none.
+    private mutating func choice<Choice: RawRepresentable & CaseIterable>(
+        _ mapping: [String: Node], _ key: String, naming: String
+    ) -> Choice? where Choice.RawValue == String {
+        guard let node = mapping[key], let text = scalar(node, key) else { return nil }
+        if let value = Choice(rawValue: text) { return value }
+        let allowed = Choice.allCases.map(\.rawValue).joined(separator: ", ")
+        report(node, key, "unknown \(naming) '\(text)'; allowed: \(allowed)")
+        return nil
     }
 
     private mutating func requiredURL(_ mapping: [String: Node], _ key: String) -> BaseURL? {

@@ -24,21 +24,9 @@ struct DemoTests {
         var all: [DemoEvent] { lock.withLock { list } }
     }
 
-    static func shopPort() throws -> String {
-        let path =
-            ProcessInfo.processInfo.environment["BANYAN_SHOPPORT_BIN"]
-            ?? repositoryRoot.appendingPathComponent("Examples/ShopPort/.build/debug/ShopPort").path
-        guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestFailure(
-                "the Swift port is not built at \(path): run 'swift build --package-path Examples/ShopPort' "
-                    + "(or scripts/test.sh, which builds it), or set BANYAN_SHOPPORT_BIN")
-        }
-        return path
-    }
-
     @Test("the whole demo with the scripted requests: its steps, what each port got wrong, every child stopped")
     func wholeDemo() async throws {
-        let port = try Self.shopPort()
+        let port = try ServiceProcess.portExecutable()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("banyan-demo-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let events = Events()

@@ -115,13 +115,7 @@ func sendFrom(_ source: String, port: Int, _ request: String) throws -> JSONValu
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     let bytes = Array(request.utf8)
     _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    var answer: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if count <= 0 { break }
-        answer += buffer[0..<count]
-    }
+    let answer = readToClose(fd)
     guard let end = answer.firstRange(of: Array("\r\n\r\n".utf8)) else {
         throw TestFailure("no answer from port \(port): \(String(decoding: answer, as: UTF8.self))")
     }

@@ -81,8 +81,8 @@ final class ServiceProcess: @unchecked Sendable {
             ])
     }
 
-    /// The Swift port, correct or with its classic porting mistakes.
-    static func port(naive: Bool = false) throws -> ServiceProcess {
+    /// Where the Swift port's executable is (`BANYAN_SHOPPORT_BIN`, or its debug build).
+    static func portExecutable() throws -> String {
         let path =
             ProcessInfo.processInfo.environment["BANYAN_SHOPPORT_BIN"]
             ?? repositoryRoot.appendingPathComponent("Examples/ShopPort/.build/debug/ShopPort").path
@@ -91,6 +91,12 @@ final class ServiceProcess: @unchecked Sendable {
                 "the Swift port is not built at \(path): run 'swift build --package-path Examples/ShopPort' "
                     + "(or scripts/test.sh, which builds it), or set BANYAN_SHOPPORT_BIN")
         }
+        return path
+    }
+
+    /// The Swift port, correct or with its classic porting mistakes.
+    static func port(naive: Bool = false) throws -> ServiceProcess {
+        let path = try portExecutable()
         return try ServiceProcess(
             name: naive ? "ShopPort --naive" : "ShopPort", executable: path,
             arguments: ["--host", "127.0.0.1", "--port", "{port}"] + (naive ? ["--naive"] : []))

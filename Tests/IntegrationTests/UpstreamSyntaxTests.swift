@@ -69,14 +69,7 @@ struct UpstreamSyntaxTests {
                         defer { close(fd) }
                         let request = Array("GET /gzip HTTP/1.1\r\nHost: a\r\n\r\n".utf8)
                         _ = request.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                        var bytes: [UInt8] = []
-                        var buffer = [UInt8](repeating: 0, count: 4096)
-                        while true {
-                            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                            if count <= 0 { break }
-                            bytes += buffer[0..<count]
-                        }
-                        return String(decoding: bytes, as: UTF8.self)
+                        return String(decoding: readToClose(fd), as: UTF8.self)
                     }
                     // Every byte the upstream sent before its close reaches the client, which learns
                     // where the body ends from the close alone, as the proxy did.

@@ -182,6 +182,17 @@ public func connectedSocket(port: Int, receiveBuffer: Int32? = nil, readTimeout:
     return fd
 }
 
+/// Every byte `fd` delivers until the peer closes (or a read fails or times out).
+public func readToClose(_ fd: Int32) -> [UInt8] {
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count <= 0 { return bytes }
+        bytes += buffer[0..<count]
+    }
+}
+
 /// Starts a ``RecordingUpstream``, runs `body` with it and stops it before returning, also when
 /// `body` throws.
 public func withRecordingUpstream<Result>(
