@@ -123,7 +123,6 @@ public struct ClientConnectionStateMachine: Sendable {
     @usableFromInline var _state: State
     @usableFromInline var _readingPaused = false
     @usableFromInline var _upstreamHeld = false
-    @usableFromInline var _clientWritable = true
     @usableFromInline var _sendStalledSince: Int64?
     @usableFromInline var _admitted = false
     @usableFromInline let deadlines: Deadlines
@@ -136,8 +135,6 @@ public struct ClientConnectionStateMachine: Sendable {
     /// Whether the upstream that answers is not being read because the client is
     /// `buffer_per_connection` behind.
     @inlinable public var upstreamHeld: Bool { _upstreamHeld }
-    /// Whether the client's socket takes more bytes (its write buffer is under the high mark).
-    @inlinable public var clientWritable: Bool { _clientWritable }
     /// When the client stopped taking bytes; nil while it keeps up.
     @inlinable public var sendStalledSince: Int64? { _sendStalledSince }
     /// Whether the connection holds a place among `max_connections`.
@@ -301,7 +298,6 @@ public struct ClientConnectionStateMachine: Sendable {
     /// mark, at `now`. Returns whether to read the held upstream again.
     @inlinable
     public mutating func clientWritabilityChanged(writable: Bool, now: @autoclosure () -> Int64) -> Bool {
-        _clientWritable = writable
         if writable {
             _sendStalledSince = nil
             defer { _upstreamHeld = false }
@@ -316,7 +312,6 @@ public struct ClientConnectionStateMachine: Sendable {
     /// that upstream: the client is `buffer_per_connection` behind.
     @inlinable
     public mutating func upstreamReadComplete(clientWritable: Bool) -> Bool {
-        self._clientWritable = clientWritable
         guard !clientWritable, !_upstreamHeld, !isClosed else { return false }
         _upstreamHeld = true
         return true
